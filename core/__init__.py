@@ -1,0 +1,1 @@
+"""Goroutine Lab's core: Go's runtime in Python, the patterns, the scenarios. Never imports Qt."""

@@ -1,0 +1,60 @@
+"""Go's runtime in Python: goroutines, channels, select, sync, atomics, time.
+
+``core.runtime.context`` is Go's ``context`` package. The names in
+``CONTRACT.md`` are exported here; the rest is the simulator's machinery
+(the :class:`Runtime`, its clock, goroutine states, deadlock detection).
+"""
+
+from core.runtime._atomic import AtomicInt64
+from core.runtime._chan import Chan, ChanStats, Recv, Send, select
+from core.runtime._clock import MAX_SPEED, MIN_SPEED, Clock
+from core.runtime._errors import Goexit, Panic
+from core.runtime._goroutine import (
+    DeadlockReport,
+    Goroutine,
+    Runtime,
+    State,
+    StopReport,
+    current,
+    current_runtime,
+    default_runtime,
+    go,
+    gosched,
+    trace_point,
+)
+from core.runtime._sync import Mutex, Once, RWMutex, WaitGroup
+from core.runtime._time import Ticker, Timer, after, now, sleep
+
+__all__ = [
+    "MAX_SPEED",
+    "MIN_SPEED",
+    "AtomicInt64",
+    "Chan",
+    "ChanStats",
+    "Clock",
+    "DeadlockReport",
+    "Goexit",
+    "Goroutine",
+    "Mutex",
+    "Once",
+    "Panic",
+    "RWMutex",
+    "Recv",
+    "Runtime",
+    "Send",
+    "State",
+    "StopReport",
+    "Ticker",
+    "Timer",
+    "WaitGroup",
+    "after",
+    "current",
+    "current_runtime",
+    "default_runtime",
+    "go",
+    "gosched",
+    "now",
+    "select",
+    "sleep",
+    "trace_point",
+]

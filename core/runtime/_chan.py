@@ -1,0 +1,631 @@
+"""Channels and select, with Go's own algorithm.
+
+A sender that finds a parked receiver hands the value straight to it and
+wakes only that one goroutine; a receiver that finds a parked sender takes
+its value (unbuffered) or moves it into the buffer it just made room in.
+Each parked goroutine waits on its own lock (see ``_goroutine``). A select
+locks its channels in id order, polls the cases in a random order, and if
+none is ready parks one waiter on every channel at once; the first channel
+to claim the select's one-shot token wins, the others skip it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from core.runtime._errors import Goexit, Panic
+from core.runtime._goroutine import Goroutine, State, _me, current_runtime
+from core.runtime._ids import next_object_id
+from core.trace import Kind, short_repr
+
+__all__ = ["Chan", "ChanStats", "Recv", "Send", "select"]
+
+
+class _Sudog:
+    """One goroutine waiting in one channel queue (Go's ``sudog``)."""
+
+    __slots__ = ("cancelled", "chan", "g", "index", "is_send", "ok", "sel", "value")
+
+    def __init__(self, g: Goroutine, value: Any, chan: Chan, is_send: bool) -> None:
+        self.g = g
+        self.value = value
+        self.ok = False
+        self.sel: _Select | None = None
+        self.index = 0
+        self.cancelled = False
+        self.chan = chan
+        self.is_send = is_send
+
+
+class _Select:
+    """The shared state of one parked select: a one-shot token and the case that won."""
+
+    __slots__ = ("cancelled", "fired", "id", "name", "sudogs", "token")
+
+    def __init__(self) -> None:
+        self.token = threading.Lock()  # acquired by whoever completes (or kills) the select
+        self.fired: _Sudog | None = None
+        self.sudogs: list[_Sudog] = []
+        self.cancelled = False
+        self.id = 0
+        self.name = "select"
+
+    def watched_ids(self) -> list[int]:
+        return [sg.chan.id for sg in self.sudogs]
+
+    def _cancel_wait(self, _waiter: Any) -> bool:
+        return self.token.acquire(False)
+
+
+def _claim(sg: _Sudog) -> bool:
+    """Take *sg* out of contention; False if its select was already completed."""
+    sel = sg.sel
+    if sel is None:
+        return True
+    if not sel.token.acquire(False):
+        return False
+    sel.fired = sg
+    return True
+
+
+@dataclass(frozen=True)
+class ChanStats:
+    length: int
+    cap: int
+    closed: bool
+    waiting_senders: int
+    waiting_receivers: int
+    sent: int
+    received: int
+
+
+class Chan:
+    """A Go channel: unbuffered (``cap == 0``, a rendezvous) or buffered (FIFO).
+
+    Go: ``make(chan T)``, ``make(chan T, cap)``
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_buf",
+        "_closed",
+        "_lock",
+        "_received",
+        "_recvq",
+        "_rt",
+        "_sendq",
+        "_sent",
+        "cap",
+        "id",
+        "name",
+    )
+
+    def __init__(self, cap: int = 0, *, name: str | None = None) -> None:
+        if isinstance(cap, bool) or not isinstance(cap, int):
+            raise TypeError(f"channel capacity must be an int, got {type(cap).__name__}")
+        if cap < 0:
+            raise ValueError("makechan: size out of range")
+        self.id = next_object_id()
+        self.name = name or f"chan-{self.id}"
+        self.cap = cap
+        self._rt = current_runtime()
+        self._lock = threading.Lock()
+        # Invariants, whenever self._lock is free:
+        #   self._sendq or self._recvq holds no claimable waiter, not both;
+        #   self._buf non-empty       => no claimable receiver waits;
+        #   len(self._buf) < self.cap => no claimable sender waits;
+        #   self._closed              => both queues are empty.
+        # (A waiter of a select that another channel completed may linger
+        # until that select dequeues it; it is never claimable.)
+        self._buf: deque[Any] = deque()
+        self._recvq: deque[_Sudog] = deque()
+        self._sendq: deque[_Sudog] = deque()
+        self._closed = False  # guarded by self._lock
+        self._sent = 0
+        self._received = 0
+        tr = self._rt.tracer
+        if tr is not None:
+            tr.emit(
+                Kind.CHAN_MAKE,
+                g=_me().id,
+                obj=self.id,
+                name=self.name,
+                value=str(cap),
+                extra=(cap,),
+            )
+
+    # -- the locked core, shared by send/recv/select ---------------------
+
+    def _send_locked(self, value: Any) -> tuple[bool, _Sudog | None]:
+        """Send without blocking; returns (done, receiver to wake). Lock held, not closed."""
+        rq = self._recvq
+        while rq:
+            sg = rq.popleft()
+            if not _claim(sg):
+                continue
+            sg.value = value
+            sg.ok = True
+            self._sent += 1
+            self._received += 1
+            tr = self._rt.tracer
+            if tr is not None:
+                self._trace_handoff(tr, _me().id, sg.g.id, value, sg)
+            return True, sg
+        buf = self._buf
+        if len(buf) < self.cap:
+            buf.append(value)
+            self._sent += 1
+            tr = self._rt.tracer
+            if tr is not None:
+                tr.emit(
+                    Kind.CHAN_SEND,
+                    g=_me().id,
+                    obj=self.id,
+                    name=self.name,
+                    value=short_repr(value),
+                    extra=("buffer", len(buf)),
+                )
+            return True, None
+        return False, None
+
+    def _recv_locked(self) -> tuple[bool, Any, bool, _Sudog | None]:
+        """Receive without blocking; (done, value, ok, sender to wake). Lock held."""
+        buf = self._buf
+        if buf:
+            value = buf.popleft()
+            self._received += 1
+            tr = self._rt.tracer
+            if tr is not None:
+                tr.emit(
+                    Kind.CHAN_RECV,
+                    g=_me().id,
+                    obj=self.id,
+                    name=self.name,
+                    value=short_repr(value),
+                    extra=("buffer", len(buf)),
+                )
+            sq = self._sendq
+            while sq:
+                sg = sq.popleft()
+                if not _claim(sg):
+                    continue
+                buf.append(sg.value)
+                sg.ok = True
+                self._sent += 1
+                if tr is not None:
+                    tr.emit(
+                        Kind.CHAN_SEND,
+                        g=sg.g.id,
+                        obj=self.id,
+                        name=self.name,
+                        value=short_repr(sg.value),
+                        extra=("buffer", len(buf)),
+                    )
+                    self._trace_wake(tr, sg, _me().id)
+                return True, value, True, sg
+            return True, value, True, None
+        sq = self._sendq
+        while sq:
+            sg = sq.popleft()
+            if not _claim(sg):
+                continue
+            value = sg.value
+            sg.ok = True
+            self._sent += 1
+            self._received += 1
+            tr = self._rt.tracer
+            if tr is not None:
+                me = _me().id
+                tr.emit(
+                    Kind.CHAN_SEND,
+                    g=sg.g.id,
+                    obj=self.id,
+                    name=self.name,
+                    value=short_repr(value),
+                    extra=("handoff", me),
+                )
+                tr.emit(
+                    Kind.CHAN_RECV,
+                    g=me,
+                    obj=self.id,
+                    name=self.name,
+                    value=short_repr(value),
+                    extra=("handoff", sg.g.id),
+                )
+                self._trace_wake(tr, sg, me)
+            return True, value, True, sg
+        if self._closed:
+            tr = self._rt.tracer
+            if tr is not None:
+                tr.emit(
+                    Kind.CHAN_RECV,
+                    g=_me().id,
+                    obj=self.id,
+                    name=self.name,
+                    value="",
+                    extra=("closed",),
+                )
+            return True, None, False, None
+        return False, None, False, None
+
+    def _trace_handoff(self, tr, me: int, receiver: int, value: Any, sg: _Sudog) -> None:
+        v = short_repr(value)
+        tr.emit(
+            Kind.CHAN_SEND, g=me, obj=self.id, name=self.name, value=v, extra=("handoff", receiver)
+        )
+        tr.emit(
+            Kind.CHAN_RECV, g=receiver, obj=self.id, name=self.name, value=v, extra=("handoff", me)
+        )
+        self._trace_wake(tr, sg, me)
+
+    def _trace_wake(self, tr, sg: _Sudog, waker: int) -> None:
+        if sg.sel is not None:
+            tr.emit(
+                Kind.SELECT,
+                g=sg.g.id,
+                obj=self.id,
+                name=self.name,
+                value=str(sg.index),
+                extra=(sg.index, (sg.index,), ()),
+            )
+        tr.emit(Kind.GO_UNBLOCK, g=sg.g.id, obj=self.id, name=self.name, extra=(waker,))
+
+    # -- operations -----------------------------------------------------
+
+    def send(self, value: Any) -> None:
+        """Send *value* on the channel.
+
+        Blocks until a receiver takes it (unbuffered) or there is room in the
+        buffer. Receivers get values in the order they were sent.
+
+        Raises:
+            Panic: "send on closed channel" if the channel is closed before
+                or while the sender waits.
+
+        Go: ``ch <- value``
+        """
+        rt = self._rt
+        if rt._gating:
+            rt._checkpoint("chan send", self)
+        lock = self._lock
+        lock.acquire()
+        if self._closed:
+            lock.release()
+            raise Panic("send on closed channel")
+        done, wake = self._send_locked(value)
+        if done:
+            lock.release()
+            if wake is not None:
+                wake.g.parker.release()
+            return
+        me = _me()
+        if me._kill:
+            lock.release()
+            raise Goexit
+        sg = _Sudog(me, value, self, True)
+        self._sendq.append(sg)
+        rt._block(me, self, sg, State.BLOCKED_SEND, "chan send")
+        lock.release()
+        rt._wait(me, sg)
+        if not sg.ok:
+            raise Panic("send on closed channel")
+
+    def recv(self) -> tuple[Any, bool]:
+        """Receive a value: ``(value, True)``, or ``(None, False)`` once closed and drained.
+
+        Blocks until a value is there or the channel is closed.
+
+        Go: ``v, ok := <-ch``
+        """
+        rt = self._rt
+        if rt._gating:
+            rt._checkpoint("chan receive", self)
+        lock = self._lock
+        lock.acquire()
+        done, value, ok, wake = self._recv_locked()
+        if done:
+            lock.release()
+            if wake is not None:
+                wake.g.parker.release()
+            return value, ok
+        me = _me()
+        if me._kill:
+            lock.release()
+            raise Goexit
+        sg = _Sudog(me, None, self, False)
+        self._recvq.append(sg)
+        rt._block(me, self, sg, State.BLOCKED_RECV, "chan receive")
+        lock.release()
+        rt._wait(me, sg)
+        return sg.value, sg.ok
+
+    def close(self) -> None:
+        """Close the channel: receivers drain the buffer, then get ``(None, False)``.
+
+        Wakes every waiting receiver and every waiting sender (which panics).
+
+        Raises:
+            Panic: "close of closed channel" on a second close.
+
+        Go: ``close(ch)``
+        """
+        rt = self._rt
+        if rt._gating:
+            rt._checkpoint("chan close", self)
+        lock = self._lock
+        lock.acquire()
+        if self._closed:
+            lock.release()
+            raise Panic("close of closed channel")
+        self._closed = True
+        wake = []
+        for sg in self._recvq:
+            if _claim(sg):
+                sg.value = None
+                sg.ok = False
+                wake.append(sg)
+        for sg in self._sendq:
+            if _claim(sg):
+                sg.ok = False
+                wake.append(sg)
+        self._recvq.clear()
+        self._sendq.clear()
+        tr = rt.tracer
+        if tr is not None:
+            me = _me().id
+            tr.emit(Kind.CHAN_CLOSE, g=me, obj=self.id, name=self.name, extra=(len(wake),))
+            for sg in wake:
+                self._trace_wake(tr, sg, me)
+        lock.release()
+        for sg in wake:
+            sg.g.parker.release()
+
+    def _offer(self, value: Any) -> bool:
+        """Send without ever blocking (timers, tickers): False if full or closed."""
+        lock = self._lock
+        lock.acquire()
+        if self._closed:
+            lock.release()
+            return False
+        done, wake = self._send_locked(value)
+        lock.release()
+        if wake is not None:
+            wake.g.parker.release()
+        return done
+
+    def _cancel_wait(self, sg: _Sudog) -> bool:
+        """Remove a parked waiter (the runtime is killing it); False if already woken."""
+        with self._lock:
+            q = self._sendq if sg.is_send else self._recvq
+            try:
+                q.remove(sg)
+            except ValueError:
+                return False
+            return True
+
+    # -- inspection -----------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def __bool__(self) -> bool:
+        return True  # an empty channel is still a channel (len() says how full it is)
+
+    def __iter__(self) -> Iterator[Any]:
+        """Go: ``for v := range ch``: ends when the channel is closed and drained."""
+        while True:
+            value, ok = self.recv()
+            if not ok:
+                return
+            yield value
+
+    def statistics(self) -> ChanStats:
+        with self._lock:
+            return ChanStats(
+                length=len(self._buf),
+                cap=self.cap,
+                closed=self._closed,
+                waiting_senders=sum(
+                    1 for sg in self._sendq if sg.sel is None or sg.sel.fired is None
+                ),
+                waiting_receivers=sum(
+                    1 for sg in self._recvq if sg.sel is None or sg.sel.fired is None
+                ),
+                sent=self._sent,
+                received=self._received,
+            )
+
+    def buffer(self) -> list[Any]:
+        """A copy of the values waiting in the buffer, oldest first."""
+        with self._lock:
+            return list(self._buf)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Chan {self.name!r} {len(self._buf)}/{self.cap}{' closed' if self._closed else ''}>"
+        )
+
+
+class Recv:
+    """A receive case of :func:`select`; ``ch`` may be None (never ready)."""
+
+    __slots__ = ("ch",)
+    is_send = False
+    value = None
+
+    def __init__(self, ch: Chan | None) -> None:
+        self.ch = ch
+
+
+class Send:
+    """A send case of :func:`select`; ``ch`` may be None (never ready)."""
+
+    __slots__ = ("ch", "value")
+    is_send = True
+
+    def __init__(self, ch: Chan | None, value: Any) -> None:
+        self.ch = ch
+        self.value = value
+
+
+def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
+    """Wait until one case can proceed, and perform it.
+
+    Returns ``(index, value, ok)``: for a ``Recv`` what ``recv()`` would
+    return, for a ``Send`` ``(index, None, True)``. Among several ready cases
+    it picks one uniformly at random. With ``default=True`` and no case
+    ready it returns ``(-1, None, False)`` at once. A case whose channel is
+    None is never ready; with no ready case possible and no default, it
+    blocks forever (Go's ``select {}``).
+
+    Raises:
+        Panic: "send on closed channel" when the chosen Send's channel is closed.
+
+    Go: ``select { case v, ok := <-a: ... case b <- x: ... default: ... }``
+    """
+    chans: dict[int, Chan] = {}
+    for c in cases:
+        ch = c.ch
+        if ch is not None:
+            chans[ch.id] = ch
+    rt = next(iter(chans.values()))._rt if chans else current_runtime()
+    if rt._gating:
+        rt._checkpoint("select", None)
+    locked = [chans[k] for k in sorted(chans)]  # one global order: no lock-order deadlock
+    for ch in locked:
+        ch._lock.acquire()
+    n = len(cases)
+    if n <= 1:
+        order: Any = range(n)
+    elif n == 2:
+        order = (0, 1) if rt.rng.random() < 0.5 else (1, 0)
+    else:
+        order = list(range(n))
+        rt.rng.shuffle(order)
+    tr = rt.tracer
+    ready = _ready_cases(cases) if tr is not None else ()
+    for i in order:
+        c = cases[i]
+        ch = c.ch
+        if ch is None:
+            continue
+        if c.is_send:
+            if ch._closed:
+                _unlock(locked)
+                raise Panic("send on closed channel")
+            done, wake = ch._send_locked(c.value)
+            if done:
+                if tr is not None:
+                    _trace_select(tr, cases, i, ready, ch)
+                _unlock(locked)
+                if wake is not None:
+                    wake.g.parker.release()
+                return i, None, True
+        else:
+            done, value, ok, wake = ch._recv_locked()
+            if done:
+                if tr is not None:
+                    _trace_select(tr, cases, i, ready, ch)
+                _unlock(locked)
+                if wake is not None:
+                    wake.g.parker.release()
+                return i, value, ok
+    if default:
+        if tr is not None:
+            _trace_select(tr, cases, -1, ready, None)
+        _unlock(locked)
+        return -1, None, False
+    me = _me()
+    if me._kill:
+        _unlock(locked)
+        raise Goexit
+    sel = _Select()
+    for i, c in enumerate(cases):
+        ch = c.ch
+        if ch is None:
+            continue
+        sg = _Sudog(me, c.value, ch, c.is_send)
+        sg.sel = sel
+        sg.index = i
+        (ch._sendq if c.is_send else ch._recvq).append(sg)
+        sel.sudogs.append(sg)
+    reason = "select" if sel.sudogs else "select (no cases)"
+    rt._block(me, sel, sel, State.BLOCKED_SELECT, reason)
+    _unlock(locked)
+    try:
+        rt._wait(me, sel)
+    finally:
+        _dequeue_losers(sel, locked)
+    fired = sel.fired
+    assert fired is not None
+    if fired.is_send:
+        if not fired.ok:
+            raise Panic("send on closed channel")
+        return fired.index, None, True
+    return fired.index, fired.value, fired.ok
+
+
+def _unlock(locked: list[Chan]) -> None:
+    for ch in reversed(locked):
+        ch._lock.release()
+
+
+def _dequeue_losers(sel: _Select, locked: list[Chan]) -> None:
+    """Remove the select's other waiters from their queues (Go: dequeueSudoG)."""
+    for ch in locked:
+        with ch._lock:
+            for sg in sel.sudogs:
+                if sg is sel.fired or sg.chan is not ch:
+                    continue
+                q = ch._sendq if sg.is_send else ch._recvq
+                try:
+                    q.remove(sg)
+                except ValueError:
+                    pass
+
+
+def _ready_cases(cases: tuple) -> tuple[int, ...]:
+    """Which cases could proceed now (all channel locks held); for the trace."""
+    out = []
+    for i, c in enumerate(cases):
+        ch = c.ch
+        if ch is None:
+            continue
+        if c.is_send:
+            ok = (
+                ch._closed
+                or len(ch._buf) < ch.cap
+                or any(sg.sel is None or sg.sel.fired is None for sg in ch._recvq)
+            )
+        else:
+            ok = (
+                bool(ch._buf)
+                or ch._closed
+                or any(sg.sel is None or sg.sel.fired is None for sg in ch._sendq)
+            )
+        if ok:
+            out.append(i)
+    return tuple(out)
+
+
+def _trace_select(tr, cases: tuple, picked: int, ready: tuple, ch: Chan | None) -> None:
+    shape = tuple(
+        ("nil" if c.ch is None else ("send" if c.is_send else "recv"), c.ch.id if c.ch else 0)
+        for c in cases
+    )
+    tr.emit(
+        Kind.SELECT,
+        g=_me().id,
+        obj=ch.id if ch else 0,
+        name=ch.name if ch else "default",
+        value=str(picked),
+        extra=(picked, ready, shape),
+    )

@@ -1,0 +1,626 @@
+"""Goroutines, their states, and the Runtime that owns them.
+
+A :class:`Runtime` owns a clock, an optional tracer, the registry of its
+live goroutines and a root context. Each goroutine is a daemon thread that
+knows its runtime; goroutines started from inside a goroutine inherit it.
+
+Parking. A goroutine that must wait puts a waiter record in the queue of
+the object it waits on, records ``_blocked_on = (owner, waiter)`` and
+acquires its own ``parker`` lock, which is held whenever the goroutine is
+not parked. Whoever wakes it (having removed the waiter under the owner's
+lock, or claimed a select's token) releases the parker exactly once. To
+kill a parked goroutine, :meth:`Runtime.stop` asks the owner to cancel the
+waiter (``owner._cancel_wait(waiter) -> bool``); only if that succeeds does
+it release the parker, so a wake-up is never delivered twice.
+
+Pause and step. While the runtime is gated (paused), every primitive
+operation first waits at the gate (:meth:`Runtime._checkpoint`); ``step``
+lets exactly one waiting goroutine through for one operation.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import random
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.runtime._clock import Clock
+from core.runtime._errors import Goexit, Panic
+from core.trace import Kind, Tracer
+
+__all__ = [
+    "DeadlockReport",
+    "Goroutine",
+    "Runtime",
+    "State",
+    "StopReport",
+    "current",
+    "current_runtime",
+    "default_runtime",
+    "go",
+    "gosched",
+    "trace_point",
+]
+
+
+class State(enum.Enum):
+    """What a goroutine is doing, as a learner should read it."""
+
+    RUNNABLE = "runnable"  # waiting at the pause gate, ready to run
+    RUNNING = "running"
+    BLOCKED_SEND = "blocked_send"
+    BLOCKED_RECV = "blocked_recv"
+    BLOCKED_SELECT = "blocked_select"
+    BLOCKED_LOCK = "blocked_lock"
+    BLOCKED_WAITGROUP = "blocked_waitgroup"
+    SLEEPING = "sleeping"
+    DONE = "done"
+    PANICKED = "panicked"
+
+    @property
+    def blocked(self) -> bool:
+        return self.name.startswith("BLOCKED")
+
+
+_tls = threading.local()
+
+
+class Goroutine:
+    """A function running on its own thread, as Go's ``go f(x)`` starts one.
+
+    ``state``, ``wait_reason`` and ``waiting_on`` say what it does now;
+    ``panic`` holds the exception it raised (it is also traced), or None.
+    """
+
+    def __init__(
+        self,
+        rt: Runtime | None,
+        fn: Callable[..., Any] | None,
+        args: tuple,
+        name: str | None,
+        gid: int,
+    ) -> None:
+        self.id = gid
+        self.runtime = rt
+        self.name = name or (f"{getattr(fn, '__name__', 'goroutine')}-{gid}" if fn else "main")
+        self.state = State.RUNNING
+        self.wait_reason = ""
+        self.waiting_on: Any = None
+        self.panic: BaseException | None = None
+        self.panic_traceback = ""
+        self.parent_id = 0
+        self.created_at = 0.0
+        # Held whenever the goroutine is not parked (see the module docstring).
+        self.parker = threading.Lock()
+        self.parker.acquire()
+        self._blocked_on: tuple[Any, Any] | None = None
+        self._kill = False
+        self._fn = fn
+        self._args = args
+        self._thread: threading.Thread | None = None
+
+    @property
+    def alive(self) -> bool:
+        t = self._thread
+        return t is not None and t.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the goroutine ends; True if it did within *timeout* seconds."""
+        t = self._thread
+        if t is None:
+            return True
+        t.join(timeout)
+        return not t.is_alive()
+
+    def describe(self) -> str:
+        """One line in Go's style: ``goroutine 7 [chan receive]: worker-3``."""
+        if self.state is State.SLEEPING:
+            what = "sleep"
+        elif self.state.blocked:
+            what = self.wait_reason or self.state.value
+        else:
+            what = self.state.value
+        on = getattr(self.waiting_on, "name", "")
+        return f"goroutine {self.id} [{what}]: {self.name}" + (f" on {on}" if on else "")
+
+    def __repr__(self) -> str:
+        return f"<Goroutine {self.id} {self.name!r} {self.state.value}>"
+
+    # -- the thread -----------------------------------------------------
+
+    def _run(self) -> None:
+        rt = self.runtime
+        assert rt is not None
+        _tls.g = self
+        _tls.rt = rt
+        tr = rt.tracer
+        if tr is not None:
+            tr.emit(Kind.GO_START, g=self.id, obj=self.id, name=self.name)
+        ended = State.DONE
+        try:
+            if self._kill:
+                raise Goexit
+            self._fn(*self._args)  # type: ignore[misc]
+        except Goexit:
+            pass
+        except BaseException as exc:
+            ended = State.PANICKED
+            self.panic = exc
+            self.panic_traceback = traceback.format_exc()
+            rt._record_panic(self, exc)
+        finally:
+            self.state = ended
+            self._blocked_on = None
+            self.waiting_on = None
+            self._fn = self._args = None
+            rt._ended(self)
+
+
+class _External(Goroutine):
+    """Stands for a thread that is not a goroutine (the test's main thread, the GUI)."""
+
+    def __init__(self) -> None:
+        super().__init__(None, None, (), f"thread:{threading.current_thread().name}", 0)
+
+
+def _me() -> Goroutine:
+    """The calling goroutine, or the stand-in of the calling plain thread."""
+    g = getattr(_tls, "g", None)
+    if g is None:
+        g = _tls.g = _External()
+    return g
+
+
+def current() -> Goroutine | None:
+    """The calling goroutine; None on a thread that is not a goroutine."""
+    g = getattr(_tls, "g", None)
+    return None if g is None or g.id == 0 else g
+
+
+def current_runtime() -> Runtime:
+    """The runtime of the calling goroutine, else the one made active, else the default."""
+    rt = getattr(_tls, "rt", None)
+    return rt if rt is not None else default_runtime()
+
+
+_default: Runtime | None = None
+_default_lock = threading.Lock()
+
+
+def default_runtime() -> Runtime:
+    global _default
+    rt = _default
+    if rt is None:
+        with _default_lock:
+            if _default is None:
+                _default = Runtime(name="default")
+            rt = _default
+    return rt
+
+
+def go(fn: Callable[..., Any], *args: Any, name: str | None = None) -> Goroutine:
+    """Start ``fn(*args)`` in a new goroutine of the current runtime, at once.
+
+    Go: ``go fn(args)``
+    """
+    return current_runtime().go(fn, *args, name=name)
+
+
+def gosched() -> None:
+    """Yield the processor so other goroutines run. Go: ``runtime.Gosched()``."""
+    rt = current_runtime()
+    if rt._gating:
+        rt._checkpoint("runtime.Gosched", None)
+    time.sleep(0)
+
+
+def trace_point(kind: Kind, obj_id: int = 0, obj_name: str = "", value: Any = "") -> None:
+    """Pass the pause gate and record one annotated operation (e.g. MEM_READ).
+
+    Patterns use it to make steps visible that Go's runtime does not trace,
+    such as the read and the write of ``count++``.
+    """
+    rt = current_runtime()
+    if rt._gating:
+        rt._checkpoint(kind.value, None)
+    tr = rt.tracer
+    if tr is not None:
+        tr.emit(kind, g=_me().id, obj=obj_id, name=obj_name, value=value)
+
+
+@dataclass
+class StopReport:
+    """What :meth:`Runtime.stop` found: goroutines that did not end on cancellation."""
+
+    leaked: list[str] = field(default_factory=list)  # had to be killed
+    alive: list[str] = field(default_factory=list)  # still running after the deadline
+
+    @property
+    def clean(self) -> bool:
+        return not self.leaked and not self.alive
+
+
+@dataclass
+class DeadlockReport:
+    """A set of goroutines that can never wake, in Go's words."""
+
+    goroutines: list[str]
+    text: str
+    explanations: list[str] = field(default_factory=list)
+
+
+class Runtime:
+    """A clock, a tracer and the goroutines of one simulated Go program."""
+
+    def __init__(
+        self,
+        name: str = "runtime",
+        tracer: Tracer | None = None,
+        speed: float = 1.0,
+        seed: int | None = None,
+    ) -> None:
+        self.name = name
+        self.clock = Clock(speed, name=name)
+        self.clock.on_pause_change = self._on_pause_change
+        self.tracer: Tracer | None = None
+        self.rng = random.Random(seed)
+        self._gids = itertools.count(1)
+        # Registry of live goroutines: single dict operations are atomic under the GIL.
+        self._live: dict[int, Goroutine] = {}
+        self._ended_cv = threading.Condition(threading.Lock())
+        self._gating = False
+        self._gate_cv = threading.Condition(threading.Lock())
+        self._at_gate: dict[Goroutine, str] = {}  # guarded by _gate_cv
+        self._grant: Goroutine | None = None  # guarded by _gate_cv
+        self._stopping = False
+        self.stopped = False
+        self.panics: list[tuple[Goroutine, BaseException]] = []
+        self.deadlock: DeadlockReport | None = None
+        self._external: set[int] = set()  # ids of objects outside code may signal
+        self._root = None
+        if tracer is not None:
+            self.set_tracer(tracer)
+
+    # -- tracer ---------------------------------------------------------
+
+    def set_tracer(self, tracer: Tracer | None) -> None:
+        """Install (or remove) the tracer; events carry this clock's time."""
+        if tracer is not None:
+            tracer._clock = self.clock.now
+        self.tracer = tracer
+
+    # -- goroutines -----------------------------------------------------
+
+    def go(self, fn: Callable[..., Any], *args: Any, name: str | None = None) -> Goroutine:
+        """Start ``fn(*args)`` in a new goroutine of this runtime, at once."""
+        g = Goroutine(self, fn, args, name, next(self._gids))
+        parent = getattr(_tls, "g", None)
+        g.parent_id = parent.id if parent is not None else 0
+        g.created_at = self.clock.now()
+        if self._stopping:
+            g._kill = True
+        self._live[g.id] = g
+        tr = self.tracer
+        if tr is not None:
+            tr.emit(Kind.GO_CREATE, g=g.parent_id, obj=g.id, name=g.name, value=str(g.parent_id))
+        t = g._thread = threading.Thread(target=g._run, name=f"go:{g.name}", daemon=True)
+        t.start()
+        return g
+
+    def goroutines(self) -> list[Goroutine]:
+        """The live goroutines, oldest first."""
+        return sorted(self._live.values(), key=lambda g: g.id)
+
+    @contextmanager
+    def active(self) -> Iterator[Runtime]:
+        """Make this the current runtime of the calling (non-goroutine) thread."""
+        old = getattr(_tls, "rt", None)
+        _tls.rt = self
+        try:
+            yield self
+        finally:
+            _tls.rt = old
+
+    def root_context(self):  # -> context.Context; imported lazily (context imports us)
+        """A context that :meth:`stop` cancels: the parent of everything a scenario runs."""
+        if self._root is None:
+            from core.runtime import context
+
+            with self.active():
+                ctx, cancel = context.with_cancel(context.background())
+            ctx.name = f"{self.name}.root"
+            self._root = (ctx, cancel)
+            self.mark_external(ctx.done())
+        return self._root[0]
+
+    def mark_external(self, obj: Any) -> None:
+        """Declare that code outside the runtime may signal *obj* (deadlock checks trust it)."""
+        self._external.add(obj.id)
+
+    def _record_panic(self, g: Goroutine, exc: BaseException) -> None:
+        self.panics.append((g, exc))
+        tr = self.tracer
+        if tr is not None:
+            text = str(exc) if isinstance(exc, Panic) else f"{type(exc).__name__}: {exc}"
+            tr.emit(Kind.GO_PANIC, g=g.id, obj=g.id, name=g.name, value=text)
+
+    def _ended(self, g: Goroutine) -> None:
+        self._live.pop(g.id, None)
+        tr = self.tracer
+        if tr is not None:
+            tr.emit(Kind.GO_END, g=g.id, obj=g.id, name=g.name)
+        with self._ended_cv:
+            self._ended_cv.notify_all()
+
+    # -- parking (used by every blocking primitive) ----------------------
+
+    def _block(self, me: Goroutine, owner: Any, waiter: Any, state: State, reason: str) -> None:
+        """Record that *me* is about to park on *owner*. Called under the owner's lock.
+
+        The caller has queued *waiter* on *owner*; it then releases its lock
+        and calls :meth:`_wait`.
+        """
+        me.state = state
+        me.wait_reason = reason
+        me.waiting_on = owner
+        me._blocked_on = (owner, waiter)
+        tr = self.tracer
+        if tr is not None:
+            ids = getattr(owner, "watched_ids", None)
+            if ids is not None:
+                tr.emit(Kind.GO_BLOCK, g=me.id, value=reason, extra=tuple(ids()))
+            else:
+                tr.emit(
+                    Kind.GO_BLOCK,
+                    g=me.id,
+                    obj=getattr(owner, "id", 0),
+                    name=getattr(owner, "name", ""),
+                    value=reason,
+                )
+
+    def _wait(self, me: Goroutine, waiter: Any) -> None:
+        """Park until woken. Called with no lock held.
+
+        Raises:
+            Goexit: the runtime is stopping and killed this wait.
+        """
+        me.parker.acquire()
+        me._blocked_on = None
+        me.waiting_on = None
+        me.state = State.RUNNING
+        if waiter.cancelled:
+            raise Goexit
+
+    # -- pause gate and stepping ---------------------------------------
+
+    def _on_pause_change(self, paused: bool) -> None:
+        with self._gate_cv:
+            self._gating = paused and not self._stopping
+            self._gate_cv.notify_all()
+
+    def _checkpoint(self, op: str, obj: Any) -> None:
+        """Wait at the gate while paused, until a step lets this goroutine through."""
+        me = _me()
+        if me.id == 0:
+            return  # plain threads (the GUI, tests) are never gated
+        if me._kill:
+            raise Goexit
+        with self._gate_cv:
+            if not self._gating:
+                return
+            self._at_gate[me] = op
+            prev = me.state
+            me.state = State.RUNNABLE
+            tr = self.tracer
+            if tr is not None:
+                tr.emit(
+                    Kind.GO_GATE,
+                    g=me.id,
+                    obj=getattr(obj, "id", 0),
+                    name=getattr(obj, "name", ""),
+                    value=op,
+                )
+            while self._gating and self._grant is not me and not me._kill:
+                self._gate_cv.wait()
+            del self._at_gate[me]
+            me.state = prev if prev is not State.RUNNABLE else State.RUNNING
+            if self._grant is me:
+                self._grant = None
+                if tr is not None:
+                    tr.emit(Kind.GO_STEP, g=me.id, value=op)
+        if me._kill:
+            raise Goexit
+
+    def gated(self) -> list[tuple[Goroutine, str]]:
+        """Goroutines waiting at the pause gate, with the operation each will do next."""
+        with self._gate_cv:
+            return list(self._at_gate.items())
+
+    def step(self, g_id: int | None = None, timeout: float = 1.0) -> bool:
+        """While paused, let exactly one operation through.
+
+        With *g_id*, that goroutine goes (it must be waiting at the gate);
+        otherwise the one that has waited longest. If no goroutine waits at
+        the gate, the clock jumps to the next timer instead. Returns False if
+        nothing could move. Waits up to *timeout* for the previous step to be
+        taken up.
+        """
+        with self._gate_cv:
+            if not self._gating:
+                return False
+            deadline = time.monotonic() + timeout
+            while self._grant is not None:  # the previous step not taken yet
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._gate_cv.wait(left)
+            chosen = None
+            for g in self._at_gate:
+                if g_id is None or g.id == g_id:
+                    chosen = g
+                    break
+            if chosen is not None:
+                self._grant = chosen
+                self._gate_cv.notify_all()
+                return True
+            if g_id is not None:
+                return False
+        return self.clock.advance_to_next()
+
+    def pause(self) -> None:
+        self.clock.pause()
+
+    def resume(self) -> None:
+        self.clock.resume()
+
+    # -- deadlocks ------------------------------------------------------
+
+    def check_deadlock(self, exclude: tuple[Goroutine, ...] = ()) -> DeadlockReport | None:
+        """Report the goroutines that can never wake, in Go's words, or None.
+
+        What it detects: Go's global deadlock, among this runtime's
+        goroutines other than *exclude* and those waiting on an object
+        declared external (the root context's done channel: only stop() or
+        the teacher ends it). If at least one of them is blocked on a
+        channel, lock, WaitGroup or select, none is running, runnable or
+        sleeping, and no timer, ticker or deadline is pending that could
+        wake one, then none of them can ever wake. What it does not detect:
+        a goroutine blocked forever while an unrelated one keeps running
+        (that is reported as a leak by :meth:`stop`), and waits that code
+        outside the runtime could end (threads that are not goroutines).
+        The report is stored in :attr:`deadlock` and traced once.
+        """
+        skip = {g.id for g in exclude}
+        involved: list[Goroutine] = []
+        for g in self.goroutines():
+            if g.id in skip:
+                continue
+            if self._waits_on_external(g):
+                continue
+            if not g.state.blocked:
+                return None
+            involved.append(g)
+        if not involved:
+            return None
+        if self.clock.pending_channel_timers():
+            return None
+        # Re-check: a goroutine may have woken while we looked.
+        if any(not g.state.blocked or not g.alive for g in involved):
+            return None
+        lines = [g.describe() for g in involved]
+        text = "fatal error: all goroutines are asleep - deadlock!\n\n" + "\n".join(lines)
+        report = DeadlockReport(goroutines=lines, text=text, explanations=self._explain(involved))
+        if self.deadlock is None or self.deadlock.goroutines != lines:
+            tr = self.tracer
+            if tr is not None:
+                tr.emit(Kind.DEADLOCK, value=text)
+        self.deadlock = report
+        return report
+
+    def _waits_on_external(self, g: Goroutine) -> bool:
+        obj = g.waiting_on
+        if obj is None:
+            return False
+        ids = getattr(obj, "watched_ids", None)  # a select: any external case counts
+        if ids is not None:
+            return any(i in self._external for i in ids())
+        return getattr(obj, "id", None) in self._external
+
+    def _explain(self, involved: list[Goroutine]) -> list[str]:
+        out = []
+        for g in involved:
+            obj = g.waiting_on
+            what = getattr(obj, "name", "") or "an object"
+            if g.state is State.BLOCKED_SEND:
+                out.append(f"{g.name} waits to send on {what}; no goroutine will ever receive it")
+            elif g.state is State.BLOCKED_RECV:
+                out.append(f"{g.name} waits to receive from {what}; no goroutine will ever send")
+            elif g.state is State.BLOCKED_LOCK:
+                holder = getattr(obj, "holder_name", lambda: "")()
+                extra = f" held by {holder}" if holder else ""
+                out.append(f"{g.name} waits for {what}{extra}, which nobody will unlock")
+            elif g.state is State.BLOCKED_WAITGROUP:
+                out.append(f"{g.name} waits for {what}; its counter will never reach zero")
+            else:
+                out.append(
+                    f"{g.name} waits in {g.wait_reason or g.state.value}; nothing can wake it"
+                )
+        return out
+
+    def wait_for_graph(self) -> list[tuple[int, str, int, str]]:
+        """Edges (goroutine id, goroutine name, object id, reason) of who waits on what."""
+        edges = []
+        for g in self.goroutines():
+            obj = g.waiting_on
+            if obj is None:
+                continue
+            ids = getattr(obj, "watched_ids", None)
+            for oid in ids() if ids is not None else (getattr(obj, "id", 0),):
+                edges.append((g.id, g.name, oid, g.wait_reason))
+        return edges
+
+    # -- stopping -------------------------------------------------------
+
+    def stop(self, timeout: float = 2.0) -> StopReport:
+        """Cancel the root context, wait, kill what is still blocked, join everything.
+
+        Goroutines get half of *timeout* to end on their own after the root
+        context is cancelled; those still parked are then unwound with
+        ``Goexit`` and reported as leaked. Never raises; idempotent.
+        """
+        report = StopReport()
+        if self.stopped:
+            return report
+        deadline = time.monotonic() + timeout
+        self._stopping = True
+        with self._gate_cv:
+            self._gating = False
+            self._gate_cv.notify_all()
+        if self._root is not None:
+            self._root[1]()
+        grace = time.monotonic() + timeout / 2
+        self._wait_empty(grace)
+        killed: dict[int, Goroutine] = {}
+        while self._live and time.monotonic() < deadline:
+            for g in self.goroutines():
+                if not g._kill:
+                    killed[g.id] = g
+                    report.leaked.append(g.describe())
+                    g._kill = True
+                self._kill(g)
+            self._wait_empty(min(deadline, time.monotonic() + 0.01))
+        report.alive = [g.describe() for g in self.goroutines()]
+        tr = self.tracer
+        if tr is not None:
+            for line in report.leaked:
+                tr.emit(Kind.LEAK, value=line)
+        self.clock.close(max(0.05, deadline - time.monotonic()))
+        self.stopped = True
+        return report
+
+    def _kill(self, g: Goroutine) -> None:
+        blocked = g._blocked_on
+        if blocked is None:
+            return
+        owner, waiter = blocked
+        if owner._cancel_wait(waiter):
+            waiter.cancelled = True
+            g.parker.release()
+
+    def _wait_empty(self, until: float) -> None:
+        with self._ended_cv:
+            while self._live:
+                left = until - time.monotonic()
+                if left <= 0:
+                    return
+                self._ended_cv.wait(min(left, 0.05))
+
+    def __repr__(self) -> str:
+        return f"<Runtime {self.name!r} goroutines={len(self._live)}>"

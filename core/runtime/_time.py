@@ -1,0 +1,212 @@
+"""Go's ``time`` package on the runtime clock: Sleep, After, Timer, Ticker, Now.
+
+Every timer is an entry in the runtime's one timer heap; its callback runs
+on the clock's thread and never blocks (a tick that finds the channel full
+is dropped, as in Go).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from core.runtime._chan import Chan
+from core.runtime._clock import TimerEntry
+from core.runtime._errors import Goexit, Panic
+from core.runtime._goroutine import State, _me, current_runtime
+from core.runtime._ids import next_object_id
+from core.trace import Kind
+
+__all__ = ["Ticker", "Timer", "after", "now", "sleep"]
+
+
+def now() -> float:
+    """The current runtime's clock time, in seconds. Go: ``time.Now()``"""
+    return current_runtime().clock.now()
+
+
+def sleep(d: float) -> None:
+    """Pause the calling goroutine for *d* runtime seconds.
+
+    Blocks on the runtime clock: a change of speed takes effect at once, and
+    a paused clock holds the sleeper. Go: ``time.Sleep(d)``
+    """
+    rt = current_runtime()
+    if rt._gating:
+        rt._checkpoint("time.Sleep", None)
+    me = _me()
+    if me._kill:
+        raise Goexit
+    if d <= 0:
+        time.sleep(0)
+        return
+    clock = rt.clock
+    tr = rt.tracer
+
+    def wake() -> None:
+        t = rt.tracer
+        if t is not None:
+            t.emit(Kind.GO_UNBLOCK, g=me.id, extra=(0,))
+        me.parker.release()
+
+    me.state = State.SLEEPING
+    me.wait_reason = "sleep"
+    if tr is not None:
+        tr.emit(Kind.GO_SLEEP, g=me.id, value=f"{d:g}")
+    entry = clock.schedule(clock.now() + d, wake, is_sleep=True)
+    me.waiting_on = None
+    me._blocked_on = (clock, entry)
+    rt._wait(me, entry)
+
+
+def after(d: float) -> Chan:
+    """A channel of capacity 1 that receives the clock's time once, after *d*.
+
+    Go: ``time.After(d)``
+    """
+    return Timer(d, name="time.After").c
+
+
+class Timer:
+    """Sends the clock's time on ``c`` once, after *d* runtime seconds.
+
+    Go: ``time.NewTimer(d)``. As since Go 1.23, ``stop`` and ``reset``
+    discard a value that fired but was not received, so a receive after
+    them never sees a stale time.
+    """
+
+    def __init__(self, d: float, *, name: str | None = None) -> None:
+        self.id = next_object_id()
+        self.name = name or f"timer-{self.id}"
+        self._rt = current_runtime()
+        self.c = Chan(1, name=f"{self.name}.C")
+        self._l = threading.Lock()
+        self._entry: TimerEntry | None = None  # guarded by self._l
+        tr = self._rt.tracer
+        if tr is not None:
+            tr.emit(
+                Kind.SYNC_MAKE,
+                g=_me().id,
+                obj=self.id,
+                name=self.name,
+                value="Timer",
+                extra=(self.c.id, d),
+            )
+        with self._l:
+            self._start(d)
+
+    def _start(self, d: float) -> None:
+        clock = self._rt.clock
+        self._entry = clock.schedule(clock.now() + max(d, 0.0), self._fire)
+
+    def _fire(self) -> None:
+        rt = self._rt
+        t = rt.clock.now()
+        tr = rt.tracer
+        if tr is not None:
+            tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=f"{t:.3f}")
+        self.c._offer(t)
+
+    def stop(self) -> bool:
+        """Stop the timer; True if it was still pending. Go: ``t.Stop()``"""
+        with self._l:
+            return self._stop_locked()
+
+    def _stop_locked(self) -> bool:
+        e, self._entry = self._entry, None
+        active = e is not None and self._rt.clock.cancel(e)
+        self._drain()
+        return active
+
+    def reset(self, d: float) -> bool:
+        """Restart the timer to fire after *d*; True if it was still pending.
+
+        Go: ``t.Reset(d)``
+        """
+        with self._l:
+            active = self._stop_locked()
+            self._start(d)
+            return active
+
+    def _drain(self) -> None:
+        with self.c._lock:
+            self.c._buf.clear()
+
+
+class Ticker:
+    """Sends the clock's time on ``c`` every *d* runtime seconds.
+
+    ``c`` has capacity 1: a tick that finds it full is dropped, so a slow
+    receiver gets the latest ticks, not a backlog.
+
+    Raises:
+        Panic: "non-positive interval for NewTicker" when *d* <= 0.
+
+    Go: ``time.NewTicker(d)``
+    """
+
+    def __init__(self, d: float, *, name: str | None = None) -> None:
+        if d <= 0:
+            raise Panic("non-positive interval for NewTicker")
+        self.id = next_object_id()
+        self.name = name or f"ticker-{self.id}"
+        self._rt = current_runtime()
+        self.c = Chan(1, name=f"{self.name}.C")
+        self._l = threading.Lock()
+        self._d = d
+        self._entry: TimerEntry | None = None  # guarded by self._l
+        self.dropped = 0
+        tr = self._rt.tracer
+        if tr is not None:
+            tr.emit(
+                Kind.SYNC_MAKE,
+                g=_me().id,
+                obj=self.id,
+                name=self.name,
+                value="Ticker",
+                extra=(self.c.id, d),
+            )
+        with self._l:
+            clock = self._rt.clock
+            self._schedule(clock.now() + d)
+
+    def _schedule(self, when: float) -> None:
+        self._entry = self._rt.clock.schedule(when, lambda: self._fire(when))
+
+    def _fire(self, when: float) -> None:
+        rt = self._rt
+        t = rt.clock.now()
+        tr = rt.tracer
+        if tr is not None:
+            tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=f"{t:.3f}")
+        if not self.c._offer(t):
+            self.dropped += 1
+        with self._l:
+            if self._entry is None:
+                return  # stopped meanwhile
+            d = self._d
+            nxt = when + d
+            if nxt <= t:  # fell behind: skip the missed ticks, as Go does
+                nxt = when + d * (1 + int((t - when) / d))
+            try:
+                self._schedule(nxt)
+            except RuntimeError:  # the runtime stopped
+                self._entry = None
+
+    def stop(self) -> None:
+        """No more ticks. Go: ``t.Stop()``"""
+        with self._l:
+            e, self._entry = self._entry, None
+            if e is not None:
+                self._rt.clock.cancel(e)
+
+    def reset(self, d: float) -> None:
+        """Tick every *d* from now on. Go: ``t.Reset(d)``"""
+        if d <= 0:
+            raise Panic("non-positive interval for Ticker.Reset")
+        with self._l:
+            e, self._entry = self._entry, None
+            if e is not None:
+                self._rt.clock.cancel(e)
+            self._d = d
+            self._schedule(self._rt.clock.now() + d)

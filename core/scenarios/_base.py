@@ -1,0 +1,291 @@
+"""What a lesson declares: parameters, teacher actions, metrics, and ``run(ctx)``.
+
+A :class:`Scenario` subclass is one runnable lesson. It is Qt-free: the
+window, the tests and ``main.py --headless`` all drive it the same way,
+through :class:`core.scenarios.ScenarioRun`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from core import runtime
+from core.runtime import context
+from core.trace import Kind
+
+__all__ = [
+    "CHAPTERS",
+    "Action",
+    "Metric",
+    "MetricsRecorder",
+    "Param",
+    "Scenario",
+]
+
+# The catalogue's chapters, in teaching order.
+CHAPTERS: tuple[str, ...] = (
+    "Shared state",
+    "Messages",
+    "Cancellation",
+    "Applied counters",
+    "Broadcast",
+    "Aggregation",
+    "Worker pool",
+    "Production patterns",
+    "Pitfalls",
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed, bounded parameter of a scenario.
+
+    ``kind`` is ``int``, ``float``, ``bool`` or ``str`` (a choice among
+    ``choices``). ``unit`` is shown beside the widget ("ms", "items/s").
+    """
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in (int, float, bool, str):
+            raise TypeError(f"parameter {self.name}: unsupported kind {self.kind!r}")
+        if self.kind is str and not self.choices:
+            raise TypeError(f"parameter {self.name}: a str parameter needs choices")
+        self.validate(self.default)
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def validate(self, value: Any) -> Any:
+        """Return *value* converted to the parameter's kind.
+
+        Raises:
+            ValueError: naming the parameter and its allowed range.
+        """
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+                return value.lower() in ("true", "1", "yes")
+            raise ValueError(f"parameter {self.name} must be true or false, got {value!r}")
+        if self.kind is str:
+            if value in self.choices:
+                return value
+            raise ValueError(
+                f"parameter {self.name} must be one of {', '.join(self.choices)}, got {value!r}"
+            )
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            v = self.kind(value)
+            if self.kind is int and isinstance(value, float) and not value.is_integer():
+                raise TypeError
+            if isinstance(v, float) and not math.isfinite(v):
+                raise TypeError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"parameter {self.name} must be {'an integer' if self.kind is int else 'a number'}"
+                f" from {self.minimum} to {self.maximum}, got {value!r}"
+            ) from None
+        if (self.minimum is not None and v < self.minimum) or (
+            self.maximum is not None and v > self.maximum
+        ):
+            raise ValueError(
+                f"parameter {self.name} must be from {self._fmt(self.minimum)} to "
+                f"{self._fmt(self.maximum)}{(' ' + self.unit) if self.unit else ''}, got {value!r}"
+            )
+        return v
+
+    def _fmt(self, x: float | None) -> str:
+        if x is None:
+            return "-inf"
+        return str(int(x)) if self.kind is int else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a teacher can inject while the scenario runs."""
+
+    name: str
+    label: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named time series the scenario publishes, with its unit and meaning."""
+
+    name: str
+    unit: str
+    help: str
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+
+@dataclass
+class _Series:
+    t: list[float] = field(default_factory=list)
+    v: list[float] = field(default_factory=list)
+
+
+class MetricsRecorder:
+    """Thread-safe, bounded store of metric samples (runtime time, value).
+
+    Any goroutine records; readers (the plots, the summary) copy. Each series
+    keeps at most ``limit`` samples, the oldest dropped first.
+    """
+
+    def __init__(self, names: tuple[str, ...] = (), limit: int = 20_000) -> None:
+        self._lock = threading.Lock()
+        self._series: dict[str, _Series] = {n: _Series() for n in names}
+        self._limit = limit
+        self.version = 0  # bumps on every record; readers compare to skip work
+
+    def record(self, name: str, t: float, value: float) -> None:
+        with self._lock:
+            s = self._series.get(name)
+            if s is None:
+                s = self._series[name] = _Series()
+            s.t.append(t)
+            s.v.append(float(value))
+            if len(s.t) > self._limit:
+                del s.t[: len(s.t) - self._limit]
+                del s.v[: len(s.v) - self._limit]
+            self.version += 1
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return list(self._series)
+
+    def series(self, name: str, since: float | None = None) -> tuple[list[float], list[float]]:
+        """Copies of the samples of *name* (optionally those after time *since*)."""
+        with self._lock:
+            s = self._series.get(name)
+            if s is None:
+                return [], []
+            i = 0 if since is None else bisect_right(s.t, since)
+            return s.t[i:], s.v[i:]
+
+    def last(self, name: str, default: float | None = None) -> float | None:
+        with self._lock:
+            s = self._series.get(name)
+            return s.v[-1] if s and s.v else default
+
+    def snapshot(self) -> dict[str, tuple[list[float], list[float]]]:
+        with self._lock:
+            return {n: (list(s.t), list(s.v)) for n, s in self._series.items()}
+
+
+class Scenario:
+    """One lesson: a pattern run at a human pace inside its own Runtime.
+
+    Subclasses declare the class attributes and implement :meth:`run` and
+    the ``on_<action>`` handlers. ``run(ctx)`` is called in a goroutine of
+    the scenario's runtime and returns when *ctx* is done (or the story is
+    over). Action handlers each run in their own goroutine ("teacher"), so
+    they may block.
+    """
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    chapter: ClassVar[str]
+    summary: ClassVar[str]
+    params: ClassVar[tuple[Param, ...]] = ()
+    actions: ClassVar[tuple[Action, ...]] = ()
+    metrics: ClassVar[tuple[Metric, ...]] = ()
+    # Modules whose source the Code tab shows (the pattern, then the scenario).
+    source_modules: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **values: Any) -> None:
+        known = {p.name: p for p in self.params}
+        for name in values:
+            if name not in known:
+                raise ValueError(
+                    f"{self.id} has no parameter {name!r}; it has: {', '.join(known) or 'none'}"
+                )
+        self.values: dict[str, Any] = {
+            p.name: p.validate(values.get(p.name, p.default)) for p in self.params
+        }
+        self.recorder = MetricsRecorder(tuple(m.name for m in self.metrics))
+        self.runtime: runtime.Runtime | None = None
+        self._on_finish: list[Callable[[], None]] = []
+
+    # -- declared data -----------------------------------------------------
+
+    @classmethod
+    def param(cls, name: str) -> Param:
+        for p in cls.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @classmethod
+    def action(cls, name: str) -> Action:
+        for a in cls.actions:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def __getitem__(self, name: str) -> Any:
+        """The value of parameter *name*."""
+        return self.values[name]
+
+    # -- running -----------------------------------------------------------
+
+    def run(self, ctx: context.Context) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def act(self, name: str) -> runtime.Goroutine:
+        """Inject action *name*: its handler runs in a new goroutine at once.
+
+        Raises:
+            KeyError: the scenario declares no such action.
+            RuntimeError: the scenario is not running.
+        """
+        self.action(name)
+        if self.runtime is None:
+            raise RuntimeError(f"{self.id} is not running")
+        handler = getattr(self, f"on_{name.replace('-', '_')}")
+        return self.runtime.go(handler, name=f"teacher:{name}")
+
+    def record(self, name: str, value: float) -> None:
+        """Publish one sample of metric *name* at the runtime clock's time."""
+        self.recorder.record(name, runtime.now(), value)
+
+    def note(self, text: str) -> None:
+        """Tell the learner something (a NOTE event: banner and event log)."""
+        rt = self.runtime
+        if rt is not None and rt.tracer is not None:
+            g = runtime.current()
+            rt.tracer.emit(Kind.NOTE, g=g.id if g else 0, value=text)
+
+    def summary_lines(self) -> list[str]:
+        """A readable summary of the metrics, for the headless runner."""
+        lines = []
+        for m in self.metrics:
+            _, v = self.recorder.series(m.name)
+            if not v:
+                lines.append(f"{m.title:<28} (no samples)")
+                continue
+            lines.append(
+                f"{m.title:<28} last {v[-1]:>10.4g} {m.unit:<10} "
+                f"min {min(v):.4g}  max {max(v):.4g}  samples {len(v)}"
+            )
+        return lines

@@ -1,0 +1,130 @@
+"""Run a lesson without a window: ``main.py --headless`` and ``--list-scenarios``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from typing import TextIO
+
+from core.scenarios import ScenarioRun, catalogue, get
+from core.scenarios._base import Scenario
+from core.trace import Kind, write_chrome_trace
+
+__all__ = ["main", "parse_params", "run_headless"]
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """``["workers=4", "variant=broken"]`` -> dict; ``ValueError`` on a malformed item."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--param takes NAME=VALUE, got {item!r}")
+        out[name.strip().replace("-", "_")] = value.strip()
+    return out
+
+
+def _parse_actions(items: list[str]) -> list[tuple[float, str]]:
+    out = []
+    for item in items:
+        name, sep, at = item.partition("@")
+        try:
+            t = float(at) if sep else 0.0
+        except ValueError:
+            raise ValueError(f"--action takes NAME@SECONDS, got {item!r}") from None
+        out.append((t, name.strip()))
+    return sorted(out)
+
+
+def run_headless(
+    scenario: Scenario,
+    duration: float,
+    speed: float = 1.0,
+    actions: list[tuple[float, str]] | None = None,
+    seed: int | None = None,
+) -> ScenarioRun:
+    """Play *scenario* for *duration* runtime seconds, injecting *actions*; returns the stopped run.
+
+    Blocks the calling thread (wall time is about duration / speed).
+    """
+    run = ScenarioRun(scenario, speed=speed, seed=seed)
+    for _, name in actions or ():
+        scenario.action(name)  # unknown action: KeyError before anything starts
+    pending = list(actions or ())
+    run.start()
+    clock = run.runtime.clock
+    while clock.now() < duration and not run.finished:
+        while pending and pending[0][0] <= clock.now():
+            run.act(pending.pop(0)[1])
+        time.sleep(0.01)
+    run.stop(2.0)
+    return run
+
+
+def summarize(run: ScenarioRun, out: TextIO) -> None:
+    s = run.scenario
+    rt = run.runtime
+    print(f"{s.title} ({s.id}) - {s.chapter}", file=out)
+    print(f"  {s.summary}", file=out)
+    if s.values:
+        print("  parameters: " + ", ".join(f"{k}={v}" for k, v in s.values.items()), file=out)
+    print(f"  ran {rt.clock.now():.2f} runtime s at speed {rt.clock.speed:g}", file=out)
+    print("\nmetrics:", file=out)
+    for line in s.summary_lines():
+        print("  " + line, file=out)
+    if run.tracer is not None:
+        kinds = Counter(ev.kind for ev in run.tracer.events())
+        top = ", ".join(f"{k.value} {n}" for k, n in kinds.most_common(8))
+        print(f"\nevents: {run.tracer.last_seq} ({run.tracer.dropped} dropped) - {top}", file=out)
+        notes = [ev.value for ev in run.tracer.events() if ev.kind is Kind.NOTE]
+        if notes:
+            print("\nnotes:", file=out)
+            for n in notes[-10:]:
+                print("  " + n, file=out)
+    for g, exc in rt.panics:
+        print(f"\npanic: {exc}\n  in goroutine {g.id} ({g.name})", file=out)
+    if rt.deadlock is not None:
+        print("\n" + rt.deadlock.text, file=out)
+        for line in rt.deadlock.explanations:
+            print("  " + line, file=out)
+    report = run.report
+    if report is not None and not report.clean:
+        print("\ngoroutines still blocked when the run stopped (leaked):", file=out)
+        for line in report.leaked + report.alive:
+            print("  " + line, file=out)
+
+
+def main(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Entry point for ``main.py --list-scenarios`` and ``--headless``; returns the exit code."""
+    if args.list_scenarios:
+        for cls in catalogue():
+            print(f"{cls.id}\t{cls.chapter}\t{cls.title}\t{cls.summary}", file=out)
+        return 0
+    if not args.scenario:
+        print("--headless needs --scenario ID (see --list-scenarios)", file=sys.stderr)
+        return 2
+    try:
+        cls = get(args.scenario)
+        scenario = cls(**parse_params(args.param))
+        actions = _parse_actions(args.action)
+        for _, name in actions:
+            cls.action(name)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    speed = 1.0 if args.speed is None else args.speed
+    try:
+        run = run_headless(scenario, args.duration, speed, actions, args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summarize(run, out)
+    if args.trace and run.tracer is not None:
+        write_chrome_trace(args.trace, run.tracer.events())
+        print(f"\ntrace written to {args.trace} (open it in Perfetto)", file=out)
+    return 0

@@ -1,0 +1,347 @@
+"""Trace events: what the runtime reports, one frozen event per state change.
+
+The lowest layer of the core (stdlib only). A :class:`Tracer` is a bounded ring
+of :class:`TraceEvent` with absolute sequence numbers, so a reader that keeps
+its last ``seq`` can ask for what came since (:meth:`Tracer.since`) and learns
+how many it missed when the ring overflowed. Emitting never blocks on a
+reader: subscribers are called inline and must return at once.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Kind",
+    "TraceEvent",
+    "Tracer",
+    "short_repr",
+    "to_chrome_trace",
+    "write_chrome_trace",
+]
+
+
+class Kind(enum.Enum):
+    """What happened. The value is the short name shown in logs and exports."""
+
+    # goroutines
+    GO_CREATE = "go.create"  # value: parent goroutine id
+    GO_START = "go.start"
+    GO_BLOCK = "go.block"  # value: the wait reason ("chan send", "select", ...)
+    GO_UNBLOCK = "go.unblock"
+    GO_SLEEP = "go.sleep"  # value: duration
+    GO_END = "go.end"
+    GO_PANIC = "go.panic"  # value: the panic text
+    GO_GATE = "go.gate"  # paused before an operation; value: the operation
+    GO_STEP = "go.step"  # let through its gate by a step
+    # channels
+    CHAN_MAKE = "chan.make"  # value: cap
+    CHAN_SEND = "chan.send"  # value: the value (buffered, or handed to a receiver)
+    CHAN_RECV = "chan.recv"  # value: the value; extra: from_buffer / from sender id
+    CHAN_CLOSE = "chan.close"
+    SELECT = "select"  # value: the picked case; extra: ready cases
+    # sync
+    SYNC_MAKE = "sync.make"  # value: the type ("Mutex", "WaitGroup", "Context", ...)
+    LOCK = "lock"  # obj: the mutex; value: "w" or "r"
+    UNLOCK = "unlock"
+    WG_ADD = "wg.add"  # value: the new counter
+    WG_WAIT = "wg.wait"
+    ONCE_DO = "once.do"
+    ATOMIC = "atomic"  # value: new value
+    # memory operations annotated by patterns (count++ as read, add, write)
+    MEM_READ = "mem.read"
+    MEM_WRITE = "mem.write"
+    # time and context
+    TIMER_FIRE = "timer.fire"
+    CTX_CANCEL = "ctx.cancel"  # value: the error text
+    # runtime
+    DEADLOCK = "deadlock"  # value: Go's report
+    LEAK = "leak"  # value: the leaked goroutine's state
+    NOTE = "note"  # a scenario's annotation: value is plain text for the learner
+    METRIC = "metric"  # obj_name: series name; value: the number
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One thing that happened, in exact order (``seq``).
+
+    ``t`` is runtime-clock time in seconds, ``g`` the goroutine id that did
+    it (0: outside any goroutine), ``obj``/``obj_name`` the object it was
+    done to (0/"" when none), ``value`` a short repr, ``extra`` a small tuple
+    of kind-specific facts (see :class:`Kind`).
+    """
+
+    seq: int
+    t: float
+    kind: Kind
+    g: int = 0
+    obj: int = 0
+    obj_name: str = ""
+    value: str = ""
+    extra: tuple = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "t": self.t,
+            "kind": self.kind.value,
+            "g": self.g,
+            "obj": self.obj,
+            "obj_name": self.obj_name,
+            "value": self.value,
+            "extra": list(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TraceEvent:
+        """Rebuild an event; raises ``ValueError`` on anything malformed."""
+        try:
+            return cls(
+                seq=int(d["seq"]),
+                t=float(d["t"]),
+                kind=Kind(d["kind"]),
+                g=int(d.get("g", 0)),
+                obj=int(d.get("obj", 0)),
+                obj_name=str(d.get("obj_name", "")),
+                value=str(d.get("value", "")),
+                extra=tuple(_plain(x) for x in d.get("extra", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a trace event: {exc}") from exc
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    if isinstance(x, list):
+        return tuple(_plain(y) for y in x)
+    raise ValueError(f"unexpected value in event extra: {type(x).__name__}")
+
+
+_MAX_REPR = 40
+
+
+def short_repr(value: Any) -> str:
+    """A repr of *value* short enough for a token on the stage."""
+    if isinstance(value, str):
+        r = value
+    else:
+        try:
+            r = repr(value)
+        except Exception:  # a user object whose repr raises
+            r = f"<{type(value).__name__}>"
+    if len(r) > _MAX_REPR:
+        r = r[: _MAX_REPR - 1] + "…"
+    return r
+
+
+Subscriber = Callable[[TraceEvent], None]
+
+
+class Tracer:
+    """A bounded ring of events with absolute sequence numbers.
+
+    ``emit`` never blocks and never fails for lack of room: when the ring is
+    full the oldest event is overwritten and counted in :attr:`dropped`.
+    Readers either subscribe (called inline, in the emitting thread, inside
+    the emitter's critical section: return at once, never call into core) or
+    poll with :meth:`since`.
+    """
+
+    def __init__(self, capacity: int = 200_000, clock: Callable[[], float] | None = None) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._ring: list[TraceEvent | None] = [None] * capacity
+        # Sequence numbers start at 1; itertools.count is atomic under the GIL.
+        self._seq = itertools.count(1)
+        self._last = 0  # the highest seq written
+        self._clock = clock or (lambda: 0.0)
+        self._subscribers: tuple[Subscriber, ...] = ()
+        self._sub_lock = threading.Lock()
+
+    # -- writing ------------------------------------------------------------
+
+    def emit(
+        self,
+        kind: Kind,
+        g: int = 0,
+        obj: int = 0,
+        name: str = "",
+        value: Any = "",
+        extra: tuple = (),
+    ) -> TraceEvent:
+        """Record one event; returns it. Never blocks."""
+        seq = next(self._seq)
+        ev = TraceEvent(
+            seq,
+            self._clock(),
+            kind,
+            g,
+            obj,
+            name,
+            value if isinstance(value, str) else short_repr(value),
+            extra,
+        )
+        self._ring[seq % self.capacity] = ev
+        if seq > self._last:
+            self._last = seq
+        for fn in self._subscribers:
+            fn(ev)
+        return ev
+
+    # -- reading ------------------------------------------------------------
+
+    @property
+    def last_seq(self) -> int:
+        return self._last
+
+    @property
+    def dropped(self) -> int:
+        """How many events the ring overwrote (were emitted but are gone)."""
+        return max(0, self._last - self.capacity)
+
+    def since(self, seq: int, limit: int | None = None) -> tuple[list[TraceEvent], int]:
+        """Events with a sequence number above *seq*, oldest first.
+
+        Returns ``(events, missed)`` where *missed* counts events after *seq*
+        that the ring already overwrote. At most *limit* events are returned.
+        """
+        last = self._last
+        first = max(seq + 1, last - self.capacity + 1, 1)
+        missed = first - (seq + 1) if seq + 1 < first else 0
+        end = last if limit is None else min(last, first + limit - 1)
+        out: list[TraceEvent] = []
+        ring, cap = self._ring, self.capacity
+        for s in range(first, end + 1):
+            ev = ring[s % cap]
+            # A slot can hold a newer event (overwritten while reading) or
+            # not be written yet (a seq taken but not stored): skip both.
+            if ev is not None and ev.seq == s:
+                out.append(ev)
+        return out, missed
+
+    def events(self) -> list[TraceEvent]:
+        """Every event still in the ring, oldest first."""
+        return self.since(0)[0]
+
+    # -- subscribers --------------------------------------------------------
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Call *fn* with every new event; returns the function that unsubscribes."""
+        with self._sub_lock:
+            self._subscribers = (*self._subscribers, fn)
+
+        def unsubscribe() -> None:
+            with self._sub_lock:
+                self._subscribers = tuple(s for s in self._subscribers if s is not fn)
+
+        return unsubscribe
+
+
+# -- Chrome trace export ------------------------------------------------------
+
+_PHASE_STATES = {
+    Kind.GO_START: "running",
+    Kind.GO_UNBLOCK: "running",
+    Kind.GO_STEP: "running",
+}
+
+
+def to_chrome_trace(events: Iterable[TraceEvent], names: dict[int, str] | None = None) -> dict:
+    """Convert events to the Chrome trace format (opens in Perfetto).
+
+    Each goroutine is a thread lane; its blocked and sleeping spans are
+    duration slices, every event an instant with its details in ``args``.
+    """
+    names = dict(names or {})
+    out: list[dict] = []
+    open_span: dict[int, tuple[float, str]] = {}
+    last_t = 0.0
+    for ev in events:
+        ts = ev.t * 1e6
+        last_t = max(last_t, ts)
+        if ev.kind is Kind.GO_CREATE and ev.obj_name:
+            names[ev.obj] = ev.obj_name
+        lane = ev.obj if ev.kind is Kind.GO_CREATE else ev.g
+        if ev.kind in (Kind.GO_BLOCK, Kind.GO_SLEEP, Kind.GO_GATE):
+            label = ev.value if ev.kind is not Kind.GO_SLEEP else "sleep"
+            if ev.obj_name:
+                label = f"{label} {ev.obj_name}"
+            open_span[ev.g] = (ts, label)
+        elif ev.kind in (Kind.GO_UNBLOCK, Kind.GO_END, Kind.GO_STEP, Kind.GO_PANIC):
+            g = ev.obj if ev.kind is Kind.GO_UNBLOCK and ev.obj else ev.g
+            span = open_span.pop(g, None)
+            if span is not None:
+                out.append(
+                    {
+                        "ph": "X",
+                        "pid": 1,
+                        "tid": g,
+                        "ts": span[0],
+                        "dur": max(ts - span[0], 0.0),
+                        "name": span[1],
+                        "cat": "state",
+                    }
+                )
+        out.append(
+            {
+                "ph": "i",
+                "s": "t",
+                "pid": 1,
+                "tid": lane,
+                "ts": ts,
+                "name": ev.kind.value if not ev.obj_name else f"{ev.kind.value} {ev.obj_name}",
+                "cat": ev.kind.value.split(".")[0],
+                "args": {"seq": ev.seq, "value": ev.value, "obj": ev.obj, "extra": list(ev.extra)},
+            }
+        )
+    for g, (start, label) in open_span.items():
+        out.append(
+            {
+                "ph": "X",
+                "pid": 1,
+                "tid": g,
+                "ts": start,
+                "dur": max(last_t - start, 0.0),
+                "name": label,
+                "cat": "state",
+            }
+        )
+    meta = [{"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "Goroutine Lab"}}]
+    for g, n in sorted(names.items()):
+        meta.append({"ph": "M", "pid": 1, "tid": g, "name": "thread_name", "args": {"name": n}})
+    return {"traceEvents": meta + out, "displayTimeUnit": "ms"}
+
+
+def write_chrome_trace(path: str | os.PathLike, events: Iterable[TraceEvent]) -> None:
+    """Write the Chrome trace JSON atomically (temporary file, then rename)."""
+    data = to_chrome_trace(events)
+    atomic_write_text(path, json.dumps(data))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write *text* to *path* so that a crash never leaves a half-written file."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
