@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -151,20 +152,26 @@ class Tracer:
 
     ``emit`` never blocks and never fails for lack of room: when the ring is
     full the oldest event is overwritten and counted in :attr:`dropped`.
+    The ring holds plain tuples (cheap to make inside a critical section);
+    readers get frozen :class:`TraceEvent` objects, made when they read.
     Readers either subscribe (called inline, in the emitting thread, inside
     the emitter's critical section: return at once, never call into core) or
     poll with :meth:`since`.
     """
 
-    def __init__(self, capacity: int = 200_000, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, capacity: int = 200_000) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
-        self._ring: list[TraceEvent | None] = [None] * capacity
+        # Slot seq % capacity holds the record of event seq:
+        # (seq, wall time, kind, g, obj, name, value, extra).
+        self._ring: list[tuple | None] = [None] * capacity
         # Sequence numbers start at 1; itertools.count is atomic under the GIL.
         self._seq = itertools.count(1)
         self._last = 0  # the highest seq written
-        self._clock = clock or (lambda: 0.0)
+        t0 = _monotonic()
+        # Maps a wall time to runtime time; the runtime installs its clock's.
+        self.clock_at: Callable[[float], float] = lambda wall: wall - t0
         self._subscribers: tuple[Subscriber, ...] = ()
         self._sub_lock = threading.Lock()
 
@@ -178,25 +185,25 @@ class Tracer:
         name: str = "",
         value: Any = "",
         extra: tuple = (),
-    ) -> TraceEvent:
-        """Record one event; returns it. Never blocks."""
+    ) -> None:
+        """Record one event. Never blocks."""
+        if value.__class__ not in _CHEAP:
+            value = short_repr(value)
         seq = next(self._seq)
-        ev = TraceEvent(
-            seq,
-            self._clock(),
-            kind,
-            g,
-            obj,
-            name,
-            value if isinstance(value, str) else short_repr(value),
-            extra,
-        )
-        self._ring[seq % self.capacity] = ev
+        rec = (seq, _monotonic(), kind, g, obj, name, value, extra)
+        self._ring[seq % self.capacity] = rec
         if seq > self._last:
             self._last = seq
-        for fn in self._subscribers:
-            fn(ev)
-        return ev
+        if self._subscribers:
+            ev = self._event(rec)
+            for fn in self._subscribers:
+                fn(ev)
+
+    def _event(self, rec: tuple) -> TraceEvent:
+        seq, wall, kind, g, obj, name, value, extra = rec
+        if value.__class__ is not str:
+            value = short_repr(value)
+        return TraceEvent(seq, self.clock_at(wall), kind, g, obj, name, value, extra)
 
     # -- reading ------------------------------------------------------------
 
@@ -220,13 +227,13 @@ class Tracer:
         missed = first - (seq + 1) if seq + 1 < first else 0
         end = last if limit is None else min(last, first + limit - 1)
         out: list[TraceEvent] = []
-        ring, cap = self._ring, self.capacity
+        ring, cap, make = self._ring, self.capacity, self._event
         for s in range(first, end + 1):
-            ev = ring[s % cap]
+            rec = ring[s % cap]
             # A slot can hold a newer event (overwritten while reading) or
             # not be written yet (a seq taken but not stored): skip both.
-            if ev is not None and ev.seq == s:
-                out.append(ev)
+            if rec is not None and rec[0] == s:
+                out.append(make(rec))
         return out, missed
 
     def events(self) -> list[TraceEvent]:
@@ -245,6 +252,10 @@ class Tracer:
                 self._subscribers = tuple(s for s in self._subscribers if s is not fn)
 
         return unsubscribe
+
+
+_CHEAP = frozenset({str, int, float, bool, type(None)})
+_monotonic = time.monotonic
 
 
 # -- Chrome trace export ------------------------------------------------------

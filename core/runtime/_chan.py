@@ -11,6 +11,7 @@ to claim the select's one-shot token wins, the others skip it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from typing import Any
 from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import Goroutine, State, _me, current_runtime
 from core.runtime._ids import next_object_id
-from core.trace import Kind, short_repr
+from core.trace import Kind
 
 __all__ = ["Chan", "ChanStats", "Recv", "Send", "select"]
 
@@ -166,7 +167,7 @@ class Chan:
                     g=_me().id,
                     obj=self.id,
                     name=self.name,
-                    value=short_repr(value),
+                    value=value,
                     extra=("buffer", len(buf)),
                 )
             return True, None
@@ -185,7 +186,7 @@ class Chan:
                     g=_me().id,
                     obj=self.id,
                     name=self.name,
-                    value=short_repr(value),
+                    value=value,
                     extra=("buffer", len(buf)),
                 )
             sq = self._sendq
@@ -202,7 +203,7 @@ class Chan:
                         g=sg.g.id,
                         obj=self.id,
                         name=self.name,
-                        value=short_repr(sg.value),
+                        value=sg.value,
                         extra=("buffer", len(buf)),
                     )
                     self._trace_wake(tr, sg, _me().id)
@@ -225,7 +226,7 @@ class Chan:
                     g=sg.g.id,
                     obj=self.id,
                     name=self.name,
-                    value=short_repr(value),
+                    value=value,
                     extra=("handoff", me),
                 )
                 tr.emit(
@@ -233,7 +234,7 @@ class Chan:
                     g=me,
                     obj=self.id,
                     name=self.name,
-                    value=short_repr(value),
+                    value=value,
                     extra=("handoff", sg.g.id),
                 )
                 self._trace_wake(tr, sg, me)
@@ -253,7 +254,7 @@ class Chan:
         return False, None, False, None
 
     def _trace_handoff(self, tr, me: int, receiver: int, value: Any, sg: _Sudog) -> None:
-        v = short_repr(value)
+        v = value
         tr.emit(
             Kind.CHAN_SEND, g=me, obj=self.id, name=self.name, value=v, extra=("handoff", receiver)
         )
@@ -491,25 +492,51 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
 
     Go: ``select { case v, ok := <-a: ... case b <- x: ... default: ... }``
     """
-    chans: dict[int, Chan] = {}
+    rt = None
     for c in cases:
-        ch = c.ch
-        if ch is not None:
-            chans[ch.id] = ch
-    rt = next(iter(chans.values()))._rt if chans else current_runtime()
+        if c.ch is not None:
+            rt = c.ch._rt
+            break
+    if rt is None:
+        rt = current_runtime()
     if rt._gating:
         rt._checkpoint("select", None)
+    order = _poll_order(rt.rng, len(cases))
+    if rt.tracer is None:
+        # Fast pass: each case under its own lock, in the random order.
+        # (Traced, the slow path below takes all locks at once so that the
+        # ready set it records is one consistent snapshot.)
+        for i in order:
+            c = cases[i]
+            ch = c.ch
+            if ch is None:
+                continue
+            lock = ch._lock
+            lock.acquire()
+            if c.is_send:
+                if ch._closed:
+                    lock.release()
+                    raise Panic("send on closed channel")
+                done, wake = ch._send_locked(c.value)
+                if done:
+                    lock.release()
+                    if wake is not None:
+                        wake.g.parker.release()
+                    return i, None, True
+            else:
+                done, value, ok, wake = ch._recv_locked()
+                if done:
+                    lock.release()
+                    if wake is not None:
+                        wake.g.parker.release()
+                    return i, value, ok
+            lock.release()
+        if default:
+            return -1, None, False
+    chans = {c.ch.id: c.ch for c in cases if c.ch is not None}
     locked = [chans[k] for k in sorted(chans)]  # one global order: no lock-order deadlock
     for ch in locked:
         ch._lock.acquire()
-    n = len(cases)
-    if n <= 1:
-        order: Any = range(n)
-    elif n == 2:
-        order = (0, 1) if rt.rng.random() < 0.5 else (1, 0)
-    else:
-        order = list(range(n))
-        rt.rng.shuffle(order)
     tr = rt.tracer
     ready = _ready_cases(cases) if tr is not None else ()
     for i in order:
@@ -571,6 +598,25 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
             raise Panic("send on closed channel")
         return fired.index, None, True
     return fired.index, fired.value, fired.ok
+
+
+_PERMUTATIONS: dict[int, tuple[tuple[int, ...], ...]] = {}
+
+
+def _poll_order(rng, n: int):
+    """A uniformly random order of *n* cases (Go's pollorder), cheaply for small n."""
+    if n <= 1:
+        return range(n)
+    if n == 2:
+        return (0, 1) if rng.random() < 0.5 else (1, 0)
+    if n <= 5:
+        perms = _PERMUTATIONS.get(n)
+        if perms is None:
+            perms = _PERMUTATIONS[n] = tuple(itertools.permutations(range(n)))
+        return perms[int(rng.random() * len(perms))]
+    order = list(range(n))
+    rng.shuffle(order)
+    return order
 
 
 def _unlock(locked: list[Chan]) -> None:

@@ -10,6 +10,7 @@ Changing the speed or pausing takes effect at once, also for pending entries.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 import itertools
 import threading
 import time
@@ -47,6 +48,10 @@ class Clock:
         # (wall base, runtime base, speed, paused): swapped as one tuple so
         # that now() reads a consistent basis without taking the lock.
         self._basis = (_monotonic(), 0.0, _check_speed(speed), False)
+        # Every basis the clock had, oldest first, to map a recorded wall
+        # time back to runtime time (at()); appended under self._lock.
+        self._history: list[tuple[float, float, float, bool]] = [self._basis]
+        self._history_walls: list[float] = [self._basis[0]]
         # Invariants, whenever self._lock is free:
         #   every PENDING entry is in self._heap exactly once;
         #   self._cancelled counts CANCELLED entries still in the heap.
@@ -67,6 +72,21 @@ class Clock:
             return base
         return base + (_monotonic() - wall) * speed
 
+    def at(self, wall: float) -> float:
+        """The runtime time it was at wall time *wall* (``time.monotonic()``)."""
+        i = bisect_right(self._history_walls, wall) - 1
+        w, base, speed, paused = self._history[max(i, 0)]
+        if paused or wall <= w:
+            return base
+        return base + (wall - w) * speed
+
+    def _set_basis(self, basis: tuple[float, float, float, bool]) -> None:
+        """Change the basis (lock held) and wake the timer thread to recompute."""
+        self._basis = basis
+        self._history.append(basis)
+        self._history_walls.append(basis[0])
+        self._cv.notify()
+
     @property
     def speed(self) -> float:
         return self._basis[2]
@@ -77,8 +97,7 @@ class Clock:
         value = _check_speed(value)
         with self._cv:
             _, _, _, paused = self._basis
-            self._basis = (_monotonic(), self.now(), value, paused)
-            self._cv.notify()
+            self._set_basis((_monotonic(), self.now(), value, paused))
 
     @property
     def paused(self) -> bool:
@@ -89,8 +108,7 @@ class Clock:
         with self._cv:
             if self._basis[3]:
                 return
-            self._basis = (_monotonic(), self.now(), self._basis[2], True)
-            self._cv.notify()
+            self._set_basis((_monotonic(), self.now(), self._basis[2], True))
         if self.on_pause_change is not None:
             self.on_pause_change(True)
 
@@ -98,8 +116,7 @@ class Clock:
         with self._cv:
             if not self._basis[3]:
                 return
-            self._basis = (_monotonic(), self._basis[1], self._basis[2], False)
-            self._cv.notify()
+            self._set_basis((_monotonic(), self._basis[1], self._basis[2], False))
         if self.on_pause_change is not None:
             self.on_pause_change(False)
 
@@ -117,7 +134,7 @@ class Clock:
             t = self._heap[0][0]
             _, base, speed, paused = self._basis
             if t > base:
-                self._basis = (_monotonic(), t, speed, paused)
+                self._set_basis((_monotonic(), t, speed, paused))
             self._cv.notify()
             return True
 

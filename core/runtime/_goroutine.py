@@ -293,7 +293,7 @@ class Runtime:
     def set_tracer(self, tracer: Tracer | None) -> None:
         """Install (or remove) the tracer; events carry this clock's time."""
         if tracer is not None:
-            tracer._clock = self.clock.now
+            tracer.clock_at = self.clock.at
         self.tracer = tracer
 
     # -- goroutines -----------------------------------------------------

@@ -114,7 +114,7 @@ class Mutex(_SyncObject):
             self._emit(Kind.LOCK, "w")
         return ok
 
-    def unlock(self) -> None:
+    def unlock(self, *_exc: object) -> None:
         """Unlock; wakes one waiter, which competes for the lock.
 
         Raises:
@@ -139,10 +139,10 @@ class Mutex(_SyncObject):
             if w is not None:
                 w.g.parker.release()
 
+    # ``with mu:`` calls lock and unlock directly: one Python call each way
+    # (unlock ignores the exception triple __exit__ passes).
     __enter__ = lock
-
-    def __exit__(self, *exc: object) -> None:
-        self.unlock()
+    __exit__ = unlock
 
     @property
     def locked(self) -> bool:

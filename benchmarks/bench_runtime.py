@@ -1,0 +1,293 @@
+"""Channel, select, mutex and goroutine throughput against the stdlib, in one process.
+
+Each workload runs for our primitive and for its stdlib baseline, interleaved,
+``--reps`` times; the table shows median ops/s and the median of the per-rep
+ratios (ours / baseline), with tracing off and with a tracer installed.
+
+    taskset -c 0 python benchmarks/bench_runtime.py      # pinned: the figures to compare
+    python benchmarks/bench_runtime.py                   # unpinned, for reference
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from core.runtime import Chan, Mutex, Recv, Runtime, WaitGroup, select  # noqa: E402
+from core.trace import Tracer  # noqa: E402
+
+Workload = Callable[[int], float]  # n -> seconds
+
+
+def _threads(*fns: Callable[[], None]) -> list[threading.Thread]:
+    ts = [threading.Thread(target=f, daemon=True) for f in fns]
+    for t in ts:
+        t.start()
+    return ts
+
+
+def _join(ts: list[threading.Thread]) -> None:
+    for t in ts:
+        t.join(60)
+        if t.is_alive():
+            raise RuntimeError("benchmark thread hung")
+
+
+# -- ping-pong ---------------------------------------------------------------
+
+
+def pingpong_queue(n: int) -> float:
+    a, b = queue.Queue(), queue.Queue()
+
+    def echo() -> None:
+        for _ in range(n):
+            b.put(a.get())
+
+    ts = _threads(echo)
+    t0 = time.perf_counter()
+    for i in range(n):
+        a.put(i)
+        b.get()
+    dt = time.perf_counter() - t0
+    _join(ts)
+    return dt
+
+
+def pingpong_chan(rt: Runtime) -> Workload:
+    def run(n: int) -> float:
+        with rt.active():
+            a, b = Chan(), Chan()
+
+        def echo() -> None:
+            for _ in range(n):
+                b.send(a.recv()[0])
+
+        g = rt.go(echo)
+        t0 = time.perf_counter()
+        for i in range(n):
+            a.send(i)
+            b.recv()
+        dt = time.perf_counter() - t0
+        g.join(60)
+        return dt
+
+    return run
+
+
+# -- buffered producers/consumers --------------------------------------------
+
+
+def buffered_queue(producers: int) -> Workload:
+    def run(n: int) -> float:
+        q: queue.Queue = queue.Queue(128)
+        per = n // producers
+
+        def prod() -> None:
+            put = q.put
+            for i in range(per):
+                put(i)
+
+        def cons() -> None:
+            get = q.get
+            for _ in range(per):
+                get()
+
+        t0 = time.perf_counter()
+        _join(_threads(*([prod] * producers + [cons] * producers)))
+        return time.perf_counter() - t0
+
+    return run
+
+
+def buffered_chan(rt: Runtime, producers: int) -> Workload:
+    def run(n: int) -> float:
+        with rt.active():
+            ch = Chan(128)
+        per = n // producers
+
+        def prod() -> None:
+            send = ch.send
+            for i in range(per):
+                send(i)
+
+        def cons() -> None:
+            recv = ch.recv
+            for _ in range(per):
+                recv()
+
+        t0 = time.perf_counter()
+        gs = [rt.go(prod) for _ in range(producers)] + [rt.go(cons) for _ in range(producers)]
+        for g in gs:
+            g.join(60)
+        return time.perf_counter() - t0
+
+    return run
+
+
+# -- select fan-in -----------------------------------------------------------
+
+
+def fanin_queue(n: int) -> float:
+    q: queue.Queue = queue.Queue(128)
+    per = n // 4
+
+    def prod() -> None:
+        for i in range(per):
+            q.put(i)
+
+    t0 = time.perf_counter()
+    ts = _threads(*[prod] * 4)
+    for _ in range(per * 4):
+        q.get()
+    _join(ts)
+    return time.perf_counter() - t0
+
+
+def fanin_select(rt: Runtime) -> Workload:
+    def run(n: int) -> float:
+        with rt.active():
+            chans = [Chan(32) for _ in range(4)]
+        per = n // 4
+        cases = [Recv(c) for c in chans]
+
+        def prod(c: Chan) -> None:
+            for i in range(per):
+                c.send(i)
+
+        t0 = time.perf_counter()
+        gs = [rt.go(prod, c) for c in chans]
+        for _ in range(per * 4):
+            select(*cases)
+        for g in gs:
+            g.join(60)
+        return time.perf_counter() - t0
+
+    return run
+
+
+# -- mutex -------------------------------------------------------------------
+
+
+def counter_lock(n: int) -> float:
+    lk = threading.Lock()
+    box = [0]
+    per = n // 4
+
+    def work() -> None:
+        for _ in range(per):
+            with lk:
+                box[0] += 1
+
+    t0 = time.perf_counter()
+    _join(_threads(*[work] * 4))
+    return time.perf_counter() - t0
+
+
+def counter_mutex(rt: Runtime) -> Workload:
+    def run(n: int) -> float:
+        with rt.active():
+            mu = Mutex()
+        box = [0]
+        per = n // 4
+
+        def work() -> None:
+            for _ in range(per):
+                with mu:
+                    box[0] += 1
+
+        t0 = time.perf_counter()
+        gs = [rt.go(work) for _ in range(4)]
+        for g in gs:
+            g.join(60)
+        assert box[0] == per * 4
+        return time.perf_counter() - t0
+
+    return run
+
+
+# -- goroutines --------------------------------------------------------------
+
+
+def spawn_threads(n: int) -> float:
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=lambda: None) for _ in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    return time.perf_counter() - t0
+
+
+def spawn_goroutines(rt: Runtime) -> Workload:
+    def run(n: int) -> float:
+        with rt.active():
+            wg = WaitGroup()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            wg.go(lambda: None)
+        wg.wait()
+        return time.perf_counter() - t0
+
+    return run
+
+
+def measure(name: str, n: int, ours: Workload, base: Workload, reps: int) -> tuple:
+    ours_s, base_s, ratios = [], [], []
+    ours(max(n // 10, 10))  # warm up
+    base(max(n // 10, 10))
+    for _ in range(reps):
+        b = base(n)
+        o = ours(n)
+        base_s.append(n / b)
+        ours_s.append(n / o)
+        ratios.append(b / o)
+    return name, statistics.median(ours_s), statistics.median(base_s), statistics.median(ratios)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every workload size")
+    args = ap.parse_args()
+    pinned = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) == 1
+    print(f"CPython {sys.version.split()[0]}, {'pinned to one core' if pinned else 'unpinned'}, "
+          f"switch interval {sys.getswitchinterval() * 1000:g} ms, {args.reps} reps\n")
+
+    def sz(n: int) -> int:
+        return max(int(n * args.scale), 100)
+
+    rows = []
+    for traced in (False, True):
+        rt = Runtime(name="bench", tracer=Tracer(1 << 16) if traced else None)
+        tag = " [traced]" if traced else ""
+        rows += [
+            measure("unbuffered ping-pong vs 2 queue.Queue" + tag, sz(20_000),
+                    pingpong_chan(rt), pingpong_queue, args.reps),
+            measure("buffered 128, 1p/1c vs queue.Queue(128)" + tag, sz(200_000),
+                    buffered_chan(rt, 1), buffered_queue(1), args.reps),
+            measure("buffered 128, 4p/4c vs queue.Queue(128)" + tag, sz(200_000),
+                    buffered_chan(rt, 4), buffered_queue(4), args.reps),
+            measure("select fan-in of 4 vs one queue.Queue" + tag, sz(100_000),
+                    fanin_select(rt), fanin_queue, args.reps),
+            measure("Mutex counter 4x vs threading.Lock" + tag, sz(400_000),
+                    counter_mutex(rt), counter_lock, args.reps),
+            measure("go + WaitGroup vs Thread + join" + tag, sz(1_000),
+                    spawn_goroutines(rt), spawn_threads, args.reps),
+        ]
+        rt.stop(1.0)
+    w = max(len(r[0]) for r in rows)
+    print(f"{'workload':<{w}}  {'ours ops/s':>12}  {'stdlib ops/s':>12}  {'ratio':>6}")
+    for name, o, b, r in rows:
+        print(f"{name:<{w}}  {o:>12,.0f}  {b:>12,.0f}  {r:>5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
