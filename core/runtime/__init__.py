@@ -22,6 +22,7 @@ from core.runtime._goroutine import (
     gosched,
     trace_point,
 )
+from core.runtime._ids import next_object_id
 from core.runtime._sync import Mutex, Once, RWMutex, WaitGroup
 from core.runtime._time import Ticker, Timer, after, now, sleep
 
@@ -53,6 +54,7 @@ __all__ = [
     "default_runtime",
     "go",
     "gosched",
+    "next_object_id",
     "now",
     "select",
     "sleep",

@@ -10,10 +10,10 @@ Changing the speed or pausing takes effect at once, also for pending entries.
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
 import itertools
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 
 __all__ = ["MAX_SPEED", "MIN_SPEED", "Clock", "TimerEntry"]

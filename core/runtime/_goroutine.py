@@ -221,18 +221,23 @@ def gosched() -> None:
     time.sleep(0)
 
 
-def trace_point(kind: Kind, obj_id: int = 0, obj_name: str = "", value: Any = "") -> None:
-    """Pass the pause gate and record one annotated operation (e.g. MEM_READ).
+def trace_point(kind: Kind, obj_id: int = 0, obj_name: str = "", value: Any = "") -> Any:
+    """Pass the pause gate, then record one annotated operation (e.g. MEM_READ).
 
     Patterns use it to make steps visible that Go's runtime does not trace,
-    such as the read and the write of ``count++``.
+    such as the read and the write of ``count++``. A callable *value* is
+    called after the gate (so a read happens when the step lets it), and
+    its result is recorded and returned.
     """
     rt = current_runtime()
     if rt._gating:
         rt._checkpoint(kind.value, None)
+    if callable(value):
+        value = value()
     tr = rt.tracer
     if tr is not None:
         tr.emit(kind, g=_me().id, obj=obj_id, name=obj_name, value=value)
+    return value
 
 
 @dataclass

@@ -1,0 +1,325 @@
+"""Lessons "parallel-waitgroup" and "parallel-channels": one batch, many goroutines.
+
+Both process batches of items with a
+:class:`~core.patterns.parallel.ParallelProcessor` and keep the input order.
+"parallel-waitgroup" runs ``workers`` goroutines over a jobs channel and
+waits on a WaitGroup; "parallel-channels" starts a goroutine per item, lets
+at most ``workers`` of them work at once (a semaphore channel) and collects
+the results from a results channel. The teacher can make one item a
+straggler (the whole batch waits for it) or make one fail (the batch ends
+with that error, after every goroutine finished).
+
+The broken variant of "parallel-channels" is the classic leak: an
+unbuffered results channel and a collector that returns at the first
+error; the goroutines still running block forever on their send.
+
+Go::
+
+    results := make(chan result, len(items))
+    for i, it := range items {
+        go func(i int, it Item) { results <- result{i, fn(it)} }(i, it)
+    }
+    for range items {
+        r := <-results
+        out[r.i] = r.v
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from core.patterns.parallel import ParallelProcessor
+from core.runtime import AtomicInt64, Chan, Recv, Ticker, Timer, context, go, now, select
+from core.scenarios._base import Action, Metric, Param, Scenario
+
+__all__ = ["ItemFailed", "ParallelChannels", "ParallelWaitGroup", "leaky_process_with_channels"]
+
+STRAGGLER_FACTOR = 5  # a straggler takes this many times the work time
+REST = 1.0  # runtime seconds between two batches
+SAMPLE = 0.25  # runtime seconds between two metric samples
+WINDOW = 1.0  # runtime seconds over which the throughput is measured
+
+
+class ItemFailed(Exception):
+    """The item the teacher made fail."""
+
+
+def leaky_process_with_channels(
+    items: list[Any], fn: Callable[[Any], Any], workers: int
+) -> list[Any]:
+    """The mistake: an unbuffered results channel and an early return on error.
+
+    Like ``ParallelProcessor.process_with_channels`` (a goroutine per item, at
+    most *workers* in ``fn``), but each sends ``(index, value, error)`` on an
+    unbuffered channel and the collector raises at the first error without
+    receiving the rest: every goroutine that has not sent yet blocks forever
+    on "chan send". Leaked goroutines.
+
+    Go (the mistake)::
+
+        results := make(chan result) // unbuffered
+        for range items {
+            r := <-results
+            if r.err != nil {
+                return nil, r.err // the other senders wait forever
+            }
+        }
+    """
+    sem = Chan(workers, name="sem")
+    results = Chan(name="results")  # unbuffered: each send waits for the collector
+
+    def one(i: int) -> None:
+        value, error = None, None
+        sem.send(None)
+        try:
+            value = fn(items[i])
+        except Exception as exc:  # BaseException (Goexit) must unwind
+            error = exc
+        finally:
+            sem.recv()
+        results.send((i, value, error))
+
+    for i in range(len(items)):
+        go(one, i, name=f"item-{i}")
+    out: list[Any] = [None] * len(items)
+    for _ in range(len(items)):
+        (i, value, error), _ok = results.recv()
+        if error is not None:
+            raise error
+        out[i] = value
+    return out
+
+
+class _ParallelLesson(Scenario):
+    """What the two lessons share: batches, work items, metrics and actions.
+
+    ``run`` processes batch after batch; every work item watches the lesson's
+    context, so a batch ends promptly (with ``Canceled``) when the lesson does.
+    """
+
+    chapter = "Aggregation"
+
+    params = (
+        Param("items", int, 12, "Items in each batch", minimum=1, maximum=60, unit="items"),
+        Param(
+            "workers",
+            int,
+            3,
+            "Most calls of the work function running at once",
+            minimum=1,
+            maximum=16,
+            unit="goroutines",
+        ),
+        Param(
+            "work_time",
+            int,
+            300,
+            "Time one item takes on average (each varies by ±50%)",
+            minimum=20,
+            maximum=3000,
+            unit="ms",
+        ),
+    )
+    actions = (
+        Action(
+            "slow-item",
+            "Straggler",
+            f"The next item to start takes {STRAGGLER_FACTOR}x as long: the batch waits for it",
+        ),
+        Action(
+            "fail-item",
+            "Failing item",
+            "The next item to start raises: the batch stops handing out work, waits for "
+            "its goroutines, then reports the error",
+        ),
+    )
+    metrics = (
+        Metric("done", "items", "Items processed since the start"),
+        Metric("in_flight", "calls", "Calls of the work function running now (at most workers)"),
+        Metric("throughput", "items/s", f"Items finished per runtime second, over {WINDOW:g} s"),
+        Metric("batch_time", "s", "Runtime seconds the last batch took, start to result"),
+    )
+
+    def __init__(self, **values: object) -> None:
+        super().__init__(**values)
+        self._ctx: context.Context | None = None  # set by run() once it is ready
+
+    def run(self, ctx: context.Context) -> None:
+        """Process batch after batch until *ctx* is done."""
+        self._done = AtomicInt64(name="done")
+        self._in_flight = AtomicInt64(name="in_flight")
+        self._slow_next = AtomicInt64(name="straggler")  # 1: the next item is a straggler
+        self._fail_next = AtomicInt64(name="failing")  # 1: the next item fails
+        self._ctx = ctx
+        go(self._meter, ctx, name="meter")
+        processor = ParallelProcessor(self["workers"], name="batch")
+        self.note(self.intro())
+        batch = 0
+        while ctx.err() is None:
+            batch += 1
+            work = self._work_fn(ctx)
+            t0 = now()
+            try:
+                results = self.process(processor, list(range(self["items"])), work)
+            except context.ContextError:
+                return
+            except ItemFailed as exc:
+                self.note(self.failure_text(batch, exc))
+            else:
+                in_order = results == [i * i for i in range(self["items"])]
+                if batch == 1 or not in_order:
+                    self.note(
+                        f"Batch {batch}: {len(results)} results, "
+                        f"{'in input order' if in_order else 'OUT OF ORDER'}."
+                    )
+            self.record("batch_time", now() - t0)
+            rest = Timer(REST, name="rest")
+            select(Recv(ctx.done()), Recv(rest.c))
+            rest.stop()
+
+    def intro(self) -> str:
+        """What the lesson shows, said once at the start."""
+        raise NotImplementedError  # pragma: no cover - each lesson says its own
+
+    def failure_text(self, batch: int, exc: Exception) -> str:
+        return (
+            f"Batch {batch} failed ({exc}). The error was raised only after every "
+            "goroutine of the batch had finished: none is left behind."
+        )
+
+    def process(self, processor: ParallelProcessor, items: list[int], fn: Callable) -> list:
+        """Process one batch the lesson's way."""
+        raise NotImplementedError  # pragma: no cover - each lesson says its own
+
+    def _work_fn(self, ctx: context.Context) -> Callable[[int], int]:
+        mean = self["work_time"] / 1000
+
+        def work(item: int) -> int:
+            """One item: wait its work time (or until ctx is done), then return item²."""
+            self.record("in_flight", self._in_flight.add(1))
+            try:
+                d = mean * self.runtime.rng.uniform(0.5, 1.5)
+                if self._slow_next.swap(0):
+                    d = mean * STRAGGLER_FACTOR
+                busy = Timer(d, name=f"work-{item}")
+                i, _, _ = select(Recv(ctx.done()), Recv(busy.c))
+                busy.stop()
+                if i == 0:
+                    raise ctx.err()
+                if self._fail_next.swap(0):
+                    raise ItemFailed(f"item {item} failed")
+                self._done.add(1)
+                return item * item
+            finally:
+                self.record("in_flight", self._in_flight.add(-1))
+
+        return work
+
+    def _meter(self, ctx: context.Context) -> None:
+        ticker = Ticker(SAMPLE, name="meter")
+        history = [(now(), 0)]  # (time, done) over the last WINDOW
+        try:
+            while True:
+                i, _, _ = select(Recv(ctx.done()), Recv(ticker.c))
+                if i == 0:
+                    return
+                t, done = now(), self._done.load()
+                history.append((t, done))
+                while len(history) > 2 and history[1][0] <= t - WINDOW:
+                    del history[0]
+                t0, done0 = history[0]
+                self.record("done", done)
+                self.record("in_flight", self._in_flight.load())
+                if t > t0:
+                    self.record("throughput", (done - done0) / (t - t0))
+        finally:
+            ticker.stop()
+
+    # -- the teacher's actions ---------------------------------------------
+
+    def _started(self) -> bool:
+        if self._ctx is None:
+            self.note("The lesson has not started yet.")
+            return False
+        return True
+
+    def on_slow_item(self) -> None:
+        if self._started():
+            self._slow_next.store(1)
+            self.note(f"The next item takes {STRAGGLER_FACTOR}x as long: the batch waits for it.")
+
+    def on_fail_item(self) -> None:
+        if self._started():
+            self._fail_next.store(1)
+            self.note("The next item will raise ItemFailed.")
+
+
+class ParallelWaitGroup(_ParallelLesson):
+    """Batches through ``ParallelProcessor.process``: workers, a jobs channel, a WaitGroup."""
+
+    id = "parallel-waitgroup"
+    title = "Parallel processing: workers and a WaitGroup"
+    summary = (
+        "A fixed team of worker goroutines ranges over a jobs channel; each writes its "
+        "result into its own slot; WaitGroup.Wait tells when the batch is done."
+    )
+    source_modules = ("core.patterns.parallel", "core.scenarios.parallel")
+
+    def intro(self) -> str:
+        return (
+            f"{self['workers']} workers take item numbers from the jobs channel; "
+            "wg.Wait() returns when all are done."
+        )
+
+    def process(self, processor: ParallelProcessor, items: list[int], fn: Callable) -> list:
+        return processor.process(items, fn)
+
+
+class ParallelChannels(_ParallelLesson):
+    """Batches through ``process_with_channels``: a goroutine per item, a results channel."""
+
+    id = "parallel-channels"
+    title = "Parallel processing: a goroutine per item, results by channel"
+    summary = (
+        "A goroutine per item; a semaphore channel lets `workers` of them work at once; "
+        "results come back on a channel and are put back in input order."
+    )
+    source_modules = ("core.patterns.parallel", "core.scenarios.parallel")
+    params = (
+        Param(
+            "variant",
+            str,
+            "correct",
+            "correct: a results channel with room for every item, all results received; "
+            "broken: unbuffered, and the collector returns at the first error",
+            choices=("correct", "broken"),
+        ),
+        *_ParallelLesson.params,
+    )
+
+    def intro(self) -> str:
+        if self["variant"] == "broken":
+            return (
+                "BROKEN VARIANT: the results channel is unbuffered and the collector returns "
+                "at the first error. Make an item fail and watch the other goroutines block "
+                "forever on their send."
+            )
+        return (
+            f"A goroutine per item; at most {self['workers']} hold a token of the sem "
+            "channel and work; each sends its result on the results channel."
+        )
+
+    def process(self, processor: ParallelProcessor, items: list[int], fn: Callable) -> list:
+        if self["variant"] == "broken":
+            return leaky_process_with_channels(items, fn, self["workers"])
+        return processor.process_with_channels(items, fn)
+
+    def failure_text(self, batch: int, exc: Exception) -> str:
+        if self["variant"] == "broken":
+            return (
+                f"BROKEN VARIANT: batch {batch} failed ({exc}) and the collector returned at "
+                "once: the goroutines still working will block forever sending their result."
+            )
+        return super().failure_text(batch, exc)
