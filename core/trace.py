@@ -134,6 +134,8 @@ def short_repr(value: Any) -> str:
     """A repr of *value* short enough for a token on the stage."""
     if isinstance(value, str):
         r = value
+    elif isinstance(value, float):
+        r = f"{value:.4g}"
     else:
         try:
             r = repr(value)
