@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.runtime._errors import Goexit, Panic
-from core.runtime._goroutine import Goroutine, State, _me, current_runtime
+from core.runtime._goroutine import Goroutine, State, _me, _tls, current_runtime
 from core.runtime._ids import next_object_id
 from core.trace import Kind
 
 __all__ = ["Chan", "ChanStats", "Recv", "Send", "select"]
+
+_RUNNING = State.RUNNING
 
 
 class _Sudog:
@@ -146,7 +148,7 @@ class Chan:
         rq = self._recvq
         while rq:
             sg = rq.popleft()
-            if not _claim(sg):
+            if sg.sel is not None and not _claim(sg):
                 continue
             sg.value = value
             sg.ok = True
@@ -192,7 +194,7 @@ class Chan:
             sq = self._sendq
             while sq:
                 sg = sq.popleft()
-                if not _claim(sg):
+                if sg.sel is not None and not _claim(sg):
                     continue
                 buf.append(sg.value)
                 sg.ok = True
@@ -212,7 +214,7 @@ class Chan:
         sq = self._sendq
         while sq:
             sg = sq.popleft()
-            if not _claim(sg):
+            if sg.sel is not None and not _claim(sg):
                 continue
             value = sg.value
             sg.ok = True
@@ -303,7 +305,7 @@ class Chan:
             if wake is not None:
                 wake.g.parker.release()
             return
-        me = _me()
+        me = getattr(_tls, "g", None) or _me()
         if me._kill:
             lock.release()
             raise Goexit
@@ -311,7 +313,12 @@ class Chan:
         self._sendq.append(sg)
         rt._block(me, self, sg, State.BLOCKED_SEND, "chan send")
         lock.release()
-        rt._wait(me, sg)
+        # rt._wait(me, sg), inlined on this hot path:
+        me.parker.acquire()
+        me._blocked_on = me.waiting_on = None
+        me.state = _RUNNING
+        if sg.cancelled:
+            raise Goexit
         if not sg.ok:
             raise Panic("send on closed channel")
 
@@ -333,7 +340,7 @@ class Chan:
             if wake is not None:
                 wake.g.parker.release()
             return value, ok
-        me = _me()
+        me = getattr(_tls, "g", None) or _me()
         if me._kill:
             lock.release()
             raise Goexit
@@ -341,7 +348,12 @@ class Chan:
         self._recvq.append(sg)
         rt._block(me, self, sg, State.BLOCKED_RECV, "chan receive")
         lock.release()
-        rt._wait(me, sg)
+        # rt._wait(me, sg), inlined on this hot path:
+        me.parker.acquire()
+        me._blocked_on = me.waiting_on = None
+        me.state = _RUNNING
+        if sg.cancelled:
+            raise Goexit
         return sg.value, sg.ok
 
     def close(self) -> None:
@@ -503,9 +515,10 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
         rt._checkpoint("select", None)
     order = _poll_order(rt.rng, len(cases))
     if rt.tracer is None:
-        # Fast pass: each case under its own lock, in the random order.
-        # (Traced, the slow path below takes all locks at once so that the
-        # ready set it records is one consistent snapshot.)
+        # Fast pass: each case under its own lock, in the random order; a
+        # case that proceeds is a correct pick. (Traced, the slow path below
+        # takes all locks at once so that the ready set it records is one
+        # consistent snapshot.)
         for i in order:
             c = cases[i]
             ch = c.ch
@@ -531,8 +544,9 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
                         wake.g.parker.release()
                     return i, value, ok
             lock.release()
-        if default:
-            return -1, None, False
+        # Nothing was ready when each case was looked at, but that was not
+        # one moment: taking the default (or parking) needs the snapshot
+        # below, under all the locks (Go: TestNonblockSelectRace).
     chans = {c.ch.id: c.ch for c in cases if c.ch is not None}
     locked = [chans[k] for k in sorted(chans)]  # one global order: no lock-order deadlock
     for ch in locked:
