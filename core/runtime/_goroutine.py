@@ -240,6 +240,15 @@ def trace_point(kind: Kind, obj_id: int = 0, obj_name: str = "", value: Any = ""
     return value
 
 
+def _asleep(g: Goroutine) -> bool:
+    """Blocked and not yet woken.
+
+    A woken goroutine keeps its BLOCKED state until its thread runs again,
+    but its waker has already released its parker: that one is runnable.
+    """
+    return g.state.blocked and g.parker.locked()
+
+
 @dataclass
 class StopReport:
     """What :meth:`Runtime.stop` found: goroutines that did not end on cancellation."""
@@ -509,7 +518,7 @@ class Runtime:
                 continue
             if self._waits_on_external(g):
                 continue
-            if not g.state.blocked:
+            if not _asleep(g):
                 return None
             involved.append(g)
         if not involved:
@@ -517,7 +526,7 @@ class Runtime:
         if self.clock.pending_channel_timers():
             return None
         # Re-check: a goroutine may have woken while we looked.
-        if any(not g.state.blocked or not g.alive for g in involved):
+        if any(not _asleep(g) or not g.alive for g in involved):
             return None
         lines = [g.describe() for g in involved]
         text = "fatal error: all goroutines are asleep - deadlock!\n\n" + "\n".join(lines)

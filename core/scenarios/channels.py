@@ -1,0 +1,524 @@
+"""Channels: the unbuffered rendezvous and the buffered queue.
+
+Two lessons on Go's ``chan``. In both, one sender (the only goroutine that
+closes the channel) and one receiver are joined by a channel; the teacher
+changes their pace, asks for a burst, or has the sender close.
+
+The shutdown is Go's clean one: when the program ends, the sender stops
+sending and closes the channel; the receiver, which ranges over the channel,
+drains what is left and ends on its own. Nobody ever closes a channel it
+only receives from.
+
+Go::
+
+    go func() { // the sender owns ch: it sends, then closes
+        defer close(ch)
+        for i := 1; ; i++ {
+            select {
+            case <-ctx.Done():
+                return
+            case <-tick.C:
+            }
+            ch <- i // unbuffered: waits for the receiver
+        }
+    }()
+    for v := range ch { // ends when ch is closed and drained
+        time.Sleep(receiveDelay)
+    }
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from core import runtime
+from core.runtime import Chan, Recv, Ticker, Timer, context, select
+from core.scenarios._base import Action, Metric, Param, Scenario
+
+__all__ = ["BufferedChannel", "UnbufferedChannel"]
+
+# How often run() samples the metrics (runtime seconds).
+_SAMPLE_EVERY = 0.25
+# The window of the per-second rates (runtime seconds).
+_RATE_WINDOW = 1.0
+
+
+class _RateMeter:
+    """Counts events and tells how many happened in the last second.
+
+    Any goroutine may ``tick``; the sampler reads ``rate``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._times: deque[float] = deque()  # guarded by self._lock
+
+    def tick(self) -> None:
+        with self._lock:
+            self._times.append(runtime.now())
+
+    def rate(self) -> float:
+        """Events per runtime second over the last :data:`_RATE_WINDOW`."""
+        now = runtime.now()
+        with self._lock:
+            while self._times and self._times[0] <= now - _RATE_WINDOW:
+                self._times.popleft()
+            return len(self._times) / _RATE_WINDOW
+
+
+class _BlockedMeter:
+    """How long one goroutine has spent blocked, including a block still going on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._total = 0.0  # guarded by self._lock
+        self._since: float | None = None  # guarded by self._lock: start of the current block
+
+    def start(self) -> None:
+        with self._lock:
+            self._since = runtime.now()
+
+    def stop(self) -> float:
+        """End the current block; returns how long it lasted (runtime seconds)."""
+        with self._lock:
+            since, self._since = self._since, None
+            d = runtime.now() - since if since is not None else 0.0
+            self._total += d
+            return d
+
+    def total(self) -> float:
+        with self._lock:
+            ongoing = runtime.now() - self._since if self._since is not None else 0.0
+            return self._total + ongoing
+
+
+class _Pause:
+    """A goroutine's wait that the end of the program interrupts.
+
+    One Timer, made on the first wait and reset for each later one, so no
+    timer is left behind. Go::
+
+        t.Reset(d)
+        select {
+        case <-ctx.Done():
+        case <-t.C:
+        }
+    """
+
+    def __init__(self, ctx: context.Context, name: str) -> None:
+        self._ctx = ctx
+        self._name = name
+        self._timer: Timer | None = None
+
+    def wait(self, d: float) -> bool:
+        """Block *d* runtime seconds, or less if ctx ends; returns whether ctx is still live."""
+        if self._timer is None:
+            self._timer = Timer(d, name=self._name)
+        else:
+            self._timer.reset(d)  # the last wait received from c (or ctx ended it)
+        select(Recv(self._ctx.done()), Recv(self._timer.c))
+        return self._ctx.err() is None
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+
+
+def _poke(ch: Chan | None) -> bool:
+    """Send ``None`` on *ch* unless that would block; returns whether it was sent.
+
+    Go: ``select { case ch <- struct{}{}: default: }``
+    """
+    if ch is None:  # the scenario has not started yet
+        return False
+    i, _, _ = select(runtime.Send(ch, None), default=True)
+    return i == 0
+
+
+class _SenderReceiver(Scenario):
+    """What both channel lessons share: a sender, a receiver, a channel between them.
+
+    Subclasses say how big the channel is, which parameters pace the two
+    goroutines, and which metrics they publish (see :meth:`_sample`).
+    """
+
+    _interval_param: str
+    _delay_param: str
+    _sender_name: str
+    _receiver_name: str
+
+    def __init__(self, **values: object) -> None:
+        super().__init__(**values)
+        # The teacher's knobs: plain attributes, written by one action
+        # goroutine at a time and read by the receiver (not part of the lesson).
+        self._delay: float = self[self._delay_param]
+        self._sent = _RateMeter()
+        self._received = _RateMeter()
+        self._blocked = _BlockedMeter()
+        self._last_wait = 0.0
+        # Requests to the sender, which alone may close the channel; made by
+        # run() so that they belong to the scenario's runtime.
+        self._more: Chan | None = None
+        self._close_request: Chan | None = None
+        self._close_once: runtime.Once | None = None
+
+    def _capacity(self) -> int:
+        return 0
+
+    def _burst_size(self) -> int:
+        return 1
+
+    def run(self, ctx: context.Context) -> None:
+        """Start the sender and the receiver, sample the metrics until *ctx* ends.
+
+        Returns as soon as *ctx* is done; by then the sender is closing ch
+        and the receiver drains it without pausing, so both end at once.
+        """
+        self._more = Chan(1, name="send-now request")
+        self._close_request = Chan(0, name="close request")
+        self._close_once = runtime.Once(name="close once")
+        ch = Chan(self._capacity(), name="ch")
+        self.note(self._intro())
+        runtime.go(self._sender, ctx, ch, name=self._sender_name)
+        runtime.go(self._receiver, ctx, ch, name=self._receiver_name)
+        tick = Ticker(_SAMPLE_EVERY, name="metrics tick")
+        last_t, last_blocked = runtime.now(), 0.0
+        try:
+            while True:
+                i, _, _ = select(Recv(ctx.done()), Recv(tick.c))
+                if i == 0:
+                    return
+                t, blocked = runtime.now(), self._blocked.total()
+                share = (blocked - last_blocked) / (t - last_t) if t > last_t else 0.0
+                last_t, last_blocked = t, blocked
+                self._sample(ch, min(max(share, 0.0), 1.0) * 100.0)
+        finally:
+            tick.stop()
+
+    def _sender(self, ctx: context.Context, ch: Chan) -> None:
+        """Send 1, 2, 3... one per interval (or at once when asked); close ch on the way out.
+
+        The interval is one Timer, reset after each tick: no timer is left
+        behind, and a request or the end of the program interrupts the wait.
+        """
+        interval = self[self._interval_param]
+        tick = Timer(interval, name=f"{self._sender_name} interval")
+        n = 0
+        extra = 0  # values still to send at once (send-now, burst)
+        try:
+            while True:
+                if extra == 0:
+                    i, _, _ = select(
+                        Recv(ctx.done()), Recv(self._close_request), Recv(self._more), Recv(tick.c)
+                    )
+                    if i == 0:
+                        return
+                    if i == 1:
+                        self.note(
+                            f"{self._sender_name} closes ch after {n} values: no more will "
+                            f"come. {self._receiver_name} first gets any value still buffered."
+                        )
+                        return
+                    if i == 2:
+                        extra = self._burst_size()
+                        continue
+                    tick.reset(interval)  # the timer fired and was received: safe to reset
+                else:
+                    extra -= 1
+                    if ctx.err() is not None:
+                        return
+                n += 1
+                self._blocked.start()
+                ch.send(n)  # unbuffered: waits for the receiver; buffered: waits while full
+                self._last_wait = self._blocked.stop()
+                self._sent.tick()
+        finally:
+            tick.stop()
+            ch.close()  # the sender, and only the sender, closes
+
+    def _receiver(self, ctx: context.Context, ch: Chan) -> None:
+        """Receive until ch is closed and drained, spending the receive delay on each value.
+
+        Once the program is ending it stops pausing, so the drain is quick.
+        Go: ``for v := range ch { ... }`` (written out to show ``ok``).
+        """
+        pause = _Pause(ctx, f"{self._receiver_name} delay")
+        try:
+            while True:
+                _v, ok = ch.recv()  # Go: v, ok := <-ch
+                if not ok:
+                    if ctx.err() is None:
+                        self.note(
+                            f"{self._receiver_name} got ok=false: ch is closed and drained, "
+                            "so its range loop ends."
+                        )
+                    return
+                self._received.tick()
+                if ctx.err() is None and self._delay > 0:
+                    pause.wait(self._delay)
+        finally:
+            pause.stop()
+
+    # -- teacher actions ------------------------------------------------------
+
+    def _set_delay(self, delay: float, what: str) -> None:
+        self._delay = delay
+        self.note(f"{self._receiver_name} now takes {delay:.2f} s per value: {what}")
+
+    def on_close(self) -> None:
+        """Ask the sender to close the channel (a second request does nothing)."""
+        if self._close_once is not None and self._close_request is not None:
+            self._close_once.do(self._close_request.close)
+
+    def _intro(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _sample(self, ch: Chan, blocked_share: float) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class UnbufferedChannel(_SenderReceiver):
+    """A sender and a receiver meet at an unbuffered channel (the rendezvous).
+
+    A send waits until the receiver is at its receive, and the receive waits
+    for a sender: whichever comes first waits for the other, and the value
+    moves straight from hand to hand.
+    """
+
+    id = "unbuffered-channel"
+    title = "Unbuffered channel: the rendezvous"
+    chapter = "Messages"
+    summary = (
+        "make(chan int) has no room: each send waits until the receiver takes the "
+        "value. Slow the receiver and watch the sender wait at the channel."
+    )
+    params = (
+        Param(
+            "send_interval",
+            float,
+            0.3,
+            "Time the sender spends preparing each value before it sends it.",
+            minimum=0.05,
+            maximum=3.0,
+            unit="s",
+        ),
+        Param(
+            "receive_delay",
+            float,
+            0.15,
+            "Time the receiver spends on each value before it receives the next.",
+            minimum=0.0,
+            maximum=3.0,
+            unit="s",
+        ),
+    )
+    actions = (
+        Action("send-now", "Send now", "The sender sends one value at once, without waiting."),
+        Action(
+            "slow-receiver",
+            "Slow receiver",
+            "The receiver takes three send intervals per value: the sender waits at ch <- v.",
+        ),
+        Action(
+            "fast-receiver",
+            "Fast receiver",
+            "The receiver handles each value at once: now the receiver waits for the sender.",
+        ),
+        Action(
+            "close",
+            "Close",
+            "The sender closes the channel: the receiver gets ok=false and its range loop ends.",
+        ),
+    )
+    metrics = (
+        Metric(
+            "sends_per_s",
+            "sends/s",
+            "Values handed from the sender to the receiver during the last runtime second.",
+            label="sends per second",
+        ),
+        Metric(
+            "sender_blocked",
+            "%",
+            "Share of the last sampling period the sender spent blocked in ch <- v.",
+            label="sender blocked",
+        ),
+        Metric(
+            "send_wait",
+            "ms",
+            "How long the latest send waited for the receiver to arrive.",
+            label="latest send wait",
+        ),
+    )
+    source_modules = ("core.scenarios.channels",)
+
+    _interval_param = "send_interval"
+    _delay_param = "receive_delay"
+    _sender_name = "sender"
+    _receiver_name = "receiver"
+
+    def _intro(self) -> str:
+        return (
+            "ch := make(chan int): no buffer. Each send waits for the receiver, "
+            "each receive waits for a sender; the value goes from hand to hand."
+        )
+
+    def _sample(self, ch: Chan, blocked_share: float) -> None:
+        self.record("sends_per_s", self._sent.rate())
+        self.record("sender_blocked", blocked_share)
+        self.record("send_wait", self._last_wait * 1000.0)
+
+    def on_send_now(self) -> None:
+        """Ask the sender for one value at once (dropped if a request is already queued)."""
+        if not _poke(self._more):
+            self.note("A send-now request is already waiting for the sender.")
+
+    def on_slow_receiver(self) -> None:
+        self._set_delay(
+            3 * self["send_interval"],
+            "slower than the sender, so the sender now waits at ch <- v.",
+        )
+
+    def on_fast_receiver(self) -> None:
+        self._set_delay(0.0, "always ready, so now the receiver waits at <-ch for the sender.")
+
+
+class BufferedChannel(_SenderReceiver):
+    """A producer and a consumer with a buffer between them.
+
+    The producer runs ahead until the buffer is full, then each send waits
+    for the consumer to free a slot. The buffer absorbs bursts; it does not
+    make the consumer any faster.
+    """
+
+    id = "buffered-channel"
+    title = "Buffered channel: a queue between producer and consumer"
+    chapter = "Messages"
+    summary = (
+        "make(chan int, n) holds up to n values: the producer only waits when the "
+        "buffer is full. Send a burst, slow the consumer, watch the queue depth."
+    )
+    params = (
+        Param(
+            "capacity",
+            int,
+            4,
+            "How many values the channel holds (0 makes it unbuffered).",
+            minimum=0,
+            maximum=32,
+            unit="values",
+        ),
+        Param(
+            "producer_interval",
+            float,
+            0.15,
+            "Time the producer spends making each value before it sends it.",
+            minimum=0.02,
+            maximum=2.0,
+            unit="s",
+        ),
+        Param(
+            "consumer_delay",
+            float,
+            0.2,
+            "Time the consumer spends on each value before it receives the next.",
+            minimum=0.0,
+            maximum=2.0,
+            unit="s",
+        ),
+    )
+    actions = (
+        Action("burst", "Burst", "The producer sends 10 values as fast as the channel takes them."),
+        Action(
+            "slow-consumer",
+            "Slow consumer",
+            "The consumer takes three producer intervals per value: the buffer fills up.",
+        ),
+        Action(
+            "fast-consumer",
+            "Fast consumer",
+            "The consumer takes a third of a producer interval per value: the buffer drains.",
+        ),
+        Action(
+            "close",
+            "Close",
+            "The producer closes the channel: the consumer drains the buffer, then sees ok=false.",
+        ),
+    )
+    metrics = (
+        Metric(
+            "queue_depth",
+            "values",
+            "Values waiting in the channel's buffer: len(ch).",
+            label="queue depth",
+        ),
+        Metric(
+            "sent_per_s",
+            "values/s",
+            "Values the producer put into the channel during the last runtime second.",
+            label="sent per second",
+        ),
+        Metric(
+            "received_per_s",
+            "values/s",
+            "Values the consumer took from the channel during the last runtime second.",
+            label="received per second",
+        ),
+        Metric(
+            "producer_blocked",
+            "%",
+            "Share of the last sampling period the producer spent blocked in ch <- v "
+            "(the buffer was full).",
+            label="producer blocked",
+        ),
+    )
+    source_modules = ("core.scenarios.channels",)
+
+    _interval_param = "producer_interval"
+    _delay_param = "consumer_delay"
+    _sender_name = "producer"
+    _receiver_name = "consumer"
+
+    def _capacity(self) -> int:
+        return self["capacity"]
+
+    def _burst_size(self) -> int:
+        return 10
+
+    def _intro(self) -> str:
+        cap = self["capacity"]
+        if cap == 0:
+            return "ch := make(chan int, 0): capacity 0 is unbuffered, every send waits."
+        return (
+            f"ch := make(chan int, {cap}): the producer runs ahead until {cap} values "
+            "wait in the buffer, then each send waits for a free slot."
+        )
+
+    def _sample(self, ch: Chan, blocked_share: float) -> None:
+        self.record("queue_depth", len(ch))
+        self.record("sent_per_s", self._sent.rate())
+        self.record("received_per_s", self._received.rate())
+        self.record("producer_blocked", blocked_share)
+
+    def on_burst(self) -> None:
+        """Ask the producer for 10 values in a row (dropped if a burst is already queued)."""
+        if _poke(self._more):
+            self.note(
+                f"Burst: 10 values at once. The buffer takes {self['capacity']}; "
+                "after that each send waits for the consumer."
+            )
+        else:
+            self.note("A burst is already waiting for the producer.")
+
+    def on_slow_consumer(self) -> None:
+        self._set_delay(
+            3 * self["producer_interval"],
+            "the buffer fills up, then the producer waits for every free slot.",
+        )
+
+    def on_fast_consumer(self) -> None:
+        self._set_delay(
+            self["producer_interval"] / 3,
+            "the buffer drains and stays nearly empty.",
+        )
