@@ -145,8 +145,9 @@ class Goroutine:
             tr.emit(Kind.GO_START, g=self.id, obj=self.id, name=self.name)
         ended = State.DONE
         try:
-            if self._kill:
-                raise Goexit
+            # Even when started while the runtime is being killed, the
+            # function runs: its first wait raises Goexit, so its finally
+            # blocks (a WaitGroup.go's done()) still run.
             self._fn(*self._args)  # type: ignore[misc]
         except Goexit:
             pass
@@ -293,7 +294,8 @@ class Runtime:
         self._gate_cv = threading.Condition(threading.Lock())
         self._at_gate: dict[Goroutine, str] = {}  # guarded by _gate_cv
         self._grant: Goroutine | None = None  # guarded by _gate_cv
-        self._stopping = False
+        self._stopping = False  # stop() began: the gate is open for good
+        self._killing = False  # stop()'s grace is over: every wait raises Goexit
         self.stopped = False
         self.panics: list[tuple[Goroutine, BaseException]] = []
         self.deadlock: DeadlockReport | None = None
@@ -318,7 +320,7 @@ class Runtime:
         parent = getattr(_tls, "g", None)
         g.parent_id = parent.id if parent is not None else 0
         g.created_at = self.clock.now()
-        if self._stopping:
+        if self._killing:
             g._kill = True
         self._live[g.id] = g
         tr = self.tracer
@@ -601,11 +603,10 @@ class Runtime:
             self._root[1]()
         grace = time.monotonic() + timeout / 2
         self._wait_empty(grace)
-        killed: dict[int, Goroutine] = {}
+        self._killing = True
         while self._live and time.monotonic() < deadline:
             for g in self.goroutines():
                 if not g._kill:
-                    killed[g.id] = g
                     report.leaked.append(g.describe())
                     g._kill = True
                 self._kill(g)

@@ -1,0 +1,226 @@
+"""Lesson "chat": a chat room where one slow reader cannot slow the room down.
+
+A few simulated members post lines at a human pace; every line goes to each
+member's inbox without waiting (the room is a broadcast). Member "sam"
+reads slowly: its inbox fills, then it misses lines (dropped), while the
+others chat on.
+
+The chat panel of the window joins, posts and leaves through
+``scenario.chat`` (a :class:`~core.patterns.chat.Chat`, set when ``run``
+starts) from goroutines; ``scenario.clients`` maps the name of every member
+this scenario runs to its :class:`~core.patterns.chat.ChatClient`. That
+dict is replaced, never changed in place, so a reader may iterate the one
+it got.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from core.patterns.chat import Chat, ChatClient
+from core.runtime import Mutex, Recv, Ticker, WaitGroup, after, now, select
+from core.runtime.context import CancelFunc, Context, with_cancel
+from core.scenarios._base import Action, Metric, Param, Scenario
+
+__all__ = ["ChatScenario"]
+
+_SAMPLE = 0.5  # runtime seconds between metric samples
+SLOW_MEMBER = "sam"
+NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
+PHRASES = (
+    "hi all",
+    "anyone tried the new release?",
+    "brb, coffee",
+    "LGTM",
+    "select picks a ready case at random",
+    "who closed the channel?",
+    "a nil channel blocks forever",
+    "<b>this stays plain text</b>",
+    "ship it 🚀",
+    "did you defer the unlock?",
+    "context canceled, going home",
+    "buffered channels are not queues of infinite size",
+)
+
+
+def _nap(ctx: Context, seconds: float) -> bool:
+    """Sleep *seconds* of runtime clock unless *ctx* ends first; False if it ended."""
+    i, _, _ = select(Recv(ctx.done()), Recv(after(seconds)))
+    return i == 1
+
+
+class ChatScenario(Scenario):
+    """Simulated members chatting, plus a slow reader who misses lines."""
+
+    id = "chat"
+    title = "Chat: a room that never waits for a slow reader"
+    chapter = "Broadcast"
+    summary = (
+        "Members post lines that go to every inbox without waiting; the slow reader's inbox "
+        "fills and it misses lines, while the others chat on."
+    )
+    params: ClassVar[tuple[Param, ...]] = (
+        Param(
+            "members",
+            int,
+            3,
+            "Simulated members who chat (the slow reader comes on top)",
+            minimum=1,
+            maximum=6,
+            unit="members",
+        ),
+        Param(
+            "talk_interval",
+            float,
+            2.0,
+            "Average time between two lines of one member (random, ±50 %)",
+            minimum=0.3,
+            maximum=10.0,
+            unit="s",
+        ),
+        Param(
+            "inbox",
+            int,
+            4,
+            "Lines a member's inbox holds before it misses lines",
+            minimum=1,
+            maximum=32,
+            unit="lines",
+        ),
+        Param(
+            "slow_delay",
+            float,
+            2.0,
+            f"Time {SLOW_MEMBER}, the slow member, takes per line",
+            minimum=0.1,
+            maximum=5.0,
+            unit="s",
+        ),
+    )
+    actions: ClassVar[tuple[Action, ...]] = (
+        Action("join", "Join", "A new member joins the room and starts chatting"),
+        Action("leave", "Leave", "The newest chatting member leaves: its inbox is closed"),
+        Action(
+            "slow-member",
+            "Slow member",
+            f"Toggle {SLOW_MEMBER} between a slow reader and a fast one",
+        ),
+    )
+    metrics: ClassVar[tuple[Metric, ...]] = (
+        Metric("delivered", "lines/s", "Lines put into members' inboxes per second"),
+        Metric(
+            "dropped", "lines/s", "Lines members missed per second because their inbox was full"
+        ),
+        Metric("slow_inbox", "lines", f"Lines waiting in {SLOW_MEMBER}'s inbox"),
+        Metric("members", "members", "Members in the room, the panel's included"),
+    )
+    source_modules = ("core.patterns.chat", "core.scenarios.chat")
+
+    def __init__(self, **values: object) -> None:
+        super().__init__(**values)
+        # Set by run(): the room, and the members this scenario runs (name -> client;
+        # the dict is replaced, never changed in place).
+        self.chat: Chat | None = None
+        self.clients: dict[str, ChatClient] = {}
+
+    def run(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._mu = Mutex(name="members.mu")
+        self._talkers: dict[str, CancelFunc] = {}  # guarded by _mu, in join order
+        self._stopping = False  # guarded by _mu: nobody joins once run is finishing
+        self._wg = WaitGroup(name="talkers")
+        self.clients = {}
+        self.chat = Chat(self["inbox"])
+        for name in NAMES[: self["members"]]:
+            self._join(name)
+        self._join(SLOW_MEMBER, slow=True)
+
+        ticker = Ticker(_SAMPLE)
+        last_t, last = now(), self.chat.statistics()
+        try:
+            while select(Recv(ctx.done()), Recv(ticker.c))[0] == 1:
+                t, stats = now(), self.chat.statistics()
+                dt = max(t - last_t, 1e-9)
+                self.record("delivered", (stats.delivered - last.delivered) / dt)
+                self.record("dropped", (stats.dropped - last.dropped) / dt)
+                slow = stats.members.get(SLOW_MEMBER)
+                self.record("slow_inbox", slow.waiting if slow else 0)
+                self.record("members", len(stats.members))
+                last_t, last = t, stats
+        finally:
+            ticker.stop()
+            with self._mu:
+                self._stopping = True
+                clients = self.clients
+            for client in clients.values():
+                client.stop()
+            self._wg.wait()  # the talkers end with ctx
+
+    def _join(self, name: str, slow: bool = False) -> bool:
+        """Add member *name* (a reader, and a talker unless *slow*); False if it cannot.
+
+        Raises:
+            ValueError: the name is taken (e.g. by the chat panel).
+        """
+        with self._mu:
+            if self._stopping:
+                return False
+            client = ChatClient(self.chat, name, delay=self["slow_delay"] if slow else 0.0)
+            self.clients = {**self.clients, name: client}
+            if not slow:
+                talk_ctx, cancel = with_cancel(self._ctx)
+                self._talkers[name] = cancel
+                self._wg.go(self._talk, talk_ctx, name, name=name)
+            return True
+
+    def _talk(self, ctx: Context, user: str) -> None:
+        rng = random.Random()
+        interval = self["talk_interval"]
+        while _nap(ctx, interval * rng.uniform(0.5, 1.5)):
+            try:
+                self.chat.post(user, rng.choice(PHRASES))
+            except ValueError:  # left the room meanwhile
+                return
+
+    # -- teacher actions ------------------------------------------------------
+
+    def on_join(self) -> None:
+        if self.chat is None:
+            return
+        for name in NAMES:
+            if name in self.clients:
+                continue
+            try:
+                if self._join(name):
+                    self.note(f"{name} joins: a new inbox, and every line from now on")
+                return
+            except ValueError:  # the chat panel took that name
+                continue
+        self.note("no more names: the room is full")
+
+    def on_leave(self) -> None:
+        if self.chat is None:
+            return
+        with self._mu:
+            if not self._talkers:
+                self.note("no chatting member left to leave")
+                return
+            name = next(reversed(self._talkers))
+            cancel = self._talkers.pop(name)
+            client = self.clients[name]
+            self.clients = {n: c for n, c in self.clients.items() if n != name}
+        cancel()
+        client.stop()
+        self.note(f"{name} leaves: its inbox is closed and its reader ends")
+
+    def on_slow_member(self) -> None:
+        client = self.clients.get(SLOW_MEMBER)
+        if client is None:
+            return
+        if client.delay > 0:
+            client.delay = 0.0
+            self.note(f"{SLOW_MEMBER} reads at full speed again and catches up")
+        else:
+            client.delay = self["slow_delay"]
+            self.note(f"{SLOW_MEMBER} reads slowly: its inbox fills, then it misses lines")
