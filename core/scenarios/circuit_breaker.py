@@ -1,0 +1,218 @@
+"""Lesson "circuit-breaker": stop hammering a downstream that is down.
+
+Callers call a flaky downstream through a
+:class:`~core.patterns.breaker.CircuitBreaker`. Closed, calls go through;
+after *failure_threshold* failures in a row it opens and rejects calls at
+once (no waiting on a dead service); after *open_timeout* it lets a trial
+call through (half-open): success closes it, failure opens it again.
+
+Go (``github.com/sony/gobreaker``)::
+
+    _, err := cb.Execute(func() (any, error) { return callDownstream(ctx) })
+    if errors.Is(err, gobreaker.ErrOpenState) { /* fail fast, serve a fallback */ }
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from core.patterns.backoff import sleep_ctx
+from core.patterns.breaker import BreakerState, CircuitBreaker, CircuitOpen
+from core.runtime import AtomicInt64, Mutex, Recv, Ticker, WaitGroup, context, go, now, select
+from core.runtime.context import ContextError
+from core.scenarios._base import Action, Metric, Param, Scenario
+
+__all__ = ["CircuitBreakerLesson", "Unavailable"]
+
+SAMPLE = 0.25  # runtime seconds between two metric samples
+CALL_TIME = 0.05  # runtime seconds one call to the downstream takes
+PAUSE = 0.1  # runtime seconds a caller rests between two calls
+
+
+class Unavailable(Exception):
+    """The downstream failed this call."""
+
+
+class CircuitBreakerLesson(Scenario):
+    id = "circuit-breaker"
+    title = "Circuit breaker: closed, open, half-open"
+    chapter = "Production patterns"
+    summary = (
+        "Calls to a flaky downstream go through a circuit breaker: after enough failures in "
+        "a row it opens and fails fast, then lets a trial call test the water."
+    )
+    params = (
+        Param(
+            "failure_rate",
+            int,
+            10,
+            "Share of calls the downstream fails when it is up",
+            minimum=0,
+            maximum=100,
+            unit="%",
+        ),
+        Param(
+            "failure_threshold",
+            int,
+            5,
+            "Failures in a row that open the breaker",
+            minimum=1,
+            maximum=20,
+            unit="failures",
+        ),
+        Param(
+            "open_timeout",
+            float,
+            1.0,
+            "How long the breaker stays open before a trial call",
+            minimum=0.1,
+            maximum=10.0,
+            unit="s",
+        ),
+        Param(
+            "half_open_max",
+            int,
+            1,
+            "Trial calls let through while half-open",
+            minimum=1,
+            maximum=10,
+            unit="calls",
+        ),
+        Param("callers", int, 3, "Caller goroutines", minimum=1, maximum=10, unit="goroutines"),
+    )
+    actions = (
+        Action("outage", "Outage", "The downstream fails every call until Recover"),
+        Action("recover", "Recover", "The downstream works again"),
+    )
+    metrics = (
+        Metric("state", "state", "The breaker's state: 0 closed, 1 half-open, 2 open"),
+        Metric("calls_ok", "calls/s", f"Calls that succeeded, over the last {SAMPLE} s"),
+        Metric(
+            "calls_failed",
+            "calls/s",
+            f"Calls that reached the downstream and failed, over the last {SAMPLE} s",
+        ),
+        Metric(
+            "calls_rejected",
+            "calls/s",
+            f"Calls the open breaker refused without calling, over the last {SAMPLE} s",
+        ),
+    )
+    source_modules = ("core.patterns.breaker", "core.scenarios.circuit_breaker")
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._ctx: context.Context | None = None  # set by run() once it is ready
+        self._mu: Mutex | None = None
+        self._outage = False  # guarded by self._mu
+
+    def run(self, ctx: context.Context) -> None:
+        """Start the callers, sample until *ctx* is done, wait for them."""
+        self._mu = Mutex(name="outage")
+        self._ok = AtomicInt64(name="ok")
+        self._failed = AtomicInt64(name="failed")
+        self._rejected = AtomicInt64(name="rejected")
+        self._breaker = CircuitBreaker(
+            self["failure_threshold"],
+            self["open_timeout"],
+            self["half_open_max"],
+            on_state_change=self._on_state_change,
+            name="breaker",
+        )
+        self.record("state", BreakerState.CLOSED)
+        self._ctx = ctx  # ready: the actions may run from now on
+        callers = WaitGroup(name="callers")
+        for k in range(1, self["callers"] + 1):
+            callers.add(1)
+            go(self._caller, ctx, callers, name=f"caller-{k}")
+        try:
+            self._sample(ctx)
+        finally:
+            callers.wait()
+
+    def _sample(self, ctx: context.Context) -> None:
+        meter = Ticker(SAMPLE, name="meter")
+        counters = {
+            "calls_ok": self._ok,
+            "calls_failed": self._failed,
+            "calls_rejected": self._rejected,
+        }
+        last_t, last = now(), dict.fromkeys(counters, 0)
+        try:
+            while True:
+                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
+                if i == 0:
+                    return
+                t = now()
+                for name, counter in counters.items():
+                    value = counter.load()
+                    if t > last_t:
+                        self.record(name, (value - last[name]) / (t - last_t))
+                    last[name] = value
+                last_t = t
+                self.record("state", self._breaker.state())
+        finally:
+            meter.stop()
+
+    def _on_state_change(self, old: BreakerState, new: BreakerState) -> None:
+        self.record("state", new)
+        if new is BreakerState.OPEN:
+            why = (
+                "the trial call failed"
+                if old is BreakerState.HALF_OPEN
+                else f"{self['failure_threshold']} failures in a row"
+            )
+            self.note(
+                f"Breaker {old} -> open: {why}. Calls now fail fast for {self['open_timeout']:g} s."
+            )
+        elif new is BreakerState.HALF_OPEN:
+            self.note(f"Breaker open -> half-open: {self['half_open_max']} trial call(s) may go.")
+        else:
+            self.note("Breaker half-open -> closed: the trial call succeeded.")
+
+    def _downstream(self, ctx: context.Context) -> str:
+        sleep_ctx(ctx, CALL_TIME)
+        with self._mu:
+            outage = self._outage
+        if outage or random.random() * 100 < self["failure_rate"]:
+            raise Unavailable("downstream unavailable")
+        return "ok"
+
+    def _caller(self, ctx: context.Context, wg: WaitGroup) -> None:
+        try:
+            while True:
+                try:
+                    self._breaker.call(self._downstream, ctx)
+                    self._ok.add(1)
+                except CircuitOpen:
+                    self._rejected.add(1)
+                except Unavailable:
+                    self._failed.add(1)
+                sleep_ctx(ctx, PAUSE * random.uniform(0.5, 1.5))
+        except ContextError:
+            return
+        finally:
+            wg.done()
+
+    # -- the teacher's actions ---------------------------------------------------
+
+    def _started(self) -> bool:
+        if self._ctx is None:
+            self.note("The lesson has not started yet.")
+            return False
+        return True
+
+    def on_outage(self) -> None:
+        if not self._started():
+            return
+        with self._mu:
+            self._outage = True
+        self.note("Outage: the downstream fails every call until Recover.")
+
+    def on_recover(self) -> None:
+        if not self._started():
+            return
+        with self._mu:
+            self._outage = False
+        self.note("Recovered: the next trial call will close the breaker.")

@@ -1,0 +1,194 @@
+"""Lesson "rate-limiter": a token bucket in front of clients that ask too often.
+
+The :class:`~core.patterns.ratelimit.TokenBucket` earns *rate* tokens per
+second and saves at most *burst*. Each client request spends a token
+(``allow()``) or is rejected (HTTP 429 in a web server). A quiet spell fills
+the bucket, so a burst goes through at once, then the requests are held to
+the rate. The teacher changes the rate live.
+
+Go (``golang.org/x/time/rate``)::
+
+    lim := rate.NewLimiter(rate.Limit(10), 5)
+    if !lim.Allow() {
+        http.Error(w, "too many requests", http.StatusTooManyRequests)
+        return
+    }
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from core.patterns.backoff import sleep_ctx
+from core.patterns.ratelimit import TokenBucket
+from core.runtime import AtomicInt64, Recv, Ticker, WaitGroup, context, go, now, select
+from core.runtime.context import ContextError
+from core.scenarios._base import Action, Metric, Param, Scenario
+
+__all__ = ["RateLimiterLesson"]
+
+SAMPLE = 0.25  # runtime seconds between two metric samples
+BURST_REQUESTS = 30  # requests of the "burst" action
+MAX_RATE = 200.0
+MIN_RATE = 0.5
+
+
+class RateLimiterLesson(Scenario):
+    id = "rate-limiter"
+    title = "Rate limiter: a token bucket"
+    chapter = "Production patterns"
+    summary = (
+        "Clients ask for tokens; the bucket earns them at a fixed rate and saves a burst. "
+        "Requests beyond the rate are rejected. Change the rate live and watch the plots."
+    )
+    params = (
+        Param(
+            "rate",
+            float,
+            10.0,
+            "Tokens the bucket earns per runtime second",
+            minimum=1.0,
+            maximum=100.0,
+            unit="tokens/s",
+        ),
+        Param(
+            "burst",
+            int,
+            5,
+            "Most tokens the bucket saves up (the largest burst let through)",
+            minimum=1,
+            maximum=50,
+            unit="tokens",
+        ),
+        Param(
+            "clients",
+            int,
+            4,
+            "Client goroutines sending requests",
+            minimum=1,
+            maximum=20,
+            unit="goroutines",
+        ),
+        Param(
+            "demand",
+            float,
+            5.0,
+            "Requests each client sends per runtime second",
+            minimum=0.5,
+            maximum=20.0,
+            unit="requests/s",
+        ),
+    )
+    actions = (
+        Action(
+            "burst",
+            "Burst",
+            f"{BURST_REQUESTS} requests at once: the saved tokens let a few through",
+        ),
+        Action("raise-rate", "Raise rate", f"Double the rate (at most {MAX_RATE:g} tokens/s)"),
+        Action("lower-rate", "Lower rate", f"Halve the rate (at least {MIN_RATE:g} tokens/s)"),
+    )
+    metrics = (
+        Metric(
+            "allowed_per_s",
+            "requests/s",
+            f"Requests that got a token, per runtime second, over the last {SAMPLE} s",
+        ),
+        Metric(
+            "rejected_per_s",
+            "requests/s",
+            f"Requests refused for lack of a token, per runtime second, over the last {SAMPLE} s",
+        ),
+        Metric(
+            "tokens", "tokens", "Tokens saved in the bucket now (a fraction while one is earned)"
+        ),
+        Metric("rate", "tokens/s", "The bucket's current rate"),
+    )
+    source_modules = ("core.patterns.ratelimit", "core.scenarios.rate_limiter")
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._ctx: context.Context | None = None  # set by run() once it is ready
+        self._bucket: TokenBucket | None = None
+
+    def run(self, ctx: context.Context) -> None:
+        """Start the clients, sample until *ctx* is done, wait for them."""
+        self._allowed = AtomicInt64(name="allowed")
+        self._rejected = AtomicInt64(name="rejected")
+        self._bucket = TokenBucket(self["rate"], self["burst"], name="bucket")
+        self._ctx = ctx  # ready: the actions may run from now on
+        clients = WaitGroup(name="clients")
+        for k in range(1, self["clients"] + 1):
+            clients.add(1)
+            go(self._client, ctx, clients, name=f"client-{k}")
+        try:
+            self._sample(ctx)
+        finally:
+            clients.wait()
+
+    def _sample(self, ctx: context.Context) -> None:
+        meter = Ticker(SAMPLE, name="meter")
+        last_t, last_allowed, last_rejected = now(), 0, 0
+        try:
+            while True:
+                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
+                if i == 0:
+                    return
+                t, allowed, rejected = now(), self._allowed.load(), self._rejected.load()
+                if t > last_t:
+                    self.record("allowed_per_s", (allowed - last_allowed) / (t - last_t))
+                    self.record("rejected_per_s", (rejected - last_rejected) / (t - last_t))
+                last_t, last_allowed, last_rejected = t, allowed, rejected
+                self.record("tokens", self._bucket.tokens())
+                self.record("rate", self._bucket.rate)
+        finally:
+            meter.stop()
+
+    def _request(self) -> bool:
+        ok = self._bucket.allow()
+        (self._allowed if ok else self._rejected).add(1)
+        return ok
+
+    def _client(self, ctx: context.Context, wg: WaitGroup) -> None:
+        period = 1.0 / self["demand"]
+        try:
+            while True:
+                sleep_ctx(ctx, period * random.uniform(0.5, 1.5))
+                self._request()
+        except ContextError:
+            return
+        finally:
+            wg.done()
+
+    # -- the teacher's actions ---------------------------------------------------
+
+    def _started(self) -> bool:
+        if self._ctx is None:
+            self.note("The lesson has not started yet.")
+            return False
+        return True
+
+    def on_burst(self) -> None:
+        if not self._started():
+            return
+        saved = self._bucket.tokens()
+        allowed = sum(self._request() for _ in range(BURST_REQUESTS))
+        self.note(
+            f"Burst of {BURST_REQUESTS} requests: {allowed} got a token (the bucket held "
+            f"{saved:.1f}), {BURST_REQUESTS - allowed} were rejected."
+        )
+
+    def on_raise_rate(self) -> None:
+        if not self._started():
+            return
+        rate = min(self._bucket.rate * 2, MAX_RATE)
+        self._bucket.set_rate(rate)
+        self.note(f"Rate raised to {rate:g} tokens/s: fewer rejections.")
+
+    def on_lower_rate(self) -> None:
+        if not self._started():
+            return
+        rate = max(self._bucket.rate / 2, MIN_RATE)
+        self._bucket.set_rate(rate)
+        self.note(f"Rate lowered to {rate:g} tokens/s: more requests are rejected.")
