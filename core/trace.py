@@ -232,10 +232,12 @@ class Tracer:
         ring, cap, make = self._ring, self.capacity, self._event
         for s in range(first, end + 1):
             rec = ring[s % cap]
-            # A slot can hold a newer event (overwritten while reading) or
-            # not be written yet (a seq taken but not stored): skip both.
             if rec is not None and rec[0] == s:
                 out.append(make(rec))
+            elif rec is not None and rec[0] > s:
+                missed += 1  # overwritten while we read
+            else:
+                break  # seq taken but not stored yet: the reader asks again from here
         return out, missed
 
     def events(self) -> list[TraceEvent]:
@@ -291,14 +293,13 @@ def to_chrome_trace(events: Iterable[TraceEvent], names: dict[int, str] | None =
                 label = f"{label} {ev.obj_name}"
             open_span[ev.g] = (ts, label)
         elif ev.kind in (Kind.GO_UNBLOCK, Kind.GO_END, Kind.GO_STEP, Kind.GO_PANIC):
-            g = ev.obj if ev.kind is Kind.GO_UNBLOCK and ev.obj else ev.g
-            span = open_span.pop(g, None)
+            span = open_span.pop(ev.g, None)
             if span is not None:
                 out.append(
                     {
                         "ph": "X",
                         "pid": 1,
-                        "tid": g,
+                        "tid": ev.g,
                         "ts": span[0],
                         "dur": max(ts - span[0], 0.0),
                         "name": span[1],

@@ -90,13 +90,16 @@ class Mutex(_SyncObject):
         while True:
             w = _Waiter(me)
             with self._wl:
-                # Register first, then retry: an unlock between the failed
-                # fast path and the registration would otherwise be missed.
+                # Register first, then retry: unlock releases the lock and
+                # only then looks for waiters, so either the retry succeeds
+                # or the unlock sees this waiter (never a lost wake-up).
+                self._waiters.append(w)
                 if self._l.acquire(False):
+                    self._waiters.remove(w)
                     return
                 if me._kill:
+                    self._waiters.remove(w)
                     raise Goexit
-                self._waiters.append(w)
                 rt._block(me, self, w, State.BLOCKED_LOCK, "sync.Mutex.Lock")
             rt._wait(me, w)
             # Woken by an unlock: compete for the lock (Go's normal mode).

@@ -70,9 +70,9 @@ def after(d: float) -> Chan:
 class Timer:
     """Sends the clock's time on ``c`` once, after *d* runtime seconds.
 
-    Go: ``time.NewTimer(d)``. As since Go 1.23, ``stop`` and ``reset``
-    discard a value that fired but was not received, so a receive after
-    them never sees a stale time.
+    Go: ``time.NewTimer(d)``. As since Go 1.23, no value prepared before a
+    ``stop`` or ``reset`` is received after it: they discard a value that
+    fired but was not received, and a fire racing them is abandoned.
     """
 
     def __init__(self, d: float, *, name: str | None = None) -> None:
@@ -81,7 +81,10 @@ class Timer:
         self._rt = current_runtime()
         self.c = Chan(1, name=f"{self.name}.C")
         self._l = threading.Lock()
-        self._entry: TimerEntry | None = None  # guarded by self._l
+        # Guarded by self._l: the pending entry, and the generation that a
+        # fire must still match to deliver (stop and reset bump it).
+        self._entry: TimerEntry | None = None
+        self._gen = 0
         tr = self._rt.tracer
         if tr is not None:
             tr.emit(
@@ -97,29 +100,37 @@ class Timer:
 
     def _start(self, d: float) -> None:
         clock = self._rt.clock
-        self._entry = clock.schedule(clock.now() + max(d, 0.0), self._fire)
+        gen = self._gen
+        self._entry = clock.schedule(clock.now() + max(d, 0.0), lambda: self._fire(gen))
 
-    def _fire(self) -> None:
+    def _fire(self, gen: int) -> None:
         rt = self._rt
-        t = rt.clock.now()
-        tr = rt.tracer
-        if tr is not None:
-            tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=f"{t:.3f}")
-        self.c._offer(t)
+        with self._l:
+            if gen != self._gen:
+                return  # stopped or reset while this fire was on its way
+            self._entry = None
+            t = rt.clock.now()
+            tr = rt.tracer
+            if tr is not None:
+                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t)
+            self.c._offer(t)
 
     def stop(self) -> bool:
-        """Stop the timer; True if it was still pending. Go: ``t.Stop()``"""
+        """Stop the timer; True if it had not fired, or fired and was not received.
+
+        Go: ``t.Stop()``
+        """
         with self._l:
             return self._stop_locked()
 
     def _stop_locked(self) -> bool:
+        self._gen += 1
         e, self._entry = self._entry, None
-        active = e is not None and self._rt.clock.cancel(e)
-        self._drain()
-        return active
+        cancelled = e is not None and self._rt.clock.cancel(e)
+        return _drain(self.c) or cancelled
 
     def reset(self, d: float) -> bool:
-        """Restart the timer to fire after *d*; True if it was still pending.
+        """Restart the timer to fire after *d*; returns what ``stop`` would.
 
         Go: ``t.Reset(d)``
         """
@@ -128,9 +139,13 @@ class Timer:
             self._start(d)
             return active
 
-    def _drain(self) -> None:
-        with self.c._lock:
-            self.c._buf.clear()
+
+def _drain(c: Chan) -> bool:
+    """Discard a value waiting in a timer's channel; True if there was one."""
+    with c._lock:
+        had = bool(c._buf)
+        c._buf.clear()
+        return had
 
 
 class Ticker:
@@ -154,7 +169,9 @@ class Ticker:
         self.c = Chan(1, name=f"{self.name}.C")
         self._l = threading.Lock()
         self._d = d
-        self._entry: TimerEntry | None = None  # guarded by self._l
+        # Guarded by self._l: the pending entry and its generation (as Timer).
+        self._entry: TimerEntry | None = None
+        self._gen = 0
         self.dropped = 0
         tr = self._rt.tracer
         if tr is not None:
@@ -171,19 +188,20 @@ class Ticker:
             self._schedule(clock.now() + d)
 
     def _schedule(self, when: float) -> None:
-        self._entry = self._rt.clock.schedule(when, lambda: self._fire(when))
+        gen = self._gen
+        self._entry = self._rt.clock.schedule(when, lambda: self._fire(when, gen))
 
-    def _fire(self, when: float) -> None:
+    def _fire(self, when: float, gen: int) -> None:
         rt = self._rt
-        t = rt.clock.now()
-        tr = rt.tracer
-        if tr is not None:
-            tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=f"{t:.3f}")
-        if not self.c._offer(t):
-            self.dropped += 1
         with self._l:
-            if self._entry is None:
-                return  # stopped meanwhile
+            if gen != self._gen:
+                return  # stopped or reset while this tick was on its way
+            t = rt.clock.now()
+            tr = rt.tracer
+            if tr is not None:
+                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t)
+            if not self.c._offer(t):
+                self.dropped += 1
             d = self._d
             nxt = when + d
             if nxt <= t:  # fell behind: skip the missed ticks, as Go does
@@ -194,19 +212,22 @@ class Ticker:
                 self._entry = None
 
     def stop(self) -> None:
-        """No more ticks. Go: ``t.Stop()``"""
+        """No more ticks; a tick not yet received is discarded. Go: ``t.Stop()``"""
         with self._l:
-            e, self._entry = self._entry, None
-            if e is not None:
-                self._rt.clock.cancel(e)
+            self._cancel_locked()
+
+    def _cancel_locked(self) -> None:
+        self._gen += 1
+        e, self._entry = self._entry, None
+        if e is not None:
+            self._rt.clock.cancel(e)
+        _drain(self.c)
 
     def reset(self, d: float) -> None:
         """Tick every *d* from now on. Go: ``t.Reset(d)``"""
         if d <= 0:
             raise Panic("non-positive interval for Ticker.Reset")
         with self._l:
-            e, self._entry = self._entry, None
-            if e is not None:
-                self._rt.clock.cancel(e)
+            self._cancel_locked()
             self._d = d
             self._schedule(self._rt.clock.now() + d)
