@@ -176,6 +176,7 @@ class Tracer:
         self.clock_at: Callable[[float], float] = lambda wall: wall - t0
         self._subscribers: tuple[Subscriber, ...] = ()
         self._sub_lock = threading.Lock()
+        self.subscriber_errors = 0  # exceptions raised by subscribers (swallowed, counted)
 
     # -- writing ------------------------------------------------------------
 
@@ -199,11 +200,14 @@ class Tracer:
         if self._subscribers:
             ev = self._event(rec)
             for fn in self._subscribers:
-                fn(ev)
+                try:
+                    fn(ev)
+                except Exception:  # a broken reader must not break the emitter's critical section
+                    self.subscriber_errors += 1
 
     def _event(self, rec: tuple) -> TraceEvent:
         seq, wall, kind, g, obj, name, value, extra = rec
-        if value.__class__ is not str:
+        if value.__class__ is not str or (len(value) > _MAX_REPR and kind in _VALUE_KINDS):
             value = short_repr(value)
         return TraceEvent(seq, self.clock_at(wall), kind, g, obj, name, value, extra)
 
@@ -259,6 +263,11 @@ class Tracer:
 
 
 _CHEAP = frozenset({str, int, float, bool, type(None)})
+# Kinds whose value is a program's value (a token on the stage), cut to _MAX_REPR;
+# other kinds carry text for the learner (notes, reports), kept whole.
+_VALUE_KINDS = frozenset(
+    {Kind.CHAN_SEND, Kind.CHAN_RECV, Kind.ATOMIC, Kind.MEM_READ, Kind.MEM_WRITE}
+)
 _monotonic = time.monotonic
 
 

@@ -14,7 +14,9 @@ from helpers import wait_until
 from core.runtime import (
     Chan,
     Mutex,
+    Once,
     Recv,
+    RWMutex,
     State,
     Ticker,
     WaitGroup,
@@ -55,6 +57,25 @@ def test_receive_with_no_sender_is_a_deadlock(rt):
     stuck_stop(rt, 1)
 
 
+def test_send_with_no_receiver_is_a_deadlock(rt):
+    g = go(Chan(name="out").send, 1, name="main")
+    asleep(g)
+    report = rt.check_deadlock()
+    assert report is not None
+    assert f"goroutine {g.id} [chan send]: main on out" in report.text
+    stuck_stop(rt, 1)
+
+
+def test_empty_select_is_a_deadlock(rt):
+    # Go: select {} with nothing else running: "goroutine 1 [select (no cases)]".
+    g = go(select, name="main")
+    asleep(g)
+    report = rt.check_deadlock()
+    assert report is not None
+    assert f"goroutine {g.id} [select (no cases)]: main" in report.text
+    stuck_stop(rt, 1)
+
+
 def test_two_goroutines_waiting_for_each_other_are_a_deadlock(rt):
     a, b = Chan(name="a"), Chan(name="b")
     g1 = go(lambda: (a.recv(), b.send(1)), name="left")
@@ -91,6 +112,40 @@ def test_waitgroup_never_done_is_a_deadlock(rt):
     report = rt.check_deadlock()
     assert report is not None
     assert f"goroutine {g.id} [sync.WaitGroup.Wait]: main on wg" in report.text
+    stuck_stop(rt, 1)
+
+
+def test_recursive_read_lock_behind_a_waiting_writer_is_a_deadlock(rt):
+    # Go's RWMutex doc: "a blocked Lock call excludes new readers from acquiring the
+    # lock", so a reader that read-locks again while a writer waits never gets it.
+    rw = RWMutex(name="rw")
+    held, again = Chan(), Chan()
+
+    def reader() -> None:
+        rw.rlock()
+        held.send(None)
+        again.recv()
+        rw.rlock()  # recursive read lock
+
+    r = go(reader, name="reader")
+    held.recv()
+    w = go(rw.lock, name="writer")
+    wait_until(lambda: w.state is State.BLOCKED_LOCK)
+    again.send(None)
+    wait_until(lambda: r.state is State.BLOCKED_LOCK)
+    report = rt.check_deadlock()
+    assert report is not None
+    assert report.goroutines == [r.describe(), w.describe()]
+    stuck_stop(rt, 2)
+
+
+def test_once_calling_itself_is_a_deadlock(rt):
+    once = Once(name="once")
+    g = go(once.do, lambda: once.do(lambda: None), name="main")
+    asleep(g)
+    report = rt.check_deadlock()
+    assert report is not None
+    assert report.text.startswith(GO_DEADLOCK)
     stuck_stop(rt, 1)
 
 

@@ -229,6 +229,26 @@ def test_child_of_the_root_context_ends_with_stop():
     assert isinstance(ctx.err(), Canceled)
 
 
+def test_goroutines_started_during_the_grace_period_run_normally():
+    # A goroutine that reacts to the root context's cancellation by starting cleanup
+    # work: the cleanup runs to completion, nothing leaks.
+    rt = Runtime()
+    cleaned = []
+
+    def service() -> None:
+        ctx = rt.root_context()
+        ctx.done().recv()
+        wg = WaitGroup()
+        wg.go(lambda: (sleep(0.01), cleaned.append(True)))
+        wg.wait()
+
+    g = rt.go(service)
+    wait_until(lambda: g.state is State.BLOCKED_RECV)
+    report = rt.stop(timeout=2.0)
+    assert report.clean, report
+    assert cleaned == [True]
+
+
 def _blocked_forever(kind: str):
     """(the call that blocks forever, the state it shows) for each kind of wait."""
     ch = Chan(name="never")
@@ -258,18 +278,28 @@ def _blocked_forever(kind: str):
     "kind", ["send", "recv", "select", "mutex", "rwmutex", "waitgroup", "sleep"]
 )
 def test_stop_kills_a_blocked_goroutine_and_reports_it_leaked(kind):
-    before = set(threading.enumerate())
-    rt = Runtime()
+    rt = Runtime(name=f"kill-{kind}")
     with rt.active():
         call, state = _blocked_forever(kind)
-        g = go(call, name="stuck")
+        g = go(call, name=f"kill-{kind}-stuck")
     wait_until(lambda: g.state is state)
     described = g.describe()
     report = rt.stop(timeout=0.2)
     assert report.leaked == [described]
     assert not report.clean
     assert not g.alive
-    assert set(threading.enumerate()) <= before  # every thread joined, the timer thread too
+    assert _threads_of(f"kill-{kind}") == []  # the goroutine's and the timer thread
+
+
+def _threads_of(prefix: str) -> list[str]:
+    """Live threads a runtime named *prefix* started (its goroutines are named
+    ``<prefix>...``, so their threads are ``go:<prefix>...``; its timer thread is
+    ``<prefix>-timers``). Threads of other tests do not count."""
+    return [
+        t.name
+        for t in threading.enumerate()
+        if t.name.startswith((f"go:{prefix}", f"{prefix}-timers"))
+    ]
 
 
 def test_stop_unwinds_a_killed_goroutine_through_its_finally_blocks():
@@ -292,20 +322,20 @@ def test_stop_unwinds_a_killed_goroutine_through_its_finally_blocks():
 
 
 def test_stop_joins_every_thread_it_started():
-    before = set(threading.enumerate())
-    rt = Runtime()
+    rt = Runtime(name="joins")
     with rt.active():
         ctx = rt.root_context()
         stuck = Chan()
-        for _ in range(5):
-            go(ctx.done().recv)
-        for _ in range(3):
-            go(stuck.recv)
-        go(sleep, 3600.0)
+        for i in range(5):
+            go(ctx.done().recv, name=f"joins-watcher-{i}")
+        for i in range(3):
+            go(stuck.recv, name=f"joins-stuck-{i}")
+        go(sleep, 3600.0, name="joins-sleeper")
     wait_until(lambda: all(g.state.blocked or g.state is State.SLEEPING for g in rt.goroutines()))
+    assert len(_threads_of("joins")) == 10  # 9 goroutines and the timer thread
     report = rt.stop(timeout=1.0)
     assert len(report.leaked) == 4  # the root-context watchers ended by themselves
-    assert set(threading.enumerate()) == before
+    assert _threads_of("joins") == []
 
 
 def test_stop_reports_a_goroutine_that_never_blocks_as_alive():

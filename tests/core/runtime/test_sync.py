@@ -221,9 +221,18 @@ def test_rwmutex_may_be_unlocked_by_another_goroutine(rt, spawn):
     g, out = spawn(rw.unlock)
     assert g.join(5)
     assert out == [None]
-    assert rw.rlocker() is not None
-    with rw.rlocker():  # would block if the write lock were still held
-        pass
+    rw.rlock()  # the test thread would hang here if the write lock were still held
+    rw.runlock()
+
+
+def test_rwmutex_rlocker_takes_the_read_lock(rt, spawn):
+    # Go: TestRLocker.
+    rw = RWMutex()
+    with rw.rlocker():
+        writer, _ = spawn(rw.lock)
+        wait_until(lambda: writer.state is State.BLOCKED_LOCK)
+    assert writer.join(5)
+    rw.unlock()
 
 
 def test_rwmutex_hammer_keeps_writers_exclusive(rt):
