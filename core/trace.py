@@ -193,7 +193,10 @@ class Tracer:
         if value.__class__ not in _CHEAP:
             value = short_repr(value)
         seq = next(self._seq)
-        rec = (seq, _monotonic(), kind, g, obj, name, value, extra)
+        # The kind is stored by its value (a str): a record of atomic values
+        # only is untracked by the garbage collector, so 200,000 records cost
+        # a full collection nothing (an enum member would keep them tracked).
+        rec = (seq, _monotonic(), kind._value_, g, obj, name, value, extra)
         self._ring[seq % self.capacity] = rec
         if seq > self._last:
             self._last = seq
@@ -206,7 +209,8 @@ class Tracer:
                     self.subscriber_errors += 1
 
     def _event(self, rec: tuple) -> TraceEvent:
-        seq, wall, kind, g, obj, name, value, extra = rec
+        seq, wall, kind_value, g, obj, name, value, extra = rec
+        kind = _KIND_BY_VALUE[kind_value]
         if value.__class__ is not str or (len(value) > _MAX_REPR and kind in _VALUE_KINDS):
             value = short_repr(value)
         return TraceEvent(seq, self.clock_at(wall), kind, g, obj, name, value, extra)
@@ -263,6 +267,7 @@ class Tracer:
 
 
 _CHEAP = frozenset({str, int, float, bool, type(None)})
+_KIND_BY_VALUE = {k.value: k for k in Kind}
 # Kinds whose value is a program's value (a token on the stage), cut to _MAX_REPR;
 # other kinds carry text for the learner (notes, reports), kept whole.
 _VALUE_KINDS = frozenset(

@@ -1,0 +1,81 @@
+"""The command line of Goroutine Lab (``main.py`` and the ``goroutine-lab`` script)."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="goroutine-lab",
+        description="Goroutine Lab: watch Go's concurrency patterns run, pause them, step them, "
+        "break them.",
+    )
+    p.add_argument(
+        "--scenario", metavar="ID", help="the lesson to open or run (see --list-scenarios)"
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="runtime clock speed, 0.05 to 20 (default 1.0)",
+    )
+    p.add_argument("--theme", choices=("dark", "light"), help="colour theme of the window")
+    p.add_argument(
+        "--presenter",
+        action="store_true",
+        help="presenter mode: large fonts and thick strokes for a projector",
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        help="run the lesson, save the window to PATH (PNG) and exit",
+    )
+    p.add_argument(
+        "--quit-after",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --screenshot: seconds to run before the screenshot (default 3)",
+    )
+    p.add_argument(
+        "--list-scenarios",
+        action="store_true",
+        help="print id, chapter, title and summary of every lesson, then exit",
+    )
+    p.add_argument(
+        "--headless",
+        action="store_true",
+        help="run --scenario without a window and print a summary of its metrics",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="with --headless: runtime seconds to run (default 5)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with --headless or the window: set a scenario parameter (repeatable)",
+    )
+    p.add_argument(
+        "--action",
+        action="append",
+        default=[],
+        metavar="NAME@T",
+        help="with --headless: inject action NAME at runtime second T (repeatable)",
+    )
+    p.add_argument(
+        "--trace",
+        metavar="PATH",
+        help="with --headless: write the run's trace as Chrome trace JSON (Perfetto)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed of the run")
+    return p

@@ -1,0 +1,128 @@
+"""The only crossing from core threads to the GUI thread.
+
+Core threads never call Qt. They append events to the run's
+:class:`core.trace.Tracer` (a lock-free ring); one ~16 ms ``QTimer`` on the
+GUI thread reads what came since the last tick with ``Tracer.since`` and
+emits it as one batch. A Qt signal per event would cap near 150k events/s
+and slow the producers; this costs the producers nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from core.trace import TraceEvent, Tracer
+
+__all__ = ["TraceBridge"]
+
+_CHUNK = 1_000  # events read at a time, between looks at the clock
+
+
+class TraceBridge(QObject):
+    """Polls a tracer from the GUI thread and emits ``events_ready(batch)``.
+
+    Each tick delivers at most ``batch_limit`` events, oldest first, in
+    sequence order, read within ``budget_ms``; the rest waits for the next
+    tick, so a flood never stalls the GUI thread. Events the ring overwrote
+    before they were read are counted in :attr:`missed`.
+    """
+
+    events_ready = Signal(list)
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        interval_ms: int = 16,
+        batch_limit: int = 5_000,
+        budget_ms: float = 6.0,
+    ) -> None:
+        super().__init__(parent)
+        self._tracer: Tracer | None = None
+        self._last_seq = 0
+        self._missed = 0
+        self._delivered = 0
+        self._batch_limit = batch_limit
+        self._budget = budget_ms / 1000.0  # reading time allowed per tick
+        self._interval = interval_ms
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.poll)
+
+    # -- properties -------------------------------------------------------------
+
+    @property
+    def tracer(self) -> Tracer | None:
+        return self._tracer
+
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the last event delivered (or given up on)."""
+        return self._last_seq
+
+    @property
+    def missed(self) -> int:
+        """Events emitted by the run but never delivered (the ring overflowed)."""
+        return self._missed
+
+    @property
+    def delivered(self) -> int:
+        return self._delivered
+
+    @property
+    def active(self) -> bool:
+        return self._timer.isActive()
+
+    # -- control ----------------------------------------------------------------
+
+    def attach(self, tracer: Tracer | None) -> None:
+        """Follow *tracer* from its first event; ``None`` detaches. Counters restart."""
+        self._tracer = tracer
+        self._last_seq = 0
+        self._missed = 0
+        self._delivered = 0
+        if tracer is None:
+            self._timer.stop()
+        else:
+            self._timer.start()
+
+    def detach(self) -> None:
+        """Stop polling; events not yet delivered are dropped with the tracer."""
+        self.attach(None)
+
+    def poll(self) -> int:
+        """Deliver one batch now (the timer's tick); returns how many events it held.
+
+        Reads in chunks until the batch is full, the tracer is drained or the
+        time budget is spent (under GIL contention with busy goroutines a
+        chunk can take several milliseconds). If events are left, the next
+        tick comes at once rather than after the full interval, so the
+        bridge keeps up with a flood without ever holding the GUI thread long.
+        """
+        tracer = self._tracer
+        if tracer is None:
+            return 0
+        deadline = time.perf_counter() + self._budget
+        batch: list[TraceEvent] = []
+        while len(batch) < self._batch_limit:
+            chunk, missed = tracer.since(
+                self._last_seq, min(_CHUNK, self._batch_limit - len(batch))
+            )
+            # ``since`` covers the sequence numbers right after ours without a gap:
+            # each was returned or counted as missed (it stops before an event still
+            # being written, and we ask again from there).
+            self._last_seq += missed + len(chunk)
+            self._missed += missed
+            if not chunk:
+                break
+            batch.extend(chunk)
+            if time.perf_counter() > deadline:
+                break
+        if batch:
+            self._delivered += len(batch)
+            self.events_ready.emit(batch)
+        if self._timer.isActive():
+            behind = tracer.last_seq > self._last_seq
+            self._timer.setInterval(0 if behind else self._interval)
+        return len(batch)

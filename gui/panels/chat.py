@@ -1,0 +1,466 @@
+"""The chat lesson's panel: members, every member's inbox, post as anyone.
+
+Everything typed is plain text: inboxes are ``QPlainTextEdit`` widgets fed
+with ``appendPlainText``, member names go into plain list items, so a line
+like ``<b>hi</b>`` shows exactly those characters.
+
+Joining, posting and leaving lock the room's mutex, and a goroutine paused
+at the gate may hold it, so the panel never calls them on the GUI thread:
+each runs in a goroutine of the lesson's runtime (``runtime.go``, named
+``teacher:<what>`` like the lesson's own actions) and reports back through
+a plain queue that a GUI timer drains. Reading an inbox
+(``ChatClient.lines``) never blocks and is done directly.
+
+The counts (delivered, dropped, unread) come from the trace, not from
+``Chat.statistics()`` (which would take the room's mutex): a line reaches
+an inbox as a ``CHAN_SEND`` on the channel ``"<member> inbox"``, and a line
+a full inbox misses is the broadcaster's ``select`` taking its ``default``
+case on that channel.
+"""
+
+from __future__ import annotations
+
+import queue
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.patterns.chat import Chat, ChatClient
+from core.runtime import Chan, Recv, select
+from core.trace import Kind, TraceEvent
+from gui import resources
+from gui.panels import discard as _discard
+from gui.theme import Theme
+
+__all__ = ["ChatPanel", "InboxView"]
+
+_MAX_LINES = 2_000  # per inbox view
+
+
+@dataclass
+class InboxCount:
+    """One member's inbox as the trace shows it."""
+
+    chan: int
+    cap: int
+    delivered: int = 0
+    dropped: int = 0
+    waiting: int = 0
+
+
+class InboxCounts:
+    """Deliveries and drops per member, read from trace events (never blocks)."""
+
+    SUFFIX = " inbox"  # the chat names each member's channel "<member> inbox"
+
+    def __init__(self) -> None:
+        self.members: dict[str, InboxCount] = {}  # in the order they joined
+        self.left: set[str] = set()
+        self._by_chan: dict[int, str] = {}
+
+    @property
+    def delivered(self) -> int:
+        return sum(m.delivered for m in self.members.values())
+
+    @property
+    def dropped(self) -> int:
+        return sum(m.dropped for m in self.members.values())
+
+    def apply(self, batch: list[TraceEvent]) -> None:
+        for ev in batch:
+            k = ev.kind
+            if k is Kind.CHAN_MAKE and ev.obj_name.endswith(self.SUFFIX):
+                user = ev.obj_name[: -len(self.SUFFIX)]
+                cap = ev.extra[0] if ev.extra else int(ev.value or 0)
+                self.members[user] = InboxCount(ev.obj, int(cap))
+                self.left.discard(user)
+                self._by_chan[ev.obj] = user
+                continue
+            user = self._by_chan.get(ev.obj)
+            if user is None and k is not Kind.SELECT:
+                continue
+            if k is Kind.CHAN_SEND and user is not None:
+                m = self.members[user]
+                m.delivered += 1
+                if len(ev.extra) > 1 and ev.extra[0] == "buffer":
+                    m.waiting = int(ev.extra[1])
+            elif k is Kind.CHAN_RECV and user is not None:
+                if len(ev.extra) > 1 and ev.extra[0] == "buffer":
+                    self.members[user].waiting = int(ev.extra[1])
+            elif k is Kind.CHAN_CLOSE and user is not None:
+                self.left.add(user)
+            elif k is Kind.SELECT and ev.value == "-1" and len(ev.extra) > 2:
+                # The broadcaster's non-blocking send took default: that inbox was full.
+                cases = ev.extra[2]
+                if len(cases) == 1 and cases[0][0] == "send":
+                    missed = self._by_chan.get(cases[0][1])
+                    if missed is not None:
+                        self.members[missed].dropped += 1
+
+
+class InboxView(QWidget):
+    """One member's inbox: a heading with counts, then the lines it read."""
+
+    def __init__(self, user: str) -> None:
+        super().__init__()
+        self.user = user
+        self.shown = 0  # lines of the client's ``received`` already shown
+        self.title = QLabel(user)
+        self.title.setObjectName("sectionHeader")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.counts = QLabel("")
+        self.counts.setObjectName("hint")
+        self.counts.setTextFormat(Qt.TextFormat.PlainText)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setMaximumBlockCount(_MAX_LINES)
+        self.text.setMinimumWidth(180)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.text, 1)
+
+    def lines(self) -> list[str]:
+        return self.text.toPlainText().splitlines()
+
+
+class ChatPanel(QWidget):
+    """A live view of the chat lesson's room; the teacher can join, leave and post.
+
+    Works with the lesson's :class:`~core.patterns.chat.Chat` (``scenario.chat``)
+    and the members it runs (``scenario.clients``: name -> ``ChatClient``).
+    """
+
+    REFRESH_MS = 100
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._run: Any = None
+        self._clients: dict[str, ChatClient] = {}  # those the panel joined
+        self._gone: dict[str, Chan] = {}  # closed when the panel makes its member leave
+        self._views: dict[str, InboxView] = {}
+        self._replies: queue.SimpleQueue = queue.SimpleQueue()  # (kind, payload) from goroutines
+        self._counts = InboxCounts()
+
+        self.members = QListWidget()
+        self.members.setMaximumWidth(260)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("name of a new member")
+        self.name_edit.setMaxLength(32)
+        self.name_edit.returnPressed.connect(self._on_join_clicked)
+        self.join_button = QPushButton("Join")
+        self.join_button.setToolTip("A new member joins the room with its own inbox")
+        self.join_button.clicked.connect(self._on_join_clicked)
+        self.leave_button = QPushButton("Leave")
+        self.leave_button.setToolTip("The selected member leaves: its inbox is closed")
+        self.leave_button.clicked.connect(self._on_leave_clicked)
+        self.totals = QLabel("")
+        self.totals.setWordWrap(True)
+        self.totals.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.author = QComboBox()
+        self.author.setToolTip("Post as this member")
+        self.message = QLineEdit()
+        self.message.setPlaceholderText("type a line and press Enter (plain text)")
+        self.message.setMaxLength(500)
+        self.message.returnPressed.connect(self._on_send_clicked)
+        self.send_button = QPushButton("Send")
+        self.send_button.clicked.connect(self._on_send_clicked)
+
+        self._inbox_host = QWidget()
+        self._inbox_grid = QGridLayout(self._inbox_host)
+        self._inbox_grid.setContentsMargins(0, 0, 0, 0)
+        inbox_scroll = QScrollArea()
+        inbox_scroll.setWidgetResizable(True)
+        inbox_scroll.setWidget(self._inbox_host)
+
+        left = QVBoxLayout()
+        heading = QLabel("Members")
+        heading.setObjectName("sectionHeader")
+        left.addWidget(heading)
+        left.addWidget(self.members, 1)
+        join_row = QHBoxLayout()
+        join_row.addWidget(self.name_edit, 1)
+        join_row.addWidget(self.join_button)
+        left.addLayout(join_row)
+        left.addWidget(self.leave_button)
+        left.addWidget(self.totals)
+
+        post_row = QHBoxLayout()
+        post_row.addWidget(QLabel("Post as"))
+        post_row.addWidget(self.author)
+        post_row.addWidget(self.message, 1)
+        post_row.addWidget(self.send_button)
+        self.status = QLabel("")
+        self.status.setObjectName("hint")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+
+        right = QVBoxLayout()
+        inbox_heading = QLabel("Inboxes: what each member has read")
+        inbox_heading.setObjectName("sectionHeader")
+        right.addWidget(inbox_heading)
+        right.addWidget(inbox_scroll, 1)
+        right.addLayout(post_row)
+        right.addWidget(self.status)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(left)
+        layout.addLayout(right, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self.set_theme(theme)
+        self._set_enabled(False)
+
+    # -- wiring ------------------------------------------------------------------
+
+    def attach(self, run: Any) -> None:
+        """Follow the chat room of *run* (a ``ScenarioRun`` of the chat lesson)."""
+        self.detach()
+        self._run = run
+        self._set_enabled(True)
+        self._timer.start()
+
+    def detach(self) -> None:
+        """Stop following the room (the run's stop ends the members' goroutines)."""
+        self._timer.stop()
+        self._run = None
+        self._clients = {}
+        self._gone = {}
+        self._counts = InboxCounts()
+        self._replies = queue.SimpleQueue()
+        for v in self._views.values():
+            self._inbox_grid.removeWidget(v)
+            _discard(v)
+        self._views = {}
+        self.members.clear()
+        self.author.clear()
+        self.totals.setText("")
+        self._set_enabled(False)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.join_button.setIcon(resources.icon("user-plus", theme.text))
+        self.leave_button.setIcon(resources.icon("user-minus", theme.text))
+        self.send_button.setIcon(resources.icon("send", theme.accent))
+
+    @property
+    def _chat(self) -> Chat | None:
+        """The lesson's room (``None`` until its ``run`` has made it)."""
+        return getattr(self._run.scenario, "chat", None) if self._run is not None else None
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.join_button, self.leave_button, self.send_button, self.message):
+            w.setEnabled(on)
+
+    # -- reading the room (GUI thread, never blocks) --------------------------------
+
+    def clients(self) -> dict[str, ChatClient]:
+        """Every member whose inbox can be shown: the lesson's, then the panel's."""
+        out: dict[str, ChatClient] = {}
+        run = self._run
+        if run is not None:
+            lesson = getattr(run.scenario, "clients", None) or {}
+            if isinstance(lesson, dict):
+                out.update(lesson)
+            else:
+                out.update({c.user: c for c in lesson})
+        out.update(self._clients)
+        return out
+
+    def inbox(self, user: str) -> list[str]:
+        """The lines shown in *user*'s inbox view."""
+        v = self._views.get(user)
+        return v.lines() if v is not None else []
+
+    def apply_events(self, batch: list[TraceEvent]) -> None:
+        """Count deliveries and drops from the run's trace (the window's bridge batches)."""
+        self._counts.apply(batch)
+
+    def refresh(self) -> None:
+        """Take replies from goroutines, show new inbox lines and the counts."""
+        self._drain_replies()
+        if self._chat is None:
+            return
+        counts = self._counts
+        clients = self.clients()
+        members = list(counts.members)
+        for user in [*members, *clients]:
+            if user not in self._views:
+                self._add_view(user)
+        for user, view in self._views.items():
+            client = clients.get(user)
+            if client is not None:
+                self._show_new_lines(view, client)
+            if user in counts.left:
+                view.counts.setText("left the chat")
+            elif user in counts.members:
+                m = counts.members[user]
+                view.counts.setText(
+                    f"delivered {m.delivered} · dropped {m.dropped} · unread {m.waiting}/{m.cap}"
+                )
+        self._sync_member_lists([u for u in members if u not in counts.left])
+        self.totals.setText(
+            f"Delivered: {counts.delivered}\nDropped (inbox full): {counts.dropped}"
+        )
+
+    def _add_view(self, user: str) -> None:
+        view = InboxView(user)
+        i = len(self._views)
+        self._inbox_grid.addWidget(view, i // 4, i % 4)
+        self._views[user] = view
+
+    def _show_new_lines(self, view: InboxView, client: ChatClient) -> None:
+        received = client.received
+        new = received - view.shown
+        if new <= 0:
+            return
+        lines = client.lines()
+        for line in lines[-min(new, len(lines)) :]:
+            view.text.appendPlainText(line)
+        view.shown = received
+
+    def _sync_member_lists(self, members: list[str]) -> None:
+        current = [self.members.item(i).text() for i in range(self.members.count())]
+        if current == members:
+            return
+        selected = self.members.currentItem().text() if self.members.currentItem() else None
+        author = self.author.currentText()
+        self.members.clear()
+        self.members.addItems(members)
+        self.author.clear()
+        self.author.addItems(members)
+        if selected in members:
+            self.members.setCurrentRow(members.index(selected))
+        if author in members:
+            self.author.setCurrentText(author)
+
+    # -- acting on the room (in goroutines) ------------------------------------------
+
+    def _go(self, fn: Any, name: str) -> bool:
+        run = self._run
+        if run is None or run.runtime.stopped:
+            return False
+        replies = self._replies
+
+        def body() -> None:
+            try:
+                reply = fn()
+                if reply is not None:
+                    replies.put(reply)
+            except ValueError as exc:
+                replies.put(("error", str(exc)))
+
+        run.runtime.go(body, name=name)
+        return True
+
+    def _drain_replies(self) -> None:
+        while True:
+            try:
+                kind, payload = self._replies.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "joined":
+                client, gone = payload
+                self._clients[client.user] = client
+                self._gone[client.user] = gone
+                self.status.setText(f"{client.user} joined the chat.")
+            elif kind == "left":
+                self.status.setText(f"{payload} left the chat.")
+            elif kind == "posted":
+                user, n = payload
+                self.status.setText(f"{user}'s line reached {n} inbox(es).")
+            elif kind == "error":
+                self.status.setText(payload)
+
+    def join(self, user: str) -> bool:
+        """Join *user*, a member whose inbox the panel reads. False if nothing runs.
+
+        The joining goroutine stays to end the member's reader when the
+        member leaves or the run stops (Go: ``<-ctx.Done()``), so stopping
+        the lesson never has to kill it.
+        """
+        chat, run = self._chat, self._run
+        user = user.strip()
+        if chat is None or run is None or not user:
+            return False
+        root = run.runtime.root_context()
+        replies = self._replies
+
+        def member() -> None:
+            client = ChatClient(chat, user)
+            gone = Chan(0, name=f"{user} gone")
+            replies.put(("joined", (client, gone)))
+            select(Recv(root.done()), Recv(gone))
+            client.stop()
+
+        return self._go(member, f"teacher:{user}")
+
+    def leave(self, user: str) -> bool:
+        """Make member *user* leave the room (its inbox is closed)."""
+        chat = self._chat
+        if chat is None:
+            return False
+        gone = self._gone.pop(user, None)
+        lesson_client = self.clients().get(user) if gone is None else None
+
+        def leave() -> tuple[str, str]:
+            if gone is not None:
+                gone.close()  # the member's goroutine stops its reader
+                chat.leave(user)
+            elif lesson_client is not None:
+                lesson_client.stop()
+            else:
+                chat.leave(user)
+            return ("left", user)
+
+        return self._go(leave, f"teacher:leave {user}")
+
+    def post(self, user: str, text: str) -> bool:
+        """Post *text* (plain, as typed) as member *user*."""
+        chat = self._chat
+        if chat is None or not user:
+            return False
+        return self._go(
+            lambda: ("posted", (user, chat.post(user, text))), f"teacher:post as {user}"
+        )
+
+    def _on_join_clicked(self) -> None:
+        if self.join(self.name_edit.text()):
+            self.name_edit.clear()
+
+    def _on_leave_clicked(self) -> None:
+        item = self.members.currentItem()
+        if item is None:
+            self.status.setText("Select a member to leave.")
+            return
+        self.leave(item.text())
+
+    def _on_send_clicked(self) -> None:
+        text = self.message.text()
+        user = self.author.currentText()
+        if not text:
+            return
+        if not user:
+            self.status.setText("Nobody to post as: join a member first.")
+            return
+        if self.post(user, text):
+            self.message.clear()

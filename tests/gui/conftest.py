@@ -1,0 +1,54 @@
+"""Fixtures of the window tests: a window on throw-away settings, and a thread guard.
+
+Every fixture that starts a lesson also stops it and waits for its goroutines.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from helpers import wait_until
+from PySide6.QtCore import QSettings
+
+from gui.settings import Settings
+
+
+def _goroutine_threads() -> set[threading.Thread]:
+    """Threads running goroutines right now (the runtime names them ``go:<name>``)."""
+    return {t for t in threading.enumerate() if t.name.startswith("go:") and t.is_alive()}
+
+
+@pytest.fixture
+def goroutine_threads():
+    """The function that lists the live goroutine threads."""
+    return _goroutine_threads
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def no_new_goroutines():
+    """Fails the test if goroutine threads it started are still alive 5 s after it ended."""
+    before = _goroutine_threads()
+    yield
+    wait_until(
+        lambda: not (_goroutine_threads() - before),
+        timeout=5.0,
+        message="goroutines still alive after the test",
+    )
+
+
+@pytest.fixture
+def window(qtbot, settings, no_new_goroutines):
+    from gui.main_window import MainWindow
+
+    w = MainWindow(settings, theme="dark", remember=False)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+    assert w.player.wait_stopped(5.0)
