@@ -1,0 +1,280 @@
+"""GUI benchmark: stage frames per second, reducer cost, timeline paint (offscreen).
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--quick]
+
+Feeds the stage synthetic trace events (no runtime needed), as the bridge
+does: every frame one batch (goroutines blocking and waking, values sent and
+received, goroutines ending and new ones starting, so the layout moves too),
+then one animation tick, then the viewport is rendered to a pixmap
+(``viewport().grab()``: the whole paint path, as a screen would get it).
+Prints a table of fps and ms/frame (mean and 95th percentile), with the
+split between folding the batch, the tick and the render.
+
+Targets (issue 4): >= 60 fps with 500 animated goroutines, >= 30 fps with
+2,000; >= 55 fps with 500 while two Python threads spin on the CPU with
+``sys.setswitchinterval(0.001)`` (what the window sets); a 10,000-event
+batch folded well under 16 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from PySide6.QtWidgets import QApplication
+
+from core.trace import Kind, TraceEvent
+from gui.panels.timeline import TimelinePanel
+from gui.scene import SceneModel
+from gui.stage import StageView
+from gui.theme import DARK
+
+
+class Workload:
+    """A synthetic program: *n* goroutines around n/25 buffered channels.
+
+    Half the goroutines send on their channel, half receive; each frame a
+    share of them block, wake, send or receive; a few end and are replaced
+    (so the stage lays itself out again now and then).
+    """
+
+    def __init__(self, n: int, seed: int = 1) -> None:
+        self.n = n
+        self.rng = random.Random(seed)
+        self.seq = itertools.count(1)
+        self.t = 0.0
+        self.nchan = max(2, n // 25)
+        self.next_gid = 1
+        self.role: dict[int, tuple[int, bool]] = {}  # goroutine -> (channel, is_sender)
+        self.blocked: set[int] = set()
+        self.fill = [0] * self.nchan
+        self.value = itertools.count()
+        self.frames = 0
+
+    def ev(self, kind, g=0, obj=0, name="", value="", extra=()) -> TraceEvent:
+        return TraceEvent(next(self.seq), self.t, kind, g, obj, name, value, extra)
+
+    def chan_id(self, i: int) -> int:
+        return 1_000_000 + i
+
+    def spawn(self, out: list) -> None:
+        gid = self.next_gid
+        self.next_gid += 1
+        ci = (gid // 2) % self.nchan  # each channel gets senders and receivers
+        self.role[gid] = (ci, gid % 2 == 0)
+        out.append(self.ev(Kind.GO_CREATE, g=0, obj=gid, name=f"g{gid}"))
+        out.append(self.ev(Kind.GO_START, g=gid, obj=gid, name=f"g{gid}"))
+
+    def setup(self) -> list[TraceEvent]:
+        out = [
+            self.ev(Kind.CHAN_MAKE, obj=self.chan_id(i), name=f"ch{i}", value="4", extra=(4,))
+            for i in range(self.nchan)
+        ]
+        for _ in range(self.n):
+            self.spawn(out)
+        for gid, (ci, sender) in self.role.items():
+            out.append(self.op(gid, ci, sender))
+        return out
+
+    def op(self, gid: int, ci: int, sender: bool) -> TraceEvent:
+        cid = self.chan_id(ci)
+        if sender and self.fill[ci] < 4:
+            self.fill[ci] += 1
+            return self.ev(
+                Kind.CHAN_SEND,
+                g=gid,
+                obj=cid,
+                value=str(next(self.value)),
+                extra=("buffer", self.fill[ci]),
+            )
+        if not sender and self.fill[ci] > 0:
+            self.fill[ci] -= 1
+            return self.ev(
+                Kind.CHAN_RECV, g=gid, obj=cid, value="v", extra=("buffer", self.fill[ci])
+            )
+        self.blocked.add(gid)
+        return self.ev(
+            Kind.GO_BLOCK,
+            g=gid,
+            obj=cid,
+            name=f"ch{ci}",
+            value="chan send" if sender else "chan receive",
+        )
+
+    def frame(self, share: float = 0.12, churn: int = 0) -> list[TraceEvent]:
+        self.t += 1 / 60
+        self.frames += 1
+        out: list[TraceEvent] = []
+        if self.frames % 30 == 0:
+            self.spawn(out)  # a new goroutine: the stage lays out again, everything glides
+        gids = list(self.role)
+        for gid in self.rng.sample(gids, max(1, int(len(gids) * share))):
+            ci, sender = self.role[gid]
+            if gid in self.blocked:
+                self.blocked.discard(gid)
+                out.append(self.ev(Kind.GO_UNBLOCK, g=gid, extra=(0,)))
+            else:
+                out.append(self.op(gid, ci, sender))
+        for gid in self.rng.sample(gids, churn):
+            out.append(self.ev(Kind.GO_END, g=gid, obj=gid))
+            del self.role[gid]
+            self.blocked.discard(gid)
+            self.spawn(out)
+        return out
+
+
+def bench_stage(app: QApplication, n: int, frames: int, spinners: int = 0) -> dict:
+    view = StageView(DARK)
+    view.resize(1600, 900)
+    view.show()
+    work = Workload(n)
+    view.apply_events(work.setup())
+    t = time.monotonic()
+    for i in range(40):  # first layout, items placed
+        view.tick(t + i * 0.05)
+    app.processEvents()
+    view.viewport().grab()
+    stop = threading.Event()
+    threads = []
+    old_interval = sys.getswitchinterval()
+    if spinners:
+        sys.setswitchinterval(0.001)
+
+        def spin() -> None:
+            x = 0
+            while not stop.is_set():
+                x += 1
+
+        threads = [threading.Thread(target=spin, daemon=True) for _ in range(spinners)]
+        for th in threads:
+            th.start()
+    fold, tick, render, total = [], [], [], []
+    try:
+        start = time.perf_counter()
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            view.apply_events(work.frame())
+            t1 = time.perf_counter()
+            view.tick()
+            t2 = time.perf_counter()
+            view.viewport().grab()
+            t3 = time.perf_counter()
+            fold.append(t1 - t0)
+            tick.append(t2 - t1)
+            render.append(t3 - t2)
+            total.append(t3 - t0)
+        elapsed = time.perf_counter() - start
+    finally:
+        stop.set()
+        for th in threads:
+            th.join(timeout=2)
+        sys.setswitchinterval(old_interval)
+    row = {
+        "case": f"{n} goroutines" + (f", {spinners} spinning threads" if spinners else ""),
+        "lod": view.lod,
+        "fps": frames / elapsed,
+        "mean": statistics.mean(total) * 1e3,
+        "p95": sorted(total)[int(len(total) * 0.95)] * 1e3,
+        "fold": statistics.mean(fold) * 1e3,
+        "tick": statistics.mean(tick) * 1e3,
+        "render": statistics.mean(render) * 1e3,
+        "tokens": view.tokens_in_flight,
+    }
+    view.close()
+    view.deleteLater()
+    app.processEvents()
+    return row
+
+
+def bench_fold(batch: int, repeats: int) -> tuple[float, float]:
+    """ms to fold one *batch*-event batch: the reducer alone, and the whole stage."""
+    work = Workload(500)
+    setup = work.setup()
+    batches = []
+    for _ in range(repeats):
+        evs: list[TraceEvent] = []
+        while len(evs) < batch:
+            evs.extend(work.frame(share=0.5, churn=0))
+        batches.append(evs[:batch])
+    model = SceneModel()
+    model.apply(setup)
+    t0 = time.perf_counter()
+    for b in batches:
+        model.apply(b)
+    model_ms = (time.perf_counter() - t0) / repeats * 1e3
+    view = StageView(DARK)
+    view.resize(1600, 900)
+    view.apply_events(setup)
+    view.tick()
+    times = []
+    for b in batches:
+        t = time.perf_counter()
+        view.apply_events(b)
+        times.append(time.perf_counter() - t)
+    view.close()
+    return model_ms, statistics.mean(times) * 1e3
+
+
+def bench_timeline(app: QApplication, lanes: int, frames: int) -> float:
+    panel = TimelinePanel(DARK)
+    panel.resize(1600, 400)
+    panel.show()
+    work = Workload(lanes)
+    panel.apply_events(work.setup())
+    for _ in range(300):
+        panel.apply_events(work.frame())
+    app.processEvents()
+    t0 = time.perf_counter()
+    for _ in range(frames):
+        panel.apply_events(work.frame())
+        panel.canvas.sync_scrollbars()
+        panel.canvas.viewport().grab()
+    ms = (time.perf_counter() - t0) / frames * 1e3
+    panel.close()
+    return ms
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer frames")
+    args = ap.parse_args()
+    frames = 120 if args.quick else 300
+    app = QApplication.instance() or QApplication([])
+    rows = [
+        bench_stage(app, 30, frames),
+        bench_stage(app, 200, frames),
+        bench_stage(app, 500, frames),
+        bench_stage(app, 2000, frames),
+        bench_stage(app, 500, frames, spinners=2),
+    ]
+    print(f"Stage, offscreen 1600x900, {frames} frames (fold batch + tick + render viewport)")
+    print(
+        f"{'case':<38}{'lod':>6}{'fps':>8}{'ms/frame':>10}{'p95':>8}"
+        f"{'fold':>8}{'tick':>8}{'render':>8}"
+    )
+    for r in rows:
+        print(
+            f"{r['case']:<38}{r['lod']:>6}{r['fps']:>8.1f}{r['mean']:>10.2f}{r['p95']:>8.2f}"
+            f"{r['fold']:>8.2f}{r['tick']:>8.2f}{r['render']:>8.2f}"
+        )
+    model_ms, stage_ms = bench_fold(10_000, 5 if args.quick else 10)
+    print()
+    print("Folding one batch of 10,000 events")
+    print(f"{'reducer (SceneModel.apply)':<38}{model_ms:>10.2f} ms")
+    print(f"{'stage (StageView.apply_events)':<38}{stage_ms:>10.2f} ms")
+    tl = bench_timeline(app, 500, 60 if args.quick else 150)
+    print()
+    print(f"{'timeline, 500 lanes: fold + paint':<38}{tl:>10.2f} ms/frame")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,532 @@
+"""The timeline: one lane per goroutine, coloured by its state over runtime time.
+
+Like ``go tool trace``'s goroutine view, but live: the window hands it the
+same event batches as the stage. Ctrl+wheel (or the buttons) zooms around the
+pointer, the scroll bars move through time and lanes, "Follow" keeps the
+present in view. Hover or click a span for what the goroutine was doing
+(click also emits ``goroutine_clicked``).
+
+Memory is bounded: at most ``MAX_LANES`` lanes (the oldest finished ones go
+first) of at most ``MAX_SPANS`` state changes each (the oldest go first).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.trace import Kind, TraceEvent
+from gui.scene import STATES, state_for_wait_reason
+from gui.theme import Theme
+
+__all__ = ["MAX_LANES", "MAX_SPANS", "Lane", "TimelineModel", "TimelinePanel"]
+
+MAX_LANES = 1000
+MAX_SPANS = 4000
+_STATE_INDEX = {s: i for i, s in enumerate(STATES)}
+_RUNNING = _STATE_INDEX["running"]
+_FINISHED = (_STATE_INDEX["done"], _STATE_INDEX["panicked"])
+# Events whose goroutine is, by doing them, running.
+_ACTS = frozenset(
+    {
+        Kind.CHAN_SEND,
+        Kind.CHAN_RECV,
+        Kind.CHAN_CLOSE,
+        Kind.SELECT,
+        Kind.LOCK,
+        Kind.UNLOCK,
+        Kind.WG_ADD,
+        Kind.WG_WAIT,
+        Kind.ONCE_DO,
+        Kind.ATOMIC,
+        Kind.MEM_READ,
+        Kind.MEM_WRITE,
+    }
+)
+
+
+@dataclass(slots=True)
+class Lane:
+    """A goroutine's state changes: span *i* runs from starts[i] to starts[i+1]."""
+
+    gid: int
+    name: str
+    starts: list[float] = field(default_factory=list)
+    states: list[int] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    wake_at: float | None = None  # sleeping until (runtime time)
+
+    def push(self, t: float, state: int, label: str = "") -> None:
+        if self.states and self.states[-1] == state and self.labels[-1] == label:
+            return
+        if self.starts and t < self.starts[-1]:
+            t = self.starts[-1]
+        self.starts.append(t)
+        self.states.append(state)
+        self.labels.append(label)
+        if len(self.starts) > MAX_SPANS:
+            cut = MAX_SPANS // 4
+            del self.starts[:cut], self.states[:cut], self.labels[:cut]
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.states) and self.states[-1] in _FINISHED
+
+    def span_at(self, t: float) -> int:
+        """Index of the span covering time *t*, or -1."""
+        i = bisect_right(self.starts, t) - 1
+        return i if i >= 0 else -1
+
+
+class TimelineModel:
+    """Goroutine state spans from trace events (Qt-free)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.lanes: dict[int, Lane] = {}
+        self.t0: float | None = None
+        self.now = 0.0
+        self._sleepers: set[int] = set()
+
+    def _lane(self, gid: int, t: float, name: str = "") -> Lane:
+        lane = self.lanes.get(gid)
+        if lane is None:
+            lane = self.lanes[gid] = Lane(gid, name or f"goroutine {gid}")
+            if len(self.lanes) > MAX_LANES:
+                self._drop_lane()
+        elif name and lane.name != name:
+            lane.name = name
+        return lane
+
+    def _drop_lane(self) -> None:
+        victim = next((g for g, ln in self.lanes.items() if ln.finished), None)
+        if victim is None:
+            victim = next(iter(self.lanes))
+        del self.lanes[victim]
+        self._sleepers.discard(victim)
+
+    def _wake(self, lane: Lane) -> None:
+        # A sleep ends exactly at its wake time on the runtime clock.
+        if lane.wake_at is not None:
+            lane.push(lane.wake_at, _RUNNING)
+            lane.wake_at = None
+            self._sleepers.discard(lane.gid)
+
+    def apply(self, events: list[TraceEvent]) -> bool:
+        """Fold *events* in; returns whether any lane changed."""
+        changed = False
+        for ev in events:
+            k = ev.kind
+            t = ev.t
+            if self.t0 is None:
+                self.t0 = t
+            if t > self.now:
+                self.now = t
+            if self._sleepers:
+                for gid in [
+                    g
+                    for g in self._sleepers
+                    if (ln := self.lanes.get(g)) is None or ln.wake_at is None or ln.wake_at <= t
+                ]:
+                    ln = self.lanes.get(gid)
+                    if ln is not None:
+                        self._wake(ln)
+                    self._sleepers.discard(gid)
+            if k is Kind.GO_CREATE:
+                self._lane(ev.obj, t, ev.obj_name).push(t, _STATE_INDEX["runnable"], "created")
+            elif k is Kind.GO_START:
+                self._lane(ev.g, t, ev.obj_name).push(t, _RUNNING)
+            elif k is Kind.GO_BLOCK:
+                lane = self._lane(ev.g, t)
+                lane.wake_at = None
+                state = _STATE_INDEX[state_for_wait_reason(ev.value)]
+                lane.push(t, state, f"{ev.value} {ev.obj_name}".strip())
+            elif k is Kind.GO_SLEEP:
+                lane = self._lane(ev.g, t)
+                lane.push(t, _STATE_INDEX["sleeping"], f"sleep {ev.value} s")
+                try:
+                    lane.wake_at = t + float(ev.value)
+                    self._sleepers.add(ev.g)
+                except ValueError:
+                    lane.wake_at = None
+            elif k is Kind.GO_UNBLOCK or k is Kind.GO_STEP:
+                lane = self.lanes.get(ev.g)
+                if lane is None or lane.finished:
+                    continue
+                lane.wake_at = None
+                self._sleepers.discard(ev.g)
+                lane.push(t, _RUNNING)
+            elif k is Kind.GO_GATE:
+                lane = self._lane(ev.g, t)
+                lane.push(t, _STATE_INDEX["runnable"], f"paused before {ev.value}")
+            elif k is Kind.GO_END:
+                lane = self._lane(ev.g, t, ev.obj_name)
+                if not lane.finished:
+                    lane.wake_at = None
+                    lane.push(t, _STATE_INDEX["done"])
+            elif k is Kind.GO_PANIC:
+                lane = self._lane(ev.g, t, ev.obj_name)
+                lane.wake_at = None
+                lane.push(t, _STATE_INDEX["panicked"], f"panic: {ev.value}")
+            elif k in _ACTS and ev.g:
+                lane = self.lanes.get(ev.g)
+                if lane is None:
+                    lane = self._lane(ev.g, t)
+                if lane.states and lane.states[-1] != _RUNNING and not lane.finished:
+                    lane.wake_at = None
+                    self._sleepers.discard(ev.g)
+                    lane.push(t, _RUNNING)
+                elif not lane.states:
+                    lane.push(t, _RUNNING)
+            else:
+                continue
+            changed = True
+        return changed
+
+
+# -- the view --------------------------------------------------------------------------
+
+
+class _Canvas(QAbstractScrollArea):
+    """Lanes painted directly: only the visible lanes and time range are drawn."""
+
+    def __init__(self, panel: TimelinePanel) -> None:
+        super().__init__(panel)
+        self.panel = panel
+        self.model = panel.model
+        self.pps = 80.0  # pixels per runtime second
+        self.lane_h = 22
+        self.label_w = 170
+        self.axis_h = 24
+        self.follow = True
+        self._font = QFont("DejaVu Sans")
+        self._font.setPixelSize(12)
+        self._fm = QFontMetricsF(self._font)
+        self.setMouseTracking(True)
+        self.horizontalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.verticalScrollBar().valueChanged.connect(self.viewport().update)
+        self.horizontalScrollBar().sliderPressed.connect(self._on_slider_pressed)
+
+    # geometry -------------------------------------------------------------------
+
+    def _t_origin(self) -> float:
+        return self.model.t0 or 0.0
+
+    def time_at(self, x: float) -> float:
+        return self._t_origin() + (x - self.label_w + self.horizontalScrollBar().value()) / self.pps
+
+    def x_at(self, t: float) -> float:
+        return self.label_w + (t - self._t_origin()) * self.pps - self.horizontalScrollBar().value()
+
+    def lanes(self) -> list[Lane]:
+        return list(self.model.lanes.values())
+
+    def lane_at(self, y: float) -> Lane | None:
+        if y < self.axis_h:
+            return None
+        i = int((y - self.axis_h + self.verticalScrollBar().value()) // self.lane_h)
+        lanes = self.lanes()
+        return lanes[i] if 0 <= i < len(lanes) else None
+
+    def sync_scrollbars(self) -> None:
+        m = self.model
+        span = (m.now - self._t_origin()) * self.pps
+        view_w = max(1, self.viewport().width() - self.label_w)
+        hs = self.horizontalScrollBar()
+        hs.setPageStep(view_w)
+        hs.setRange(0, max(0, int(span - view_w * 0.9)))
+        if self.follow:
+            hs.setValue(hs.maximum())
+        vs = self.verticalScrollBar()
+        total = len(m.lanes) * self.lane_h
+        page = max(1, self.viewport().height() - self.axis_h)
+        vs.setPageStep(page)
+        vs.setRange(0, max(0, total - page))
+        vs.setSingleStep(self.lane_h)
+
+    def zoom(self, factor: float, anchor_x: float | None = None) -> None:
+        if anchor_x is None:
+            anchor_x = self.label_w + (self.viewport().width() - self.label_w) / 2
+        t = self.time_at(anchor_x)
+        self.pps = max(2.0, min(5000.0, self.pps * factor))
+        self.sync_scrollbars()
+        if not self.follow:
+            hs = self.horizontalScrollBar()
+            hs.setValue(int((t - self._t_origin()) * self.pps - (anchor_x - self.label_w)))
+        self.viewport().update()
+
+    def fit(self) -> None:
+        m = self.model
+        span = max(m.now - self._t_origin(), 0.5)
+        self.pps = max(2.0, (self.viewport().width() - self.label_w - 20) / span)
+        self.sync_scrollbars()
+        self.horizontalScrollBar().setValue(0)
+        self.viewport().update()
+
+    def _on_scrolled(self, value: int) -> None:
+        self.viewport().update()
+
+    def _on_slider_pressed(self) -> None:
+        self.panel.set_follow(False)
+
+    # painting -------------------------------------------------------------------
+
+    def paintEvent(self, event) -> None:
+        theme = self.panel.theme
+        p = QPainter(self.viewport())
+        p.setFont(self._font)
+        w, h = self.viewport().width(), self.viewport().height()
+        p.fillRect(0, 0, w, h, theme.qcolor("background"))
+        colors = [theme.qcolor(s) for s in STATES]
+        lanes = self.lanes()
+        vs = self.verticalScrollBar().value()
+        first = vs // self.lane_h
+        last = min(len(lanes), first + (h - self.axis_h) // self.lane_h + 2)
+        t_left = self.time_at(self.label_w)
+        t_right = self.time_at(w)
+        now = self.model.now
+        text, muted, grid = theme.qcolor("text"), theme.qcolor("muted"), theme.qcolor("grid")
+        p.setClipRect(self.label_w, self.axis_h, w - self.label_w, h - self.axis_h)
+        for i in range(first, last):
+            lane = lanes[i]
+            y = self.axis_h + i * self.lane_h - vs
+            starts, states = lane.starts, lane.states
+            if not starts:
+                continue
+            j = max(0, bisect_right(starts, t_left) - 1)
+            n = len(starts)
+            last_x = -1
+            while j < n and starts[j] <= t_right:
+                end = starts[j + 1] if j + 1 < n else (starts[j] if states[j] in _FINISHED else now)
+                x0 = int(self.x_at(starts[j]))
+                x1 = int(self.x_at(end))
+                if states[j] in _FINISHED:
+                    x1 = max(x1, x0 + 6)  # the end mark stays visible
+                if x1 > last_x:
+                    x0 = max(x0, last_x)
+                    p.fillRect(x0, y + 3, max(1, x1 - x0), self.lane_h - 6, colors[states[j]])
+                    last_x = max(x1, x0 + 1)
+                j += 1
+        p.setClipping(False)
+        # Label column.
+        p.fillRect(0, self.axis_h, self.label_w, h, theme.qcolor("surface"))
+        for i in range(first, last):
+            lane = lanes[i]
+            y = self.axis_h + i * self.lane_h - vs
+            if y < self.axis_h - self.lane_h:
+                continue
+            p.setPen(muted if lane.finished else text)
+            label = self._fm.elidedText(f"{lane.name}", Qt.ElideRight, self.label_w - 12)
+            p.drawText(QRectF(8, y, self.label_w - 12, self.lane_h), Qt.AlignVCenter, label)
+        p.setPen(grid)
+        p.drawLine(self.label_w, self.axis_h, self.label_w, h)
+        # Time axis and the present.
+        p.fillRect(0, 0, w, self.axis_h, theme.qcolor("surface"))
+        p.setPen(grid)
+        p.drawLine(0, self.axis_h, w, self.axis_h)
+        step = _nice_step(80 / self.pps)
+        t = math.floor(t_left / step) * step
+        p.setPen(muted)
+        while t <= t_right:
+            x = self.x_at(t)
+            if x >= self.label_w:
+                p.drawLine(QPointF(x, self.axis_h - 6), QPointF(x, self.axis_h))
+                p.drawText(QPointF(x + 3, self.axis_h - 8), _fmt_t(t, step))
+            t += step
+        p.setPen(text)
+        p.drawText(
+            QRectF(8, 0, self.label_w, self.axis_h), Qt.AlignVCenter, f"{len(lanes)} goroutines"
+        )
+        xn = self.x_at(now)
+        if self.label_w <= xn <= w:
+            p.setPen(QPen(theme.qcolor("accent"), 2))
+            p.drawLine(QPointF(xn, self.axis_h), QPointF(xn, h))
+        p.end()
+
+    # inspection -------------------------------------------------------------------
+
+    def describe(self, pos: QPointF) -> tuple[Lane | None, str]:
+        lane = self.lane_at(pos.y())
+        if lane is None:
+            return None, ""
+        if pos.x() < self.label_w:
+            state = STATES[lane.states[-1]] if lane.states else "?"
+            return lane, f"goroutine {lane.gid}: {lane.name}\nnow: {state.replace('_', ' ')}"
+        t = self.time_at(pos.x())
+        j = lane.span_at(t)
+        if j < 0:
+            return lane, f"goroutine {lane.gid}: {lane.name}"
+        start = lane.starts[j]
+        end = lane.starts[j + 1] if j + 1 < len(lane.starts) else None
+        state = STATES[lane.states[j]].replace("_", " ")
+        label = lane.labels[j]
+        until = f"{end:.2f} s ({end - start:.2f} s)" if end is not None else "now"
+        lines = [
+            f"goroutine {lane.gid}: {lane.name}",
+            f"{state}{': ' + label if label else ''}",
+            f"from {start:.2f} s to {until}",
+        ]
+        return lane, "\n".join(lines)
+
+    def event(self, e) -> bool:
+        if e.type() == QEvent.ToolTip:
+            _, text = self.describe(QPointF(e.pos()) - QPointF(self.viewport().pos()))
+            if text:
+                QToolTip.showText(e.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
+    def mousePressEvent(self, e) -> None:
+        lane, text = self.describe(e.position())
+        if lane is not None:
+            QToolTip.showText(e.globalPosition().toPoint(), text, self)
+            self.panel.goroutine_clicked.emit(lane.gid)
+        super().mousePressEvent(e)
+
+    def wheelEvent(self, e) -> None:
+        if e.modifiers() & Qt.ControlModifier:
+            self.zoom(1.25 if e.angleDelta().y() > 0 else 0.8, e.position().x())
+            e.accept()
+            return
+        if e.angleDelta().x() or e.modifiers() & Qt.ShiftModifier:
+            self.panel.set_follow(False)
+        super().wheelEvent(e)
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        self.sync_scrollbars()
+
+
+def _nice_step(raw: float) -> float:
+    mag = 10 ** math.floor(math.log10(max(raw, 1e-6)))
+    for m in (1, 2, 5, 10):
+        if raw <= m * mag:
+            return m * mag
+    return 10 * mag
+
+
+def _fmt_t(t: float, step: float) -> str:
+    return f"{t:.0f} s" if step >= 1 else f"{t:.{max(0, -math.floor(math.log10(step)))}f} s"
+
+
+class TimelinePanel(QWidget):
+    """Goroutine lanes over time (see the module docstring).
+
+    Signals:
+        goroutine_clicked(int): a lane or span was clicked; the goroutine id.
+    """
+
+    goroutine_clicked = Signal(int)
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.model = TimelineModel()
+        self._canvas = _Canvas(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 2)
+        self._zoom_out = QToolButton(text="−", toolTip="Zoom out (Ctrl+wheel)")
+        self._zoom_in = QToolButton(text="+", toolTip="Zoom in (Ctrl+wheel)")
+        self._fit = QToolButton(text="Fit", toolTip="Show the whole run")
+        self._follow = QCheckBox("Follow", toolTip="Keep the present in view")
+        self._follow.setChecked(True)
+        self._zoom_out.clicked.connect(self._on_zoom_out_clicked)
+        self._zoom_in.clicked.connect(self._on_zoom_in_clicked)
+        self._fit.clicked.connect(self._on_fit_clicked)
+        self._follow.toggled.connect(self._on_follow_toggled)
+        hint = QLabel("hover or click a lane to inspect")
+        hint.setEnabled(False)
+        for w in (self._zoom_out, self._zoom_in, self._fit, self._follow):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(hint)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addLayout(bar)
+        col.addWidget(self._canvas, 1)
+        # Repaint at most ~20 times a second, however often batches arrive.
+        self._dirty = False
+        self._last_paint = 0.0
+        self._repaint = QTimer(self)
+        self._repaint.setSingleShot(True)
+        self._repaint.setInterval(50)
+        self._repaint.timeout.connect(self._on_repaint_timeout)
+
+    # -- the window's API ----------------------------------------------------------
+
+    def reset(self) -> None:
+        self.model.reset()
+        self._canvas.pps = 80.0
+        self.set_follow(True)
+        self._canvas.sync_scrollbars()
+        self._canvas.viewport().update()
+
+    def apply_events(self, batch: list[TraceEvent]) -> None:
+        if not self.model.apply(batch):
+            return
+        now = time.monotonic()
+        if now - self._last_paint >= 0.05:
+            self._on_repaint_timeout()
+        elif not self._repaint.isActive():
+            self._repaint.start()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self._canvas.viewport().update()
+
+    def set_follow(self, on: bool) -> None:
+        if self._follow.isChecked() != on:
+            self._follow.setChecked(on)
+        self._canvas.follow = on
+
+    @property
+    def lane_count(self) -> int:
+        return len(self.model.lanes)
+
+    @property
+    def canvas(self) -> _Canvas:
+        return self._canvas
+
+    # -- slots -------------------------------------------------------------------------
+
+    def _on_repaint_timeout(self) -> None:
+        self._last_paint = time.monotonic()
+        self._canvas.sync_scrollbars()
+        if self.isVisible():
+            self._canvas.viewport().update()
+
+    def _on_zoom_in_clicked(self) -> None:
+        self._canvas.zoom(1.5)
+
+    def _on_zoom_out_clicked(self) -> None:
+        self._canvas.zoom(1 / 1.5)
+
+    def _on_fit_clicked(self) -> None:
+        self.set_follow(False)
+        self._canvas.fit()
+
+    def _on_follow_toggled(self, on: bool) -> None:
+        self._canvas.follow = on
+        if on:
+            self._canvas.sync_scrollbars()
+            self._canvas.viewport().update()

@@ -1,0 +1,273 @@
+"""A channel on the stage: a pipe with ``cap`` slots, its buffered values in
+order (oldest at the right, next out), who waits on each end, and its closed state.
+
+Values flow left to right: senders sit to the left, receivers to the right.
+An unbuffered channel (cap 0) is a short pipe with a rendezvous mark in the
+middle: a value goes straight across from sender to receiver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
+
+from gui.scene import ChannelView
+from gui.stage.items import Point, StageItem, elide, fit_text
+from gui.stage.style import StageStyle
+
+__all__ = ["MAX_SLOTS", "ChannelItem"]
+
+MAX_SLOTS = 10  # a bigger buffer shows its oldest values and a "+N" slot
+
+
+class ChannelItem(StageItem):
+    def __init__(self, style: StageStyle, cid: int) -> None:
+        self.cap = -1
+        w, h = self._size(style, 0)
+        super().__init__(style, w, h)
+        self.cid = cid
+        self._c: ChannelView | None = None
+        self._values: tuple[str, ...] = ()
+        self.setZValue(1)
+
+    # -- geometry ----------------------------------------------------------------
+
+    @staticmethod
+    def _metrics(style: StageStyle) -> tuple[float, float, float, float]:
+        k = style.k
+        return 26 * k, 14 * k, 6 * k, 22 * k  # header, end (mouth) width, padding, footer
+
+    @classmethod
+    def _size(cls, style: StageStyle, cap: int) -> tuple[float, float]:
+        header, end, pad, footer = cls._metrics(style)
+        slots = min(cap, MAX_SLOTS)
+        inner = 130 * style.k if slots == 0 else slots * style.slot_w + pad
+        w = max(220 * style.k, inner + 2 * end)
+        h = header + style.slot_h + 2 * pad + footer
+        return w, h
+
+    def _pipe(self) -> QRectF:
+        header, end, pad, _ = self._metrics(self.style)
+        return QRectF(end, header, self.w - 2 * end, self.style.slot_h + 2 * pad)
+
+    def _slot(self, i: int) -> QRectF:
+        s = self.style
+        header, _, pad, _ = self._metrics(s)
+        slots = min(self.cap, MAX_SLOTS)
+        inner = slots * s.slot_w
+        x0 = self.w / 2 + inner / 2 - (i + 1) * s.slot_w  # slot 0 (oldest) at the right
+        return QRectF(x0 + 3 * s.k, header + pad, s.slot_w - 6 * s.k, s.slot_h)
+
+    # Anchors: plain-float (x, y) tuples in the scene (see gui.stage.items).
+
+    def _pipe_mid_y(self) -> float:
+        s = self.style
+        header, _, pad, _ = self._metrics(s)
+        return self.py + header + (s.slot_h + 2 * pad) / 2
+
+    def slot_point(self, i: int) -> Point:
+        """Scene point of buffer slot *i* (0 = the oldest, next to be received)."""
+        if self.cap <= 0:
+            return self.center_point()
+        i = max(0, min(i, min(self.cap, MAX_SLOTS) - 1))
+        sw = self.style.slot_w
+        inner = min(self.cap, MAX_SLOTS) * sw
+        return (self.px + self.w / 2 + inner / 2 - (i + 0.5) * sw, self._pipe_mid_y())
+
+    def mouth_in(self) -> Point:
+        return (self.px + self._metrics(self.style)[1], self._pipe_mid_y())
+
+    def mouth_out(self) -> Point:
+        return (self.px + self.w - self._metrics(self.style)[1], self._pipe_mid_y())
+
+    def center_point(self) -> Point:
+        return (self.px + self.w / 2, self._pipe_mid_y())
+
+    # -- state -------------------------------------------------------------------
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The values drawn in the slots, oldest first (those still flying in excluded)."""
+        return self._values
+
+    @property
+    def closed(self) -> bool:
+        return self._c is not None and self._c.closed
+
+    def show_view(
+        self, c: ChannelView, in_flight: int = 0, fmt: Callable[[str], str] | None = None
+    ) -> bool:
+        """Show *c*; the newest *in_flight* values are still travelling in (hidden);
+        *fmt* shortens values for display (a ticker's clock times)."""
+        self._c = c
+        resized = False
+        if c.cap != self.cap:
+            self.cap = c.cap
+            old = (self.w, self.h)
+            self.resize(*self._size(self.style, c.cap))
+            resized = old != (self.w, self.h)
+        buf = c.buffer
+        n = len(buf) - min(in_flight, len(buf))
+        shown = min(n, MAX_SLOTS)
+        values = tuple(buf[i] for i in range(shown))
+        if fmt is not None:
+            values = tuple(fmt(v) for v in values)
+        if n > MAX_SLOTS:
+            values = (*values[: MAX_SLOTS - 1], f"+{n - MAX_SLOTS + 1}")
+        self._values = values
+        key = (
+            c.name,
+            c.cap,
+            values,
+            len(buf),
+            c.closed,
+            len(c.senders),
+            len(c.receivers),
+            len(c.selectors),
+            c.sent,
+            c.received,
+        )
+        if self.set_key(key):
+            self.tip = (
+                f"channel {c.name} (cap {c.cap}{', closed' if c.closed else ''})\n"
+                f"buffer {len(buf)}/{c.cap}: {', '.join(list(buf)[:12])}"
+                f"{'…' if len(buf) > 12 else ''}\n"
+                f"waiting to send {len(c.senders)}, to receive {len(c.receivers)}, "
+                f"in select {len(c.selectors)}\nsent {c.sent}, received {c.received}"
+            )
+        return resized
+
+    def restyle(self, style: StageStyle) -> None:
+        super().restyle(style)
+        self.w, self.h = self._size(style, max(self.cap, 0))
+
+    # -- painting ----------------------------------------------------------------
+
+    def draw(self, p: QPainter) -> None:
+        c = self._c
+        if c is None:
+            return
+        s = self.style
+        k = s.k
+        end = self._metrics(s)[1]
+        # Header: name, then "chan" + closed badge, length/cap at the right.
+        p.setFont(s.name_font)
+        p.setPen(s.text)
+        base = s.fm_name.ascent() + 2
+        count = "" if c.cap == 0 else f"{len(c.buffer)}/{c.cap}"
+        p.setFont(s.text_font)
+        cw = s.fm_text.horizontalAdvance(count)
+        badge_w = 0.0
+        if c.closed:
+            badge_w = s.fm_small.horizontalAdvance("closed") + 14 * k
+        p.setFont(s.name_font)
+        name = elide(s.fm_name, f"chan {c.name}", self.w - cw - badge_w - 2 * end - 12 * k)
+        p.drawText(QPointF(end, base), name)
+        nx = end + s.fm_name.horizontalAdvance(name) + 8 * k
+        if c.closed:
+            r = QRectF(nx, base - s.fm_small.ascent() - 3 * k, badge_w, s.fm_small.height() + 4 * k)
+            p.setPen(Qt.NoPen)
+            p.setBrush(s.danger)
+            p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
+            p.setFont(s.small_bold)
+            p.setPen(s.on(s.danger))
+            p.drawText(r, Qt.AlignCenter, "closed")
+        p.setFont(s.text_font)
+        full = c.cap > 0 and len(c.buffer) >= c.cap
+        p.setPen(s.warning if full else s.muted)
+        p.drawText(QPointF(self.w - end - cw, base), count)
+        # The pipe.
+        pipe = self._pipe()
+        rr = pipe.height() * 0.3
+        p.setPen(QPen(s.danger if c.closed else s.muted, s.stroke))
+        p.setBrush(s.chan_closed if c.closed else s.chan_fill)
+        p.drawRoundedRect(pipe, rr, rr)
+        if c.closed:
+            hatch = QColor(s.danger)
+            hatch.setAlpha(70)
+            p.setPen(Qt.NoPen)
+            p.setBrush(QBrush(hatch, Qt.BDiagPattern))
+            p.drawRoundedRect(pipe, rr, rr)
+        self._paint_mouths(p, pipe, c.closed)
+        if c.cap == 0:
+            self._paint_rendezvous(p, pipe)
+        else:
+            self._paint_slots(p)
+        # Footer: who waits (coloured by what they wait for), else the totals.
+        p.setFont(s.small_font)
+        fm = s.fm_small
+        fy = pipe.bottom() + 4 * k + fm.ascent()
+        parts: list[tuple[str, QColor]] = []
+        if c.senders:
+            parts.append((f"{len(c.senders)} to send", s.states["blocked_send"]))
+        if c.receivers:
+            parts.append((f"{len(c.receivers)} to receive", s.states["blocked_recv"]))
+        if c.selectors:
+            parts.append((f"{len(c.selectors)} in select", s.states["blocked_select"]))
+        if parts:
+            parts.insert(0, ("waiting:", s.muted))
+        else:
+            parts.append((f"sent {c.sent} · received {c.received}", s.muted))
+        gap = fm.horizontalAdvance("  ")
+        total = sum(fm.horizontalAdvance(t) for t, _ in parts) + gap * (len(parts) - 1)
+        x = max(end, (self.w - total) / 2)
+        for text, color in parts:
+            p.setPen(color)
+            p.drawText(QPointF(x, fy), text)
+            x += fm.horizontalAdvance(text) + gap
+
+    def _paint_mouths(self, p: QPainter, pipe: QRectF, closed: bool) -> None:
+        s = self.style
+        cy = pipe.center().y()
+        h = pipe.height() * 0.28
+        e = self._metrics(s)[1]
+        if closed:
+            p.setPen(QPen(s.danger, s.stroke * 2.2))
+            p.drawLine(
+                QPointF(pipe.left(), pipe.top() + 3), QPointF(pipe.left(), pipe.bottom() - 3)
+            )
+            p.drawLine(
+                QPointF(pipe.right(), pipe.top() + 3), QPointF(pipe.right(), pipe.bottom() - 3)
+            )
+            return
+        p.setPen(Qt.NoPen)
+        p.setBrush(s.muted)
+        for x in (pipe.left() - e * 0.85, pipe.right() + e * 0.15):
+            p.drawPolygon(
+                QPolygonF([QPointF(x, cy - h), QPointF(x + e * 0.7, cy), QPointF(x, cy + h)])
+            )
+
+    def _paint_rendezvous(self, p: QPainter, pipe: QRectF) -> None:
+        """Cap 0: no slots, a rendezvous; the value goes straight across."""
+        s = self.style
+        label = "unbuffered"
+        p.setFont(s.small_font)
+        tw = s.fm_small.horizontalAdvance(label)
+        c = pipe.center()
+        p.setPen(s.muted)
+        p.drawText(
+            QRectF(c.x() - tw / 2 - 2, pipe.top(), tw + 4, pipe.height()), Qt.AlignCenter, label
+        )
+        p.setPen(QPen(s.muted, s.stroke * 0.8, Qt.DashLine))
+        p.drawLine(QPointF(pipe.left() + 10 * s.k, c.y()), QPointF(c.x() - tw / 2 - 8, c.y()))
+        p.drawLine(QPointF(c.x() + tw / 2 + 8, c.y()), QPointF(pipe.right() - 10 * s.k, c.y()))
+
+    def _paint_slots(self, p: QPainter) -> None:
+        s = self.style
+        slots = min(self.cap, MAX_SLOTS)
+        p.setFont(s.token_font)
+        for i in range(slots):
+            r = self._slot(i)
+            rr = r.height() * 0.3
+            if i < len(self._values):
+                p.setPen(QPen(s.token.darker(140), 1.2))
+                p.setBrush(s.token)
+                p.drawRoundedRect(r, rr, rr)
+                p.setPen(s.token_text)
+                fit_text(p, r, self._values[i], s.token_fonts)
+            else:
+                p.setPen(QPen(s.grid if s.dark else s.muted.lighter(160), 1.2, Qt.DashLine))
+                p.setBrush(Qt.NoBrush)
+                p.drawRoundedRect(r, rr, rr)

@@ -1,0 +1,71 @@
+"""The lines between items: who waits on what, who holds what, who uses what.
+
+One item shows every line of the stage. Like the other items (see
+gui.stage.items) it is a pixmap drawn by us, at device resolution, only when
+the view hands it new lines (a wait starts or ends, items glide to a new
+layout): no Python runs while Qt paints a frame. Antialiased curves cost
+about their length in pixels, so each curve is its own path (one huge path
+is far slower to stroke) and the compact level of detail draws plain
+straight lines.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsPixmapItem
+
+__all__ = ["EdgeGroup", "EdgeLayer", "curve"]
+
+# (pen, curves, straight lines): a group draws either or both.
+EdgeGroup = tuple[QPen, list[QPainterPath], list[QLineF]]
+
+
+def curve(a: tuple[float, float], b: tuple[float, float]) -> QPainterPath:
+    """A flow curve from *a* to *b* (leaves and arrives horizontally)."""
+    (ax, ay), (bx, by) = a, b
+    dx = max(abs(bx - ax) * 0.5, 30.0)
+    sign = 1.0 if bx >= ax else -1.0
+    path = QPainterPath()
+    path.moveTo(ax, ay)
+    path.cubicTo(ax + dx * sign, ay, bx - dx * sign, by, bx, by)
+    return path
+
+
+class EdgeLayer(QGraphicsPixmapItem):
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: list[EdgeGroup] = []
+        self.setZValue(0)
+        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setTransformationMode(Qt.FastTransformation)
+
+    def set_groups(self, groups: list[EdgeGroup], bounds: QRectF, scale: float) -> None:
+        """Draw *groups* over *bounds* (scene) at *scale* device pixels per unit."""
+        self.groups = groups
+        if not groups or bounds.isEmpty():
+            self.setPixmap(QPixmap())
+            return
+        pm = QPixmap(
+            max(1, math.ceil(bounds.width() * scale)), max(1, math.ceil(bounds.height() * scale))
+        )
+        pm.fill(Qt.transparent)
+        p = QPainter(pm)
+        p.scale(scale, scale)
+        p.translate(-bounds.x(), -bounds.y())
+        p.setBrush(Qt.NoBrush)
+        for pen, paths, lines in groups:
+            p.setPen(pen)
+            if paths:
+                p.setRenderHint(QPainter.Antialiasing, True)
+                for path in paths:
+                    p.drawPath(path)
+            if lines:
+                p.setRenderHint(QPainter.Antialiasing, False)
+                p.drawLines(lines)
+        p.end()
+        pm.setDevicePixelRatio(scale)
+        self.setOffset(bounds.x(), bounds.y())
+        self.setPixmap(pm)

@@ -1,0 +1,154 @@
+"""Widgets drawn over the stage's viewport: the banner (a panic or a deadlock in
+Go's words, or a note) and the legend bar (every state's badge and name, and
+a one-line status of the run). They live in view coordinates, so they stay
+readable whatever the zoom of the scene."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.scene import STATES
+from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge
+
+__all__ = ["StageBanner", "StageLegend"]
+
+_TITLES = {"panic": "panic", "deadlock": "deadlock", "info": "note"}
+
+
+class StageBanner(QFrame):
+    """A strip across the top of the stage. Text is always plain (never HTML)."""
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.kind = ""
+        self.setObjectName("stageBanner")
+        self._title = QLabel(self)
+        self._title.setTextFormat(Qt.PlainText)
+        self._text = QLabel(self)
+        self._text.setTextFormat(Qt.PlainText)
+        self._text.setWordWrap(True)
+        self._text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self._text.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self._close = QToolButton(self)
+        self._close.setText("✕")
+        self._close.setToolTip("Hide this banner")
+        self._close.setAutoRaise(True)
+        self._close.clicked.connect(self._on_close_clicked)
+        col = QVBoxLayout()
+        col.setSpacing(4)
+        col.addWidget(self._title)
+        col.addWidget(self._text)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 10, 10, 12)
+        row.addLayout(col, 1)
+        row.addWidget(self._close, 0, Qt.AlignTop)
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        return self._text.text()
+
+    def show_message(self, text: str, kind: str, style: StageStyle) -> None:
+        self.kind = kind
+        self._title.setText(_TITLES.get(kind, kind))
+        # Go's reports are several lines (one per goroutine): keep the first dozen.
+        lines = text.splitlines()
+        if len(lines) > 14:
+            lines = [*lines[:13], f"… {len(lines) - 13} more lines"]
+        self._text.setText("\n".join(lines))
+        self.restyle(style)
+        self.show()
+        self.raise_()
+
+    def restyle(self, style: StageStyle) -> None:
+        color = style.accent if self.kind == "info" else style.danger
+        fg = style.on(color)
+        bg = QColor(color)
+        self.setStyleSheet(
+            f"#stageBanner {{ background: {bg.name()}; border-radius: 10px; }}"
+            f"#stageBanner QLabel {{ color: {fg.name()}; background: transparent; }}"
+            f"#stageBanner QToolButton {{ color: {fg.name()}; border: none; font-size: "
+            f"{round(18 * style.k)}px; }}"
+        )
+        title = QFont(style.title_font)
+        title.setPixelSize(round(18 * style.k))
+        self._title.setFont(title)
+        mono = QFont(style.mono_font)
+        mono.setPixelSize(round(14 * style.k))
+        self._text.setFont(mono)
+
+    def _on_close_clicked(self) -> None:
+        self.hide()
+        self.closed.emit()
+
+
+class StageLegend(QWidget):
+    """The bottom bar: a status line, then each state's badge and name."""
+
+    def __init__(self, parent: QWidget, style: StageStyle) -> None:
+        super().__init__(parent)
+        self.style_ = style
+        self.status = ""
+        self.setAttribute(Qt.WA_TransparentForMouseEvents)
+        self._font = QFont()
+        self._restyle_font()
+
+    def _restyle_font(self) -> None:
+        self._font = QFont(self.style_.small_font)
+        self._font.setPixelSize(round(13 * self.style_.k))
+        self._fm = QFontMetricsF(self._font)
+
+    def restyle(self, style: StageStyle) -> None:
+        self.style_ = style
+        self._restyle_font()
+        self.update()
+
+    def bar_height(self) -> int:
+        return round(self._fm.height() + 14)
+
+    def set_status(self, text: str) -> None:
+        if text != self.status:
+            self.status = text
+            self.update()
+
+    def paintEvent(self, event) -> None:
+        s = self.style_
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.TextAntialiasing)
+        bg = QColor(s.surface)
+        bg.setAlpha(235)
+        p.fillRect(self.rect(), bg)
+        p.setPen(s.grid)
+        p.drawLine(0, 0, self.width(), 0)
+        p.setFont(self._font)
+        fm = self._fm
+        h = self.height()
+        x = 12.0
+        p.setPen(s.text)
+        p.drawText(QRectF(x, 0, self.width(), h), Qt.AlignVCenter, self.status)
+        x += fm.horizontalAdvance(self.status) + 24
+        badge = fm.height() * 1.05
+        for st in STATES:
+            label = STATE_LABELS[st]
+            need = badge + 6 + fm.horizontalAdvance(label) + 16
+            if x + need > self.width() - 8:
+                break
+            paint_state_badge(p, QRectF(x, (h - badge) / 2, badge, badge), st, s)
+            x += badge + 6
+            p.setPen(s.muted)
+            p.drawText(QRectF(x, 0, fm.horizontalAdvance(label) + 2, h), Qt.AlignVCenter, label)
+            x += fm.horizontalAdvance(label) + 16
+        p.end()

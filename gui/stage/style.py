@@ -1,0 +1,242 @@
+"""Fonts, pens, sizes and the state glyphs every stage item shares.
+
+One :class:`StageStyle` per stage: built from the theme and the presenter
+flag, so items never build a QFont or QColor in ``paint`` (cached items paint
+rarely, but the first frame paints all of them). Sizes are scene units; the
+view scales the scene to fit, so presenter mode makes text and strokes larger
+*relative to the shapes*, which is what reads from the back of a room.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+
+from gui.scene import STATES
+from gui.theme import Theme
+
+__all__ = ["STATE_LABELS", "StageStyle", "paint_state_badge", "state_shape"]
+
+# What the legend and the status line call each state.
+STATE_LABELS: dict[str, str] = {
+    "running": "running",
+    "runnable": "runnable",
+    "blocked_send": "blocked: send",
+    "blocked_recv": "blocked: receive",
+    "blocked_select": "blocked: select",
+    "blocked_lock": "blocked: lock",
+    "blocked_waitgroup": "blocked: Wait",
+    "sleeping": "sleeping",
+    "done": "done",
+    "panicked": "panicked",
+}
+
+
+def state_shape(state: str) -> str:
+    """The badge outline of a state: shape tells states apart without colour.
+
+    "circle" (running), "ring" (runnable, sleeping, done: not using a core,
+    not stuck), "square" (blocked on something), "octagon" (panicked).
+    """
+    if state == "running":
+        return "circle"
+    if state == "panicked":
+        return "octagon"
+    if state.startswith("blocked"):
+        return "square"
+    return "ring"
+
+
+class StageStyle:
+    """The shared look of one stage (rebuilt on a theme or presenter change)."""
+
+    def __init__(self, theme: Theme, presenter: bool = False) -> None:
+        self.theme = theme
+        self.presenter = presenter
+        k = self.k = 1.3 if presenter else 1.0  # text scale
+        self.pen_k = 1.8 if presenter else 1.0  # stroke scale
+        family = "DejaVu Sans"
+        self.name_font = _font(family, 15 * k, bold=True)
+        self.text_font = _font(family, 13 * k)
+        self.small_font = _font(family, 11.5 * k)
+        self.small_bold = _font(family, 11.5 * k, bold=True)
+        self.big_font = _font(family, 24 * k, bold=True)
+        self.token_font = _font(family, 12 * k, bold=True)
+        self.token_small = _font(family, 10 * k, bold=True)
+        self.token_tiny = _font(family, 8.5 * k, bold=True)
+        self.title_font = _font(family, 16 * k, bold=True)
+        self.mono_font = _font("DejaVu Sans Mono", 12 * k)
+        self.fm_name = QFontMetricsF(self.name_font)
+        self.fm_text = QFontMetricsF(self.text_font)
+        self.fm_small = QFontMetricsF(self.small_font)
+        self.fm_token = QFontMetricsF(self.token_font)
+        # Token text shrinks before it elides ("msg 12" fits a slot).
+        self.token_fonts = (
+            (self.token_font, self.fm_token),
+            (self.token_small, QFontMetricsF(self.token_small)),
+            (self.token_tiny, QFontMetricsF(self.token_tiny)),
+        )
+        self.fm_title = QFontMetricsF(self.title_font)
+        q = theme.qcolor
+        self.background = q("background")
+        self.surface = q("surface")
+        self.surface_alt = q("surface_alt")
+        self.text = q("text")
+        self.muted = q("muted")
+        self.accent = q("accent")
+        self.grid = q("grid")
+        self.danger = q("danger")
+        self.warning = q("warning")
+        self.ok = q("ok")
+        self.chan_fill = q("chan_fill")
+        self.chan_closed = q("chan_closed")
+        self.token = q("token")
+        self.token_text = q("token_text")
+        self.states = {s: q(s) for s in STATES}
+        self.dark = self.background.lightnessF() < 0.5
+        self.pixmaps: dict[tuple, object] = {}  # shared renders (compact goroutines)
+        # Sizes (scene units).
+        self.g_full = (216 * k, 62 * k)
+        self.g_small = (150 * k, 34 * k)
+        self.g_dot = 16.0
+        self.badge_full = 46 * k
+        self.badge_small = 26 * k
+        self.slot_w = 48 * k
+        self.slot_h = 32 * k
+        self.select_row_h = 19 * k
+        self.stroke = 2.0 * self.pen_k
+        self.edge_w = 2.5 * self.pen_k
+
+    def state_color(self, state: str) -> QColor:
+        return self.states.get(state) or self.muted
+
+    def pen(self, color: QColor, width: float = 0.0, style=Qt.SolidLine) -> QPen:
+        p = QPen(color, width or self.stroke, style)
+        p.setCapStyle(Qt.RoundCap)
+        p.setJoinStyle(Qt.RoundJoin)
+        return p
+
+    def on(self, fill: QColor) -> QColor:
+        """A text colour that reads on *fill* (dark on light fills, white on dark)."""
+        return QColor("#111418") if fill.lightnessF() > 0.55 else QColor("#ffffff")
+
+
+def _font(family: str, px: float, bold: bool = False) -> QFont:
+    f = QFont(family)
+    f.setPixelSize(max(6, round(px)))
+    f.setBold(bold)
+    f.setHintingPreference(QFont.PreferNoHinting)
+    return f
+
+
+# -- badges: colour AND shape AND glyph ------------------------------------------
+
+
+def paint_state_badge(p: QPainter, rect: QRectF, state: str, style: StageStyle) -> None:
+    """Draw the state badge of a goroutine into *rect* (a square).
+
+    The outline shape says running / idle / blocked / panicked; the glyph
+    inside says what on (send arrow, inbox, fork, padlock, hourglass, moon,
+    check, cross); the colour is the theme's state colour.
+    """
+    color = style.state_color(state)
+    shape = state_shape(state)
+    r = rect.adjusted(1.5, 1.5, -1.5, -1.5)
+    w = max(1.5, r.width() * 0.075)
+    if shape == "ring":
+        p.setPen(QPen(color, w * 1.4))
+        p.setBrush(style.surface)
+        p.drawEllipse(r.adjusted(w * 0.7, w * 0.7, -w * 0.7, -w * 0.7))
+        fg = color
+    else:
+        p.setPen(Qt.NoPen)
+        p.setBrush(color)
+        if shape == "circle":
+            p.drawEllipse(r)
+        elif shape == "square":
+            rr = r.width() * 0.22
+            p.drawRoundedRect(r, rr, rr)
+        else:
+            p.drawPolygon(_octagon(r))
+        fg = style.on(color)
+    _paint_glyph(p, r, state, fg, w)
+
+
+def _octagon(r: QRectF) -> QPolygonF:
+    cx, cy, rad = r.center().x(), r.center().y(), r.width() / 2
+    pts = [
+        QPointF(
+            cx + rad * math.cos(math.pi / 8 + i * math.pi / 4),
+            cy + rad * math.sin(math.pi / 8 + i * math.pi / 4),
+        )
+        for i in range(8)
+    ]
+    return QPolygonF(pts)
+
+
+def _paint_glyph(p: QPainter, r: QRectF, state: str, fg: QColor, w: float) -> None:
+    s = r.width()
+    x0, y0 = r.left(), r.top()
+
+    def pt(fx: float, fy: float) -> QPointF:
+        return QPointF(x0 + fx * s, y0 + fy * s)
+
+    pen = QPen(fg, w * 1.25)
+    pen.setCapStyle(Qt.RoundCap)
+    pen.setJoinStyle(Qt.RoundJoin)
+    p.setPen(pen)
+    p.setBrush(Qt.NoBrush)
+    if state == "running":  # play triangle
+        p.setPen(Qt.NoPen)
+        p.setBrush(fg)
+        p.drawPolygon(QPolygonF([pt(0.38, 0.27), pt(0.38, 0.73), pt(0.75, 0.5)]))
+    elif state == "runnable":  # three dots: ready, waiting for its turn
+        p.setPen(Qt.NoPen)
+        p.setBrush(fg)
+        for fx in (0.32, 0.5, 0.68):
+            p.drawEllipse(pt(fx, 0.5), s * 0.065, s * 0.065)
+    elif state == "blocked_send":  # arrow out of the goroutine, into a bar
+        p.drawLine(pt(0.22, 0.5), pt(0.64, 0.5))
+        p.drawPolyline(QPolygonF([pt(0.48, 0.33), pt(0.65, 0.5), pt(0.48, 0.67)]))
+        p.drawLine(pt(0.78, 0.28), pt(0.78, 0.72))
+    elif state == "blocked_recv":  # inbox: tray with an arrow coming down into it
+        p.drawLine(pt(0.5, 0.2), pt(0.5, 0.55))
+        p.drawPolyline(QPolygonF([pt(0.36, 0.42), pt(0.5, 0.57), pt(0.64, 0.42)]))
+        p.drawPolyline(QPolygonF([pt(0.22, 0.58), pt(0.22, 0.78), pt(0.78, 0.78), pt(0.78, 0.58)]))
+    elif state == "blocked_select":  # one line forking into three
+        p.drawLine(pt(0.2, 0.5), pt(0.45, 0.5))
+        for fy in (0.27, 0.5, 0.73):
+            p.drawLine(pt(0.45, 0.5), pt(0.78, fy))
+        p.setBrush(fg)
+        for fy in (0.27, 0.5, 0.73):
+            p.drawEllipse(pt(0.78, fy), s * 0.04, s * 0.04)
+    elif state == "blocked_lock":  # padlock
+        p.drawArc(QRectF(pt(0.34, 0.2), pt(0.66, 0.56)), 0, 180 * 16)
+        p.drawLine(pt(0.34, 0.38), pt(0.34, 0.47))
+        p.drawLine(pt(0.66, 0.38), pt(0.66, 0.47))
+        p.setPen(Qt.NoPen)
+        p.setBrush(fg)
+        p.drawRoundedRect(QRectF(pt(0.26, 0.46), pt(0.74, 0.8)), s * 0.05, s * 0.05)
+    elif state == "blocked_waitgroup":  # hourglass
+        p.drawLine(pt(0.3, 0.22), pt(0.7, 0.22))
+        p.drawLine(pt(0.3, 0.78), pt(0.7, 0.78))
+        p.drawPolyline(QPolygonF([pt(0.34, 0.22), pt(0.66, 0.78)]))
+        p.drawPolyline(QPolygonF([pt(0.66, 0.22), pt(0.34, 0.78)]))
+        p.setPen(Qt.NoPen)
+        p.setBrush(fg)
+        p.drawPolygon(QPolygonF([pt(0.4, 0.72), pt(0.6, 0.72), pt(0.5, 0.56)]))
+    elif state == "sleeping":  # crescent moon
+        path = QPainterPath()
+        path.addEllipse(QRectF(pt(0.24, 0.24), pt(0.72, 0.72)))
+        cut = QPainterPath()
+        cut.addEllipse(QRectF(pt(0.38, 0.16), pt(0.84, 0.62)))
+        p.setPen(Qt.NoPen)
+        p.setBrush(fg)
+        p.drawPath(path.subtracted(cut))
+    elif state == "done":  # check mark
+        p.drawPolyline(QPolygonF([pt(0.28, 0.52), pt(0.44, 0.68), pt(0.74, 0.34)]))
+    elif state == "panicked":  # cross
+        p.drawLine(pt(0.32, 0.32), pt(0.68, 0.68))
+        p.drawLine(pt(0.68, 0.32), pt(0.32, 0.68))

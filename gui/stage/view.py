@@ -1,0 +1,1208 @@
+"""The stage: the animated picture of what the runtime does.
+
+:class:`StageView` is a QGraphicsView that owns a :class:`~gui.scene.SceneModel`.
+The window hands it each batch of trace events (:meth:`StageView.apply_events`,
+about 60 times a second, GUI thread); the model turns them into state and a
+diff; the view updates only the items the diff names and starts the token
+flights it lists. One 16 ms QTimer drives every motion (tokens, layout glides,
+pulses) and asks for exactly one viewport repaint per tick; it stops when
+nothing moves, so a paused stage costs no CPU.
+
+Performance (see DESIGN.md): ``NoViewportUpdate`` plus one
+``viewport().update()`` per tick, ``NoIndex`` scene, items cached in device
+coordinates (a moved item is blitted, not repainted), and beyond a few hundred
+goroutines a compact level of detail (dots) instead of a slower frame.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QLineF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QTransform
+from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
+
+from core.trace import TraceEvent
+from gui.scene import SceneDiff, SceneModel, Transfer
+from gui.stage.channel_item import ChannelItem
+from gui.stage.edges import EdgeLayer, curve
+from gui.stage.goroutine_item import GoroutineItem
+from gui.stage.items import StageItem
+from gui.stage.layout import Node, layered_layout, tree_layout
+from gui.stage.overlays import StageBanner, StageLegend
+from gui.stage.style import StageStyle
+from gui.stage.sync_items import (
+    CellItem,
+    ContextItem,
+    LockItem,
+    OnceItem,
+    TimerItem,
+    WaitGroupItem,
+)
+from gui.stage.tokens import TokenAnimator
+from gui.theme import Theme
+
+__all__ = ["StageView"]
+
+# Level of detail by how many goroutines are on stage (with some hysteresis).
+FULL_MAX = 36
+SMALL_MAX = 240
+# Finished goroutines stay this long, then leave (a panicked or leaked one stays).
+LINGER_S = 3.0
+PANIC_LINGER_S = 10.0
+LINGER_MAX = 8
+# Channels (and timers) idle, empty and unused this long leave the stage.
+RETIRE_S = 3.0
+GLIDE_S = 0.4  # layout moves
+# Lay out again at most this often (a big stage less often: every layout moves it all).
+LAYOUT_EVERY_S = 0.25
+LAYOUT_EVERY_BIG_S = 1.0
+# Wait lines follow state changes at up to 20 Hz (10 Hz with many goroutines:
+# each redraw strokes every line); while a big stage glides they are hidden.
+EDGES_EVERY_S = 0.05
+EDGES_EVERY_BIG_S = 0.1
+DRAW_BUDGET_S = 0.004  # per tick, for items whose look changed (the rest wait a tick)
+REDRAW_BUSY_S = 0.15
+MAX_ZOOM = 1.35
+MAX_ZOOM_PRESENTER = 1.9
+CANCEL_STEP_S = 0.3  # cancellation travels one level of the context tree in this time
+CRAMPED_SCALE = 0.72  # below this zoom full cards are too small to read: try small ones
+
+
+class StageView(QGraphicsView):
+    """The animated stage (see the module docstring).
+
+    Signals:
+        goroutine_clicked(int): a goroutine was clicked; its id.
+    """
+
+    goroutine_clicked = Signal(int)
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = SceneModel()
+        self._theme = theme
+        self._presenter = False
+        self._style = StageStyle(theme)
+        self._scene = QGraphicsScene(self)
+        self._scene.setItemIndexMethod(QGraphicsScene.NoIndex)
+        self.setScene(self._scene)
+        self.setViewportUpdateMode(QGraphicsView.NoViewportUpdate)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+        self.setOptimizationFlag(QGraphicsView.DontAdjustForAntialiasing, True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.NoFrame)
+        self.setTransformationAnchor(QGraphicsView.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.NoAnchor)
+        self.setMinimumSize(320, 200)
+        self.lod = "full"
+        # Full cards do not fit the viewport readably: use small ones (see _relayout).
+        self._cramped = False
+        self._show_contexts = False  # the context tree appears once it says something
+        self._g_items: dict[int, GoroutineItem] = {}
+        self._c_items: dict[int, ChannelItem] = {}
+        self._lock_items: dict[int, LockItem] = {}
+        self._wg_items: dict[int, WaitGroupItem] = {}
+        self._cell_items: dict[int, CellItem] = {}
+        self._once_items: dict[int, OnceItem] = {}
+        self._timer_items: dict[int, TimerItem] = {}
+        self._ctx_items: dict[int, ContextItem] = {}
+        self._order: dict[tuple[str, int], int] = {}  # creation order of every node
+        self._next_order = 0
+        self._movers: set[StageItem] = set()
+        self._unplaced: set[StageItem] = set()  # created, waiting for the layout to place them
+        # Items whose look changed, drawn by the next tick (dict: ordered, no duplicates).
+        self._to_draw: dict[StageItem, None] = {}
+        self._last_edges = 0.0
+        self._edges = EdgeLayer()
+        self._scene.addItem(self._edges)
+        self._anim = TokenAnimator(self._scene, self._style)
+        self._layout_dirty = False
+        self._edges_dirty = False
+        self._last_layout = 0.0
+        self._last_sweep = 0.0
+        self._last_status = 0.0
+        self._bounds = QRectF(0, 0, 800, 450)
+        self._scale = 0.0
+        self._device_scale = 1.0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setInterval(16)
+        self._timer.timeout.connect(self._on_tick)
+        self.frames = 0  # ticks that repainted (for the benchmark)
+        self._banner = StageBanner(self)
+        self._banner.closed.connect(self._refit)
+        self._legend = StageLegend(self, self._style)
+        self._apply_background()
+
+    # -- the window's API -------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget the run: empty stage, no banner."""
+        self.model.reset()
+        self._anim.clear()
+        for table in self._tables():
+            for item in table.values():
+                self._scene.removeItem(item)
+            table.clear()
+        self._order.clear()
+        self._movers.clear()
+        self._unplaced.clear()
+        self._to_draw.clear()
+        self._edges.set_groups([], QRectF(), 1.0)
+        self._bounds = QRectF(0, 0, 800, 450)
+        self._scale = 0.0
+        self.lod = "full"
+        self._cramped = False
+        self._show_contexts = False
+        self.clear_banner()
+        self._legend.set_status("")
+        self._fit()
+        self.viewport().update()
+
+    def apply_events(self, batch: list[TraceEvent]) -> None:
+        """Fold a batch of new events into the stage (GUI thread; returns at once)."""
+        if not batch:
+            return
+        diff = self.model.apply(batch)
+        self._apply_diff(diff)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._restyle(StageStyle(theme, self._presenter))
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode: larger text and thicker strokes, for a projector."""
+        if on == self._presenter:
+            return
+        self._presenter = on
+        self._restyle(StageStyle(self._theme, on))
+
+    def show_banner(self, text: str, kind: str = "info") -> None:
+        """Show *text* (plain) across the top; *kind* is "panic", "deadlock" or "info"."""
+        self._banner.show_message(text, kind, self._style)
+        self._place_overlays()
+        self._refit()
+
+    def clear_banner(self) -> None:
+        if self._banner.isVisible():
+            self._banner.hide()
+            self._refit()
+
+    def _refit(self) -> None:
+        self._scale = 0.0
+        self._fit()
+        self._kick()
+
+    @property
+    def banner_text(self) -> str:
+        return self._banner.text if self._banner.isVisible() else ""
+
+    @property
+    def banner_kind(self) -> str:
+        return self._banner.kind if self._banner.isVisible() else ""
+
+    # -- introspection (tests, benchmark) ------------------------------------------
+
+    def goroutine_item(self, gid: int) -> GoroutineItem | None:
+        return self._g_items.get(gid)
+
+    def channel_item(self, cid: int) -> ChannelItem | None:
+        return self._c_items.get(cid)
+
+    def lock_item(self, oid: int) -> LockItem | None:
+        return self._lock_items.get(oid)
+
+    def context_item(self, oid: int) -> ContextItem | None:
+        return self._ctx_items.get(oid)
+
+    @property
+    def tokens_in_flight(self) -> int:
+        return len(self._anim.flights)
+
+    @property
+    def tokens(self):
+        """The current flights' token items (tests watch them move)."""
+        return [f.token for f in self._anim.flights]
+
+    @property
+    def animating(self) -> bool:
+        return self._timer.isActive()
+
+    def tick(self, now: float | None = None) -> bool:
+        """Advance every animation to *now* (the timer calls this); True if it repainted."""
+        return self._advance(time.monotonic() if now is None else now)
+
+    # -- diff -> items --------------------------------------------------------------
+
+    def _tables(self) -> tuple[dict, ...]:
+        return (
+            self._g_items,
+            self._c_items,
+            self._lock_items,
+            self._wg_items,
+            self._cell_items,
+            self._once_items,
+            self._timer_items,
+            self._ctx_items,
+        )
+
+    def _name_of(self, oid: int) -> str:
+        g = self.model.goroutines.get(oid)
+        if g is not None:
+            return g.name
+        return self.model.object_name(oid) or str(oid)
+
+    def _obj_name(self, oid: int) -> str:
+        return self.model.object_name(oid)
+
+    def _goroutine_name(self, gid: int) -> str:
+        g = self.model.goroutines.get(gid)
+        return g.name if g is not None else f"goroutine {gid}"
+
+    def _add(self, table: dict, key: tuple[str, int], item: StageItem) -> None:
+        item.device_scale = self._device_scale
+        item.scheduler = self._schedule_draw
+        table[key[1]] = item
+        self._order[key] = self._next_order
+        self._next_order += 1
+        item.setVisible(False)  # shown once the layout gives it a place
+        self._unplaced.add(item)
+        self._scene.addItem(item)
+        self._layout_dirty = True
+
+    def _schedule_draw(self, item: StageItem) -> None:
+        self._to_draw[item] = None
+        self._kick()
+
+    def _draw_pending(self, now: float, budget: float) -> bool:
+        """Draw items whose look changed, oldest first, for at most *budget* seconds.
+
+        On a crowded stage an item draws at most every REDRAW_BUSY_S (a channel
+        whose buffer changes 100 times a second shows its latest state 10 times
+        a second: nobody reads faster, and each drawing costs a millisecond).
+        """
+        if not self._to_draw:
+            return False
+        end = time.perf_counter() + budget
+        gap = 0.0 if self.lod == "full" else REDRAW_BUSY_S
+        drew = False
+        for item in list(self._to_draw):
+            if gap and now - item.rendered_at < gap:
+                continue
+            del self._to_draw[item]
+            item.render()
+            drew = True
+            if time.perf_counter() > end:
+                break
+        return drew
+
+    def _remove(self, table: dict, key: tuple[str, int]) -> None:
+        item = table.pop(key[1], None)
+        if item is not None:
+            self._to_draw.pop(item, None)
+            self._scene.removeItem(item)
+            self._movers.discard(item)
+            self._unplaced.discard(item)
+            self._order.pop(key, None)
+            self._layout_dirty = True
+
+    def _apply_diff(self, d: SceneDiff) -> None:
+        m = self.model
+        now = time.monotonic()
+        st = self._style
+        for gid in d.removed_goroutines:
+            self._remove(self._g_items, ("g", gid))
+        for cid in d.removed_channels:
+            self._remove(self._c_items, ("c", cid))
+        # 1. Items for everything new (flights need their anchors).
+        for gid in d.goroutines:
+            g = m.goroutines.get(gid)
+            # A goroutine already done when we first hear of it (or retired) is not
+            # drawn again; a panicked or leaked one is: it is the story.
+            if gid not in self._g_items and g is not None and (g.state != "done" or g.leaked):
+                item = GoroutineItem(st, gid, self.lod)
+                self._add(self._g_items, ("g", gid), item)
+                parent = self._g_items.get(m.goroutines[gid].parent)
+                if parent is not None and parent not in self._unplaced:
+                    # Born where its `go` statement ran; the next layout moves it.
+                    item.place(parent.px, parent.py)
+                    item.setVisible(True)
+                    self._unplaced.discard(item)
+        for cid in d.channels:
+            c = m.channels.get(cid)
+            if cid not in self._c_items and c is not None and self._shows_channel(c):
+                self._add(self._c_items, ("c", cid), ChannelItem(st, cid))
+                tid = m.timer_chans.get(cid)
+                if tid is not None and tid not in self._timer_items:  # its clock comes too
+                    self._add(self._timer_items, ("t", tid), TimerItem(st, tid))
+                    d.timers.add(tid)
+        for ids, src, table, cls, tag in (
+            (d.locks, m.locks, self._lock_items, LockItem, "m"),
+            (d.waitgroups, m.waitgroups, self._wg_items, WaitGroupItem, "w"),
+            (d.cells, m.cells, self._cell_items, CellItem, "v"),
+            (d.onces, m.onces, self._once_items, OnceItem, "o"),
+            (d.timers, m.timers, self._timer_items, TimerItem, "t"),
+            (d.contexts, m.contexts, self._ctx_items, ContextItem, "x"),
+        ):
+            if tag == "x" and not self._show_contexts:
+                ctxs = m.contexts.values()
+                # The run's own root contexts say nothing; a deadline, a cancel or
+                # a tree the lesson built does: then the whole tree appears.
+                if any(c.deadline is not None or c.cancelled for c in ctxs) or len(ctxs) >= 3:
+                    self._show_contexts = True
+                    ids = set(m.contexts)
+                else:
+                    continue
+            for oid in ids:
+                o = src.get(oid)
+                if oid not in table and o is not None and _in_use(o):
+                    self._add(table, (tag, oid), cls(st, oid))
+        if d.structure:
+            self._layout_dirty = True
+        self._update_lod()
+        if self._unplaced and now - self._last_layout >= self._layout_every():
+            self._relayout(now)
+        # 2. Flights.
+        for tr in d.transfers:
+            self._start_transfer(tr, now)
+        for cell_id, _g in d.lost_updates[:8]:
+            item = self._cell_items.get(cell_id)
+            if item is not None and item.isVisible():
+                self._anim.pulse(item.center, st.danger, now, radius=90 * st.k, duration=0.8)
+        # 3. What each changed item shows.
+        resized = False
+        for gid in d.goroutines:
+            item = self._g_items.get(gid)
+            g = m.goroutines.get(gid)
+            if item is None or g is None:
+                continue
+            resized |= item.show_view(g, m.selects.get(gid), self._obj_name)
+            if g.finished and not g.leaked and item.finished_at is None:
+                # A panicked goroutine stays longer: it is the story.
+                item.finished_at = now + (PANIC_LINGER_S - LINGER_S if g.state == "panicked" else 0)
+        for cid in d.channels:
+            item = self._c_items.get(cid)
+            c = m.channels.get(cid)
+            if item is not None and c is not None:
+                resized |= item.show_view(c, self._anim.in_flight(cid), self._chan_fmt(cid))
+        for oid in d.locks:
+            if oid in self._lock_items:
+                self._lock_items[oid].show_view(m.locks[oid], self._goroutine_name)
+        for oid in d.waitgroups:
+            if oid in self._wg_items:
+                self._wg_items[oid].show_view(m.waitgroups[oid], self._goroutine_name)
+        for oid in d.cells:
+            if oid in self._cell_items:
+                self._cell_items[oid].show_view(m.cells[oid], self._goroutine_name)
+        for oid in d.onces:
+            if oid in self._once_items:
+                self._once_items[oid].show_view(m.onces[oid], self._goroutine_name)
+        for oid in d.timers:
+            if oid in self._timer_items:
+                self._timer_items[oid].show_view(m.timers[oid], self._goroutine_name)
+        for oid in d.contexts:
+            item = self._ctx_items.get(oid)
+            if item is not None:
+                cx = m.contexts[oid]
+                if cx.cancelled and not any(
+                    t.kind == "cancel" and t.obj == oid for t in d.transfers
+                ):
+                    item.cancel_shown = True  # cancelled without a flight (already spread)
+                item.show_view(cx, m.now)
+        if resized:
+            self._layout_dirty = True
+        # 4. Banners in Go's words.
+        for gid, text in d.panics:
+            name = self._goroutine_name(gid)
+            msg = text if text.startswith("panic:") else f"panic: {text}"
+            self.show_banner(f"{msg}\n\ngoroutine {gid} [running]:\n{name}", "panic")
+        if d.deadlock:
+            self.show_banner(d.deadlock, "deadlock")
+        self._edges_dirty = True
+        self._kick()
+
+    def _chan_fmt(self, cid: int):
+        return _short_time if cid in self.model.timer_chans else None
+
+    def _shows_channel(self, c) -> bool:
+        """Channels appear on first use. A timer's channel (time.After, a pacing
+        Ticker) that one goroutine reads is not drawn: that goroutine names it
+        (status line, select card) and the timer firing pulses it. A Ticker
+        shared by several goroutines is drawn, with its clock."""
+        tid = self.model.timer_chans.get(c.id)
+        if tid is not None:
+            tm = self.model.timers.get(tid)
+            if tm is None or tm.kind != "Ticker" or len(c.readers | set(c.selectors)) < 2:
+                return False
+        return bool(
+            c.writers
+            or c.readers
+            or c.selectors
+            or c.senders
+            or c.receivers
+            or c.buffer
+            or c.closed
+        )
+
+    def _layout_every(self) -> float:
+        return LAYOUT_EVERY_S if len(self._g_items) < 300 else LAYOUT_EVERY_BIG_S
+
+    def _update_lod(self) -> None:
+        n = len(self._g_items)
+        lod = self.lod
+        if lod == "full" and n > FULL_MAX:
+            lod = "small" if n <= SMALL_MAX else "dot"
+        elif lod == "small" and (n > SMALL_MAX or n < FULL_MAX - 6):
+            lod = "dot" if n > SMALL_MAX else "full"
+        elif lod == "dot" and n < SMALL_MAX - 30:
+            lod = "full" if n <= FULL_MAX else "small"
+        if lod == "full" and self._cramped:
+            lod = "small"
+        elif lod == "small" and not self._cramped and n <= FULL_MAX:
+            lod = "full"
+        if lod != self.lod:
+            self.lod = lod
+            m = self.model
+            for gid, item in self._g_items.items():
+                item.set_lod(lod)
+                g = m.goroutines.get(gid)
+                if g is not None:
+                    item.show_view(g, m.selects.get(gid), self._obj_name)
+            self._layout_dirty = True
+
+    # -- flights ----------------------------------------------------------------------
+
+    def _start_transfer(self, tr: Transfer, now: float) -> None:
+        st = self._style
+        anim = self._anim
+        kind = tr.kind
+        if kind in ("to_slot", "from_slot", "handoff", "closed"):
+            c = self._c_items.get(tr.chan)
+            if c is None:
+                return
+            src = self._g_items.get(tr.src)
+            dst = self._g_items.get(tr.dst)
+            if kind == "to_slot":
+                start = src.hand_out if src is not None else None
+                if start is None:  # the runtime sent it: a timer firing into its channel
+                    tm = self._timer_items.get(self.model.timer_chans.get(tr.chan, 0))
+                    if tm is None or not tm.isVisible():
+                        return
+                    start = tm.right_mid
+                slot = tr.slot
+                cid = tr.chan
+                anim.fly(
+                    "value",
+                    _short_time(tr.value) if src is None else tr.value,
+                    [start, c.mouth_in, lambda c=c, slot=slot: c.slot_point(slot)],
+                    now,
+                    chan_in=cid,
+                    legs=1.4,
+                    lane=cid,
+                    on_land=lambda cid=cid: self._refresh_channel(cid),
+                )
+            elif kind == "from_slot":
+                if dst is None:
+                    return
+                text = _short_time(tr.value) if tr.chan in self.model.timer_chans else tr.value
+                anim.fly(
+                    "value",
+                    text,
+                    [lambda c=c: c.slot_point(0), c.mouth_out, dst.hand_in],
+                    now,
+                    after_chan=tr.chan,
+                    legs=1.4,
+                    lane=-tr.chan,
+                )
+            elif kind == "handoff":
+                a = src.hand_out if src is not None else c.mouth_in
+                b = dst.hand_in if dst is not None else c.mouth_out
+                anim.fly(
+                    "value",
+                    tr.value,
+                    [a, c.mouth_in, c.center_point, c.mouth_out, b],
+                    now,
+                    legs=1.8,
+                    lane=tr.chan,
+                )
+            else:  # closed: the close reaches a receiver
+                if dst is None:
+                    return
+                anim.fly("closed", "closed", [c.mouth_out, dst.hand_in], now, legs=1.2)
+                anim.pulse(c.center_point, st.danger, now, radius=70 * st.k)
+        elif kind == "release":
+            wg = self._wg_items.get(tr.obj)
+            dst = self._g_items.get(tr.dst)
+            if wg is not None and dst is not None:
+                anim.fly("signal", "", [wg.right_mid, dst.hand_in], now)
+                anim.pulse(wg.center, st.ok, now, radius=60 * st.k)
+        elif kind == "fire":
+            tm = self._timer_items.get(tr.obj)
+            if tm is not None and tm.isVisible():
+                anim.pulse(tm.icon_center, st.accent, now, radius=50 * st.k, duration=0.5)
+                return
+            # A one-shot timer (not drawn): its firing reaches whoever waits on it.
+            tv = self.model.timers.get(tr.obj)
+            c = self.model.channels.get(tv.chan) if tv is not None else None
+            if c is not None:
+                for gid in (*c.receivers, *c.selectors)[:20]:
+                    g_item = self._g_items.get(gid)
+                    if g_item is not None and g_item.isVisible():
+                        anim.pulse(
+                            g_item.center,
+                            _alpha(st.accent, 0.5),
+                            now,
+                            radius=30 * st.k,
+                            duration=0.35,
+                        )
+        elif kind == "cancel":
+            self._start_cancel(tr, now)
+
+    def _start_cancel(self, tr: Transfer, now: float) -> None:
+        item = self._ctx_items.get(tr.obj)
+        if item is None:
+            return
+        cx = self.model.contexts.get(tr.obj)
+        parent = self._ctx_items.get(cx.parent) if cx is not None else None
+        oid = tr.obj
+
+        def reveal() -> None:
+            item.cancel_shown = True
+            cxv = self.model.contexts.get(oid)
+            if cxv is not None:
+                item.show_view(cxv, self.model.now)
+            self._anim.pulse(
+                item.center, self._style.danger, time.monotonic(), radius=60 * self._style.k
+            )
+            self._edges_dirty = True
+
+        if tr.depth == 0 or parent is None:
+            reveal()
+            return
+        # The cancellation travels down the tree one level per CANCEL_STEP_S.
+        self._anim.fly(
+            "cancel",
+            "",
+            [parent.bottom_mid, item.top_mid],
+            now,
+            delay=(tr.depth - 1) * CANCEL_STEP_S,
+            on_land=reveal,
+            legs=CANCEL_STEP_S / self._anim.leg,
+        )
+
+    def _refresh_channel(self, cid: int) -> None:
+        item = self._c_items.get(cid)
+        c = self.model.channels.get(cid)
+        if item is not None and c is not None:
+            item.show_view(c, self._anim.in_flight(cid), self._chan_fmt(cid))
+
+    # -- the tick ---------------------------------------------------------------------
+
+    def _kick(self) -> None:
+        if self._timer.interval() != 16:
+            self._timer.setInterval(16)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _on_tick(self) -> None:
+        if self._advance(time.monotonic()):
+            return
+        if self._busy():
+            self._kick()
+        elif self._lingering():
+            # Only finished goroutines waiting to leave: check 4 times a second.
+            self._timer.setInterval(250)
+        else:
+            self._timer.stop()  # nothing moves: no CPU while paused or idle
+
+    def _busy(self) -> bool:
+        return bool(
+            self._layout_dirty
+            or self._edges_dirty
+            or self._to_draw
+            or self._movers
+            or self._anim.active
+        )
+
+    def _lingering(self) -> bool:
+        return any(i.finished_at is not None for i in self._g_items.values())
+
+    def _advance(self, now: float) -> bool:
+        changed = False
+        if self._layout_dirty and now - self._last_layout >= self._layout_every():
+            self._relayout(now)
+            changed = True
+        if self._movers:
+            for item in list(self._movers):
+                item.step(now)
+                if not item.moving:
+                    self._movers.discard(item)
+            changed = True
+            self._edges_dirty = True
+        if self._anim.step(now):
+            changed = True
+        if self._draw_pending(now, DRAW_BUDGET_S if self.lod != "dot" else DRAW_BUDGET_S / 2):
+            changed = True
+        if now - self._last_sweep >= 0.5:
+            self._last_sweep = now
+            changed |= self._sweep(now)
+        if self._edges_dirty:
+            full = self.lod == "full"
+            if self._movers and not full:
+                if self._edges.isVisible():
+                    self._edges.setVisible(False)
+                    changed = True
+            elif self._movers or now - self._last_edges >= (
+                EDGES_EVERY_S if full else EDGES_EVERY_BIG_S
+            ):
+                self._last_edges = now
+                self._rebuild_edges()
+                self._edges.setVisible(True)
+                changed = True
+        if now - self._last_status >= 0.25:
+            self._last_status = now
+            self._update_status()
+        if changed:
+            self.frames += 1
+            self.viewport().update()
+        return changed
+
+    def _sweep(self, now: float) -> bool:
+        """Retire finished goroutines that lingered (when many are shown) and idle
+        channels and timers nobody uses any more; refresh deadline countdowns."""
+        changed = self._retire_idle(now)
+        done = sorted(
+            (i.finished_at, gid) for gid, i in self._g_items.items() if i.finished_at is not None
+        )
+        # Each stays LINGER_S; of a crowd finishing together, only the last few.
+        old = [
+            gid
+            for k, (t, gid) in enumerate(done)
+            if now - t >= LINGER_S or k < len(done) - LINGER_MAX
+        ]
+        for gid in old:
+            self._remove(self._g_items, ("g", gid))
+            changed = True
+        if old:
+            self._update_lod()
+        m = self.model
+        for oid, item in self._ctx_items.items():
+            cx = m.contexts.get(oid)
+            if cx is not None and cx.deadline is not None:
+                item.show_view(cx, m.now)
+                changed = True
+        return changed
+
+    def _retire_idle(self, now: float) -> bool:
+        m = self.model
+        gone = False
+        for cid, item in list(self._c_items.items()):
+            c = m.channels.get(cid)
+            if c is None:
+                self._remove(self._c_items, ("c", cid))
+                gone = True
+                continue
+            if c.senders or c.receivers or c.selectors:
+                continue
+            idle = now - item.changed_at
+            if not c.buffer and idle >= RETIRE_S and not self._has_live(c):
+                self._remove(self._c_items, ("c", cid))
+                gone = True
+        # Locks, WaitGroups, memory of finished goroutines (a round that is over).
+        gs = m.goroutines
+        for tag, table, src in (
+            ("m", self._lock_items, m.locks),
+            ("w", self._wg_items, m.waitgroups),
+            ("v", self._cell_items, m.cells),
+        ):
+            for oid, item in list(table.items()):
+                if now - item.changed_at < RETIRE_S:
+                    continue
+                o = src.get(oid)
+                if o is None:
+                    busy = False
+                elif tag == "m":  # a lock nobody holds or wants
+                    busy = bool(o.waiters) or o.held
+                elif tag == "w":  # a WaitGroup nobody waits on (bookkeeping, or a round over)
+                    busy = bool(o.waiters)
+                else:
+                    busy = any(g in gs and not gs[g].finished for g in o.users)
+                if not busy:
+                    self._remove(table, (tag, oid))
+                    gone = True
+        return gone
+
+    def _has_live(self, c) -> bool:
+        gs = self.model.goroutines
+        return any(g in gs and not gs[g].finished for g in (*c.writers, *c.readers))
+
+    def _update_status(self) -> None:
+        m = self.model
+        n = len(m.goroutines)
+        blocked = m.waiting_count()
+        done = sum(1 for g in m.goroutines.values() if g.finished)
+        live = n - done
+        parts = [f"t = {m.now:.1f} s", f"{live} goroutine{'' if live == 1 else 's'}"]
+        if blocked:
+            parts.append(f"{blocked} blocked")
+        if self._anim.skipped:
+            parts.append(f"{self._anim.skipped} moves not animated")
+        self._legend.set_status("   ·   ".join(parts))
+
+    # -- layout -----------------------------------------------------------------------
+
+    def _relayout(self, now: float, again: bool = True) -> None:
+        self._layout_dirty = False
+        self._last_layout = now
+        m = self.model
+        st = self._style
+        k = st.k
+        nodes: list[Node] = []
+        items: dict[tuple[str, int], StageItem] = {}
+        # The flow: goroutines, channels and shared tickers, left to right.
+        for tag, table in (("g", self._g_items), ("c", self._c_items), ("t", self._timer_items)):
+            for oid, item in table.items():
+                key = (tag, oid)
+                items[key] = item
+                nodes.append(Node(key, item.w, item.h, self._order.get(key, 0)))
+        edges: list[tuple[tuple[str, int], tuple[str, int]]] = []
+        for cid, c in m.channels.items():
+            if cid not in self._c_items:
+                continue
+            ck = ("c", cid)
+            edges.extend((("g", g), ck) for g in c.writers)
+            edges.extend((ck, ("g", g)) for g in c.readers)
+            edges.extend((ck, ("g", g)) for g in c.selectors)
+        for tid in self._timer_items:
+            tm = m.timers.get(tid)
+            if tm is not None and tm.chan:
+                edges.append((("t", tid), ("c", tm.chan)))  # a timer feeds its channel
+        if self.lod == "dot":
+            col_gap, row_gap = 60.0, 4.0
+        elif self.lod == "small":
+            col_gap, row_gap = 90 * k, 10 * k
+        else:
+            col_gap, row_gap = 96 * k, 14 * k
+        vw = max(self.viewport().width(), 320)
+        vh = max(self.viewport().height() - self._legend.bar_height(), 200)
+        shelf = [
+            (tag, oid, item)
+            for tag, table in (
+                ("m", self._lock_items),
+                ("w", self._wg_items),
+                ("v", self._cell_items),
+                ("o", self._once_items),
+            )
+            for oid, item in table.items()
+        ]
+        has_band = bool(shelf or self._ctx_items)
+        band_h = (
+            (max((i.h for *_, i in shelf), default=0.0) + 40 * k if shelf else 0.0)
+            + (self._ctx_tree_height() if self._ctx_items else 0.0)
+            + (60 * k if has_band else 0.0)
+        )
+        aspect = vw / max(vh - band_h * 0.5, 100)
+        pos, (fw, fh) = layered_layout(
+            nodes, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect
+        )
+        if self.lod in ("full", "small") and len(self._g_items) <= FULL_MAX:
+            # Would the other card size read better (larger on screen)?
+            other = "small" if self.lod == "full" else "full"
+            alt = [
+                Node(n.key, *GoroutineItem.size_for(st, other, items[n.key]), n.order)
+                if n.key[0] == "g"
+                else n
+                for n in nodes
+            ]
+            _, (aw, ah) = layered_layout(
+                alt, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect
+            )
+            here = min(vw / max(fw, 1), vh / max(fh + band_h, 1))
+            there = min(vw / max(aw, 1), vh / max(ah + band_h, 1))
+            if other == "small":
+                cramped = here < CRAMPED_SCALE and there > here * 1.25
+            else:  # back to full cards only when they read well (hysteresis)
+                cramped = there < CRAMPED_SCALE * 1.15
+            if cramped != self._cramped and again:
+                self._cramped = cramped
+                self._update_lod()
+                self._relayout(now, again=False)
+                return
+        gap = 44 * k if nodes else 0.0
+        y = fh + gap
+        # The shelf below the flow: locks, WaitGroups, shared memory, each under
+        # the goroutines that use it (mean x of its users), wrapping into rows.
+        users_of = {"m": m.locks, "w": m.waitgroups, "v": m.cells}
+        shelf_keys = []
+        for tag, oid, item in shelf:
+            src = users_of.get(tag)
+            xs = []
+            if src is not None and oid in src:
+                xs = [
+                    pos[("g", g)][0] + self._g_items[g].w / 2
+                    for g in src[oid].users
+                    if ("g", g) in pos
+                ]
+            shelf_keys.append(
+                (sum(xs) / len(xs) if xs else 0.0, self._order.get((tag, oid), 0), (tag, oid), item)
+            )
+        shelf_keys.sort(key=lambda t: (t[0], t[1]))
+        sw = 0.0
+        if shelf_keys:
+            # One row, each item as close under its users as its neighbours allow.
+            right = -20 * k
+            row_h = 0.0
+            for bary, _, key, item in shelf_keys:
+                x = max(bary - item.w / 2 if bary else 0.0, right + 20 * k)
+                pos[key] = (x, y)
+                items[key] = item
+                right = x + item.w
+                row_h = max(row_h, item.h)
+            sw = right
+            y += row_h + 40 * k
+        # Then the context tree.
+        bw = bh = 0.0
+        if self._ctx_items:
+            cnodes = [
+                Node(("x", oid), i.w, i.h, self._order.get(("x", oid), 0))
+                for oid, i in self._ctx_items.items()
+            ]
+            parents = {
+                ("x", oid): ("x", m.contexts[oid].parent)
+                for oid in self._ctx_items
+                if oid in m.contexts
+            }
+            cpos, (bw, bh) = tree_layout(cnodes, parents, h_gap=20 * k, v_gap=36 * k)
+            for key, (x, cy) in cpos.items():
+                pos[key] = (x, y + cy)
+                items[key] = self._ctx_items[key[1]]
+            y += bh
+        height = y if has_band else fh
+        width = max(fw, sw, bw)
+        # Centre the flow (and the shelf under it) and the context tree.
+        shift = {"x": (width - bw) / 2}
+        x0 = y0 = 0.0
+        x1, y1 = width, height
+        for key, (x, y) in pos.items():
+            item = items[key]
+            tx, ty = x + shift.get(key[0], (width - max(fw, sw)) / 2), y
+            # The bounds hold every target, whatever the parts above computed.
+            x0, y0 = min(x0, tx), min(y0, ty)
+            x1, y1 = max(x1, tx + item.w), max(y1, ty + item.h)
+            if item in self._unplaced:
+                item.place(tx, ty)
+                item.setVisible(True)
+            else:
+                item.move_to(tx, ty, now, GLIDE_S)
+                if item.moving:
+                    self._movers.add(item)
+        self._unplaced.clear()
+        margin = 30 * k
+        self._bounds = QRectF(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin)
+        self._fit()
+        self._edges_dirty = True
+
+    def _ctx_tree_height(self) -> float:
+        k = self._style.k
+        m = self.model
+        depth = max((m.context_depth(oid) for oid in self._ctx_items), default=0)
+        h = max(i.h for i in self._ctx_items.values())
+        return (depth + 1) * (h + 36 * k)
+
+    def _fit(self) -> None:
+        """Scale the scene to the viewport (keeping the aspect, never above the max zoom)."""
+        vp = self.viewport()
+        # The drawing fits between the banner (a panic, a deadlock) and the legend.
+        banner_h = self._banner.height() + 14 if self._banner.isVisible() else 0
+        legend_h = self._legend.bar_height()
+        vw, vh = vp.width(), vp.height() - legend_h - banner_h
+        b = self._bounds
+        if vw <= 0 or vh <= 0 or b.width() <= 0 or b.height() <= 0:
+            return
+        zmax = MAX_ZOOM_PRESENTER if self._presenter else MAX_ZOOM
+        scale = min(vw / b.width(), vh / b.height(), zmax)
+        # Rescaling re-renders every cached item once: only when the drawing no
+        # longer fits, or when it could grow by a good step.
+        if not self._scale or scale < self._scale * 0.995 or scale > self._scale * 1.12:
+            self._scale = scale
+            self.setTransform(QTransform.fromScale(scale, scale))
+            self._set_device_scale(scale * self.viewport().devicePixelRatioF())
+        s = self._scale
+        # A scene rect as large as the viewport, centred on the drawing above the legend.
+        w, h = vp.width() / s, vp.height() / s
+        cx = b.center().x()
+        cy = b.center().y() + (legend_h - banner_h) / s / 2
+        self.setSceneRect(QRectF(cx - w / 2, cy - h / 2, w, h))
+        self.centerOn(cx, cy)
+
+    def _set_device_scale(self, scale: float) -> None:
+        """Items draw themselves at device resolution: a new zoom redraws them once."""
+        for table in self._tables():
+            for item in table.values():
+                item.set_device_scale(scale)
+        self._device_scale = scale
+        self._anim.restyle(self._style, scale)
+        self._edges_dirty = True
+
+    # -- edges ------------------------------------------------------------------------
+
+    def _rebuild_edges(self) -> None:
+        self._edges_dirty = False
+        m = self.model
+        st = self._style
+        w = st.edge_w
+        dots = self.lod == "dot"
+        curves: dict[str, list[QPainterPath]] = {}
+        lines: dict[str, list[QLineF]] = {}
+
+        def add(name: str, a: tuple[float, float], b: tuple[float, float]) -> None:
+            if dots:  # hundreds of lines: straight and cheap
+                lines.setdefault(name, []).append(QLineF(*a, *b))
+            else:
+                curves.setdefault(name, []).append(curve(a, b))
+
+        waits: set[tuple[int, int]] = set()
+        gi, ci = self._g_items, self._c_items
+        # Signal channels (ctx.Done(), quit): nothing is ever sent, many wait for
+        # the close. Their waits are drawn faint: every goroutine has one.
+        signals = {
+            cid
+            for cid in ci
+            if (c := m.channels.get(cid)) is not None
+            and not c.sent
+            and len(c.receivers) + len(c.selectors) > 2
+        }
+        unplaced = self._unplaced
+        # Hundreds of goroutines: their place beside the channel and their colour
+        # say what they wait on; a fan of lines would only hide them.
+        for gid, item in () if dots else gi.items():
+            g = m.goroutines.get(gid)
+            if g is None or not g.blocked or item in unplaced:
+                continue
+            obj = g.waiting_on
+            if g.state == "blocked_send" and obj in ci:
+                add("blocked_send", item.hand_out(), ci[obj].mouth_in())
+                waits.add((gid, obj))
+            elif g.state == "blocked_recv" and obj in ci:
+                add(
+                    "signal" if obj in signals else "blocked_recv",
+                    ci[obj].mouth_out(),
+                    item.hand_in(),
+                )
+                waits.add((gid, obj))
+            elif g.state == "blocked_select":
+                for cid in g.waiting_chans:
+                    c = ci.get(cid)
+                    if c is not None:
+                        a, b = c.mouth_out(), item.hand_in()
+                        if a[0] > b[0]:  # the channel is right of the goroutine
+                            a, b = item.hand_out(), c.mouth_in()
+                        add("signal" if cid in signals else "select", a, b)
+                        waits.add((gid, cid))
+            elif g.state == "blocked_lock" and obj in self._lock_items:
+                add("blocked_lock", item.hand_out(), self._lock_items[obj].left_mid())
+                waits.add((gid, obj))
+            elif g.state == "blocked_waitgroup" and obj in self._wg_items:
+                add("blocked_waitgroup", item.hand_out(), self._wg_items[obj].left_mid())
+                waits.add((gid, obj))
+        for oid, lk_item in self._lock_items.items():
+            lk = m.locks.get(oid)
+            if lk is None:
+                continue
+            for gid in ([lk.writer] if lk.writer else []) + lk.readers:
+                g_item = gi.get(gid)
+                if g_item is not None and g_item not in unplaced:
+                    add("held", g_item.hand_out(), lk_item.left_mid())
+                    waits.add((gid, oid))
+        if not dots:
+            for cid, c_item in ci.items():
+                c = m.channels.get(cid)
+                if c is None:
+                    continue
+                for gid in c.writers:
+                    g_item = gi.get(gid)
+                    if g_item is not None and (gid, cid) not in waits:
+                        add("uses", g_item.hand_out(), c_item.mouth_in())
+                for gid in c.readers:
+                    g_item = gi.get(gid)
+                    if g_item is not None and (gid, cid) not in waits:
+                        add("uses", c_item.mouth_out(), g_item.hand_in())
+            for table, src in (
+                (self._lock_items, m.locks),
+                (self._wg_items, m.waitgroups),
+                (self._cell_items, m.cells),
+            ):
+                for oid, o_item in table.items():
+                    o = src.get(oid)
+                    if o is None:
+                        continue
+                    for gid in o.users:
+                        g_item = gi.get(gid)
+                        if g_item is not None and (gid, oid) not in waits:
+                            add("uses", g_item.hand_out(), o_item.left_mid())
+        for tid, t_item in self._timer_items.items():
+            tm = m.timers.get(tid)
+            c_item = ci.get(tm.chan) if tm is not None else None
+            if c_item is not None:
+                add("timer", t_item.right_mid(), c_item.mouth_in())
+        ctx_curves: dict[str, list[QPainterPath]] = {}
+        for oid, item in self._ctx_items.items():
+            cx = m.contexts.get(oid)
+            parent = self._ctx_items.get(cx.parent) if cx is not None else None
+            if parent is None:
+                continue
+            (ax, ay), (bx, by) = parent.bottom_mid(), item.top_mid()
+            my = (ay + by) / 2
+            path = QPainterPath()
+            path.moveTo(ax, ay)
+            path.cubicTo(ax, my, bx, my, bx, by)
+            ctx_curves.setdefault("ctx_cancelled" if item.cancel_shown else "ctx", []).append(path)
+        thin = 1.2 if dots else 0.0
+        pens = {
+            "uses": st.pen(_alpha(st.muted, 0.45), 1.6 * st.pen_k),
+            "timer": st.pen(_alpha(st.accent, 0.7), 1.6 * st.pen_k, Qt.DashLine),
+            "blocked_send": st.pen(st.states["blocked_send"], thin or w),
+            "blocked_recv": st.pen(st.states["blocked_recv"], thin or w),
+            "select": st.pen(st.states["blocked_select"], thin or w, Qt.DashLine),
+            "signal": st.pen(_alpha(st.states["blocked_select"], 0.45), 1.4 * st.pen_k, Qt.DotLine),
+            "blocked_lock": st.pen(st.states["blocked_lock"], thin or w, Qt.DashLine),
+            "blocked_waitgroup": st.pen(st.states["blocked_waitgroup"], thin or w, Qt.DashLine),
+            "held": st.pen(st.states["blocked_lock"], (thin or w) * 1.4),
+            "ctx": st.pen(st.ok, w * 0.8),
+            "ctx_cancelled": st.pen(st.danger, w),
+        }
+        groups = []
+        for name, pen in pens.items():
+            cs = curves.get(name, []) + ctx_curves.get(name, [])
+            ls = lines.get(name, [])
+            if cs or ls:
+                groups.append((pen, cs, ls))
+        self._edges.set_groups(groups, self._bounds.adjusted(-20, -20, 20, 20), self._device_scale)
+
+    # -- theme, presenter, overlays -------------------------------------------------------
+
+    def _restyle(self, style: StageStyle) -> None:
+        self._style = style
+        for table in self._tables():
+            for item in table.values():
+                item.restyle(style)
+        self._anim.restyle(style)
+        self._legend.restyle(style)
+        if self._banner.isVisible():
+            self._banner.restyle(style)
+        self._apply_background()
+        # Every item repaints from the model with the new style.
+        m = self.model
+        for gid, item in self._g_items.items():
+            if gid in m.goroutines:
+                item.show_view(m.goroutines[gid], m.selects.get(gid), self._obj_name)
+        for cid, item in self._c_items.items():
+            if cid in m.channels:
+                item.show_view(m.channels[cid], self._anim.in_flight(cid), self._chan_fmt(cid))
+        for table, src in (
+            (self._lock_items, m.locks),
+            (self._wg_items, m.waitgroups),
+            (self._cell_items, m.cells),
+            (self._once_items, m.onces),
+            (self._timer_items, m.timers),
+        ):
+            for oid, item in table.items():
+                if oid in src:
+                    item.show_view(src[oid], self._goroutine_name)
+        for oid, item in self._ctx_items.items():
+            if oid in m.contexts:
+                item.show_view(m.contexts[oid], m.now)
+        self._layout_dirty = True
+        self._scale = 0.0
+        self._place_overlays()
+        self._relayout(time.monotonic())
+        self.viewport().update()
+
+    def _apply_background(self) -> None:
+        self.setBackgroundBrush(QBrush(self._style.background))
+        self._scene.setBackgroundBrush(QBrush(self._style.background))
+
+    def _place_overlays(self) -> None:
+        vp = self.viewport().geometry()
+        lh = self._legend.bar_height()
+        self._legend.setGeometry(vp.left(), vp.bottom() - lh + 1, vp.width(), lh)
+        self._legend.raise_()
+        if self._banner.isVisible():
+            margin = 14
+            width = min(vp.width() - 2 * margin, 980)
+            self._banner.setFixedWidth(max(200, width))
+            self._banner.adjustSize()
+            h = min(self._banner.sizeHint().height(), int(vp.height() * 0.6))
+            self._banner.setGeometry(
+                vp.left() + (vp.width() - width) // 2, vp.top() + margin, width, h
+            )
+            self._banner.raise_()
+
+    # -- Qt events --------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_overlays()
+        self._scale = 0.0
+        self._layout_dirty = True  # the aspect changed: wrap columns anew
+        self._fit()
+        self._kick()
+
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.ToolTip:
+            for item in self.items(event.pos()):
+                tip = getattr(item, "tip", "")
+                if tip:
+                    QToolTip.showText(event.globalPos(), tip, self.viewport())
+                    return True
+            QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        for item in self.items(event.position().toPoint()):
+            if isinstance(item, GoroutineItem):
+                self.goroutine_clicked.emit(item.gid)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._place_overlays()
+
+    def hideEvent(self, event) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def closeEvent(self, event) -> None:
+        self._timer.stop()
+        super().closeEvent(event)
+
+
+def _alpha(color: QColor, a: float) -> QColor:
+    c = QColor(color)
+    c.setAlphaF(a)
+    return c
+
+
+def _short_time(value: str) -> str:
+    """A timer's value is the clock time it fired: show it as "t=1.2"."""
+    try:
+        return f"t={float(value):.1f}"
+    except ValueError:
+        return value
+
+
+def _in_use(o) -> bool:
+    """Sync objects appear on first use (a Once's internal lock never does)."""
+    users = getattr(o, "users", None)
+    if users is not None:
+        return bool(users) or bool(getattr(o, "waiters", ())) or bool(getattr(o, "version", 0))
+    if hasattr(o, "done") and hasattr(o, "by"):  # OnceView
+        return o.done
+    # A timer comes with its channel (see _shows_channel); a context once the
+    # tree says something (see _apply_diff).
+    return not hasattr(o, "fires")

@@ -1,0 +1,286 @@
+"""The animated stage (gui.stage.StageView) fed with synthetic trace events."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from core.trace import Kind, TraceEvent
+from gui.stage import StageView
+from gui.stage.layout import Node, layered_layout, tree_layout
+from gui.theme import DARK, LIGHT
+
+
+class Trace:
+    def __init__(self) -> None:
+        self._seq = itertools.count(1)
+        self.t = 0.0
+
+    def __call__(self, kind, g=0, obj=0, name="", value="", extra=()) -> TraceEvent:
+        self.t += 0.01
+        return TraceEvent(next(self._seq), self.t, kind, g, obj, name, value, tuple(extra))
+
+    def go(self, gid, name, parent=0):
+        return [
+            self(Kind.GO_CREATE, g=parent, obj=gid, name=name),
+            self(Kind.GO_START, g=gid, obj=gid, name=name),
+        ]
+
+    def chan(self, cid, name, cap):
+        return self(Kind.CHAN_MAKE, obj=cid, name=name, value=str(cap), extra=(cap,))
+
+
+@pytest.fixture
+def tr() -> Trace:
+    return Trace()
+
+
+@pytest.fixture
+def stage(qtbot) -> StageView:
+    v = StageView(DARK)
+    qtbot.addWidget(v)
+    v.resize(1000, 600)
+    v.show()
+    return v
+
+
+def settle(stage: StageView, seconds: float = 2.0) -> None:
+    """Run every animation to its end (the timer would, over *seconds*)."""
+    t0 = time.monotonic()
+    for i in range(int(seconds / 0.05) + 1):
+        stage.tick(t0 + i * 0.05)
+
+
+def distance(p: QPointF, xy: tuple[float, float]) -> float:
+    return abs(p.x() - xy[0]) + abs(p.y() - xy[1])
+
+
+def producer_consumer(tr: Trace) -> list[TraceEvent]:
+    """A producer and a consumer that already passed one value through "jobs" (cap 3)."""
+    return [
+        *tr.go(1, "producer"),
+        *tr.go(2, "consumer"),
+        tr.chan(100, "jobs", 3),
+        tr(Kind.CHAN_SEND, g=1, obj=100, value="0", extra=("buffer", 1)),
+        tr(Kind.CHAN_RECV, g=2, obj=100, value="0", extra=("buffer", 0)),
+    ]
+
+
+def test_items_appear_as_events_arrive(stage, tr):
+    stage.apply_events([*tr.go(1, "producer"), tr.chan(100, "jobs", 3)])
+    assert stage.goroutine_item(1) is not None
+    assert stage.channel_item(100) is None  # a channel appears on first use
+    stage.apply_events(
+        [*tr.go(2, "consumer"), tr(Kind.CHAN_SEND, g=1, obj=100, value="7", extra=("buffer", 1))]
+    )
+    settle(stage)
+    assert stage.goroutine_item(2).isVisible() and stage.channel_item(100).isVisible()
+
+
+def test_sent_value_travels_into_the_channel(stage, tr, qtbot):
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="42", extra=("buffer", 1))])
+    (token,) = stage.tokens
+    assert token.text == "42"
+    start = QPointF(token.pos())
+    qtbot.waitUntil(lambda: token.pos() != start, timeout=2000)  # the timer moves it
+    settle(stage)
+    assert stage.tokens_in_flight == 0
+    assert stage.channel_item(100).values == ("42",)
+
+
+def test_value_in_flight_is_not_yet_in_the_slot(stage, tr):
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="42", extra=("buffer", 1))])
+    assert stage.channel_item(100).values == ()
+
+
+def test_unbuffered_handoff_flies_from_sender_to_receiver(stage, tr):
+    evs = [
+        *tr.go(1, "p"),
+        *tr.go(2, "c"),
+        tr.chan(100, "ch", 0),
+        tr(Kind.GO_BLOCK, g=2, obj=100, name="ch", value="chan receive"),
+    ]
+    stage.apply_events(evs)
+    settle(stage)
+    stage.apply_events(
+        [
+            tr(Kind.CHAN_SEND, g=1, obj=100, value="'hi'", extra=("handoff", 2)),
+            tr(Kind.CHAN_RECV, g=2, obj=100, value="'hi'", extra=("handoff", 1)),
+        ]
+    )
+    (token,) = stage.tokens
+    (flight,) = stage._anim.flights
+    stage.tick(flight.t0)
+    assert distance(token.pos(), stage.goroutine_item(1).hand_out()) < 5
+    stage.tick(flight.t0 + flight.duration * 0.999)
+    # Flights follow live anchors: it lands where the receiver is now.
+    assert distance(token.pos(), stage.goroutine_item(2).hand_in()) < 10
+
+
+def test_closed_channel_shows_closed(stage, tr):
+    stage.apply_events([*producer_consumer(tr), tr(Kind.CHAN_CLOSE, g=1, obj=100, name="jobs")])
+    settle(stage)
+    item = stage.channel_item(100)
+    assert item.closed
+    assert "closed" in item.tip
+
+
+def test_close_reaches_every_waiting_receiver_at_once(stage, tr):
+    evs = [*tr.go(1, "main"), tr.chan(100, "done", 0)]
+    for g in (2, 3, 4):
+        evs += [
+            *tr.go(g, f"l{g}"),
+            tr(Kind.GO_BLOCK, g=g, obj=100, name="done", value="chan receive"),
+        ]
+    stage.apply_events(evs)
+    settle(stage)
+    stage.apply_events([tr(Kind.CHAN_CLOSE, g=1, obj=100, name="done")])
+    assert sorted(t.text for t in stage.tokens) == ["closed"] * 3
+
+
+def test_goroutine_shows_its_state(stage, tr):
+    stage.apply_events(
+        [*producer_consumer(tr), tr(Kind.GO_BLOCK, g=2, obj=100, name="jobs", value="chan receive")]
+    )
+    item = stage.goroutine_item(2)
+    assert item.state == "blocked_recv"
+    assert "waits to receive from jobs" in item.tip
+
+
+def test_panic_shows_a_banner_in_gos_words(stage, tr):
+    stage.apply_events(
+        [
+            *tr.go(3, "worker"),
+            tr(Kind.GO_PANIC, g=3, obj=3, name="worker", value="send on closed channel"),
+        ]
+    )
+    assert stage.banner_kind == "panic"
+    assert stage.banner_text.startswith("panic: send on closed channel")
+    assert "goroutine 3" in stage.banner_text
+
+
+def test_deadlock_shows_a_banner(stage, tr):
+    text = "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan send]: main"
+    stage.apply_events([tr(Kind.DEADLOCK, value=text)])
+    assert stage.banner_kind == "deadlock" and stage.banner_text == text
+
+
+def test_banner_text_is_plain_not_html(stage):
+    stage.show_banner("<b>bold</b>", "info")
+    assert stage.banner_text == "<b>bold</b>"
+    stage.clear_banner()
+    assert stage.banner_text == ""
+
+
+def test_clicking_a_goroutine_emits_its_id(stage, tr, qtbot):
+    stage.apply_events(tr.go(7, "worker"))
+    settle(stage)
+    item = stage.goroutine_item(7)
+    pos = stage.mapFromScene(item.sceneBoundingRect().center())
+    with qtbot.waitSignal(stage.goroutine_clicked, timeout=1000) as sig:
+        qtbot.mouseClick(stage.viewport(), Qt.LeftButton, pos=pos)
+    assert sig.args == [7]
+
+
+def test_many_goroutines_are_drawn_as_dots(stage, tr):
+    evs = [tr.chan(100, "jobs", 0)]
+    for g in range(1, 401):
+        evs += [
+            *tr.go(g, f"w{g}"),
+            tr(Kind.GO_BLOCK, g=g, obj=100, name="jobs", value="chan receive"),
+        ]
+    stage.apply_events(evs)
+    settle(stage)
+    assert stage.lod == "dot"
+    assert stage.goroutine_item(400).w < 20
+
+
+def test_mutex_shows_its_holder(stage, tr):
+    stage.apply_events(
+        [
+            *tr.go(1, "a"),
+            tr(Kind.SYNC_MAKE, obj=50, name="mu", value="Mutex"),
+            tr(Kind.LOCK, g=1, obj=50, name="mu", value="w"),
+        ]
+    )
+    assert "held by a" in stage.lock_item(50).tip
+
+
+def test_context_cancellation_reaches_children_later(stage, tr):
+    stage.apply_events(
+        [
+            tr(Kind.SYNC_MAKE, obj=10, name="root", value="Context", extra=(0, None)),
+            tr(Kind.SYNC_MAKE, obj=11, name="child", value="Context", extra=(10, None)),
+        ]
+    )
+    settle(stage)
+    stage.apply_events([tr(Kind.CTX_CANCEL, obj=10, name="root", value="context canceled")])
+    assert stage.context_item(10).cancel_shown and not stage.context_item(11).cancel_shown
+    settle(stage)
+    assert stage.context_item(11).cancel_shown
+
+
+def test_reset_empties_the_stage(stage, tr):
+    stage.apply_events([*producer_consumer(tr), tr(Kind.DEADLOCK, value="fatal error")])
+    stage.reset()
+    assert stage.goroutine_item(1) is None and stage.banner_text == ""
+    assert not stage.model.goroutines
+
+
+def test_theme_and_presenter_switch_keep_the_items(stage, tr):
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    w = stage.goroutine_item(1).w
+    stage.set_theme(LIGHT)
+    stage.set_presenter(True)
+    settle(stage)
+    assert stage.goroutine_item(1).w > w and stage.channel_item(100).isVisible()
+
+
+def test_stage_renders_to_an_image(stage, tr):
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    img = stage.grab().toImage()
+    assert not img.isNull() and img.width() == stage.width()
+
+
+def test_idle_stage_stops_its_timer(stage, tr, qtbot):
+    stage.apply_events(tr.go(1, "a"))
+    qtbot.waitUntil(lambda: not stage.animating, timeout=3000)
+
+
+# -- layout (pure) -----------------------------------------------------------------
+
+
+def test_layout_puts_senders_left_and_receivers_right_of_a_channel():
+    nodes = [Node(("g", 1), 100, 50, 0), Node(("c", 9), 150, 60, 1), Node(("g", 2), 100, 50, 2)]
+    pos, _ = layered_layout(nodes, [(("g", 1), ("c", 9)), (("c", 9), ("g", 2))])
+    assert pos[("g", 1)][0] < pos[("c", 9)][0] < pos[("g", 2)][0]
+
+
+def test_layout_survives_a_cycle():
+    nodes = [Node(("g", 1), 100, 50, 0), Node(("c", 9), 100, 50, 1)]
+    pos, _ = layered_layout(nodes, [(("g", 1), ("c", 9)), (("c", 9), ("g", 1))])
+    assert len(pos) == 2
+
+
+def test_layout_wraps_a_tall_column_into_a_grid():
+    nodes = [Node(("c", 0), 100, 50, 0)] + [Node(("g", i), 16, 16, i) for i in range(1, 501)]
+    edges = [(("c", 0), ("g", i)) for i in range(1, 501)]
+    pos, (w, h) = layered_layout(nodes, edges, row_gap=4, aspect=16 / 9)
+    assert 1.0 < w / h < 3.0
+    assert len({pos[("g", i)] for i in range(1, 501)}) == 500  # no two on the same spot
+
+
+def test_tree_layout_centres_parent_over_children():
+    nodes = [Node("r", 100, 40, 0), Node("a", 100, 40, 1), Node("b", 100, 40, 2)]
+    pos, _ = tree_layout(nodes, {"a": "r", "b": "r"})
+    assert pos["a"][1] == pos["b"][1] > pos["r"][1]
+    assert pos["r"][0] == pytest.approx((pos["a"][0] + pos["b"][0]) / 2)
