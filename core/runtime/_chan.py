@@ -47,12 +47,13 @@ class _Sudog:
 class _Select:
     """The shared state of one parked select: a one-shot token and the case that won."""
 
-    __slots__ = ("cancelled", "fired", "id", "name", "sudogs", "token")
+    __slots__ = ("cancelled", "fired", "id", "name", "shape", "sudogs", "token")
 
     def __init__(self) -> None:
         self.token = threading.Lock()  # acquired by whoever completes (or kills) the select
         self.fired: _Sudog | None = None
         self.sudogs: list[_Sudog] = []
+        self.shape: tuple = ()  # the cases as traced: (("recv"|"send"|"nil", chan id), ...)
         self.cancelled = False
         self.id = 0
         self.name = "select"
@@ -273,7 +274,7 @@ class Chan:
                 obj=self.id,
                 name=self.name,
                 value=str(sg.index),
-                extra=(sg.index, (sg.index,), ()),
+                extra=(sg.index, (sg.index,), sg.sel.shape),
             )
         tr.emit(Kind.GO_UNBLOCK, g=sg.g.id, obj=self.id, name=self.name, extra=(waker,))
 
@@ -589,6 +590,8 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
         _unlock(locked)
         raise Goexit
     sel = _Select()
+    if rt.tracer is not None:
+        sel.shape = _case_shape(cases)
     for i, c in enumerate(cases):
         ch = c.ch
         if ch is None:
@@ -676,11 +679,15 @@ def _ready_cases(cases: tuple) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _trace_select(tr, cases: tuple, picked: int, ready: tuple, ch: Chan | None) -> None:
-    shape = tuple(
+def _case_shape(cases: tuple) -> tuple:
+    return tuple(
         ("nil" if c.ch is None else ("send" if c.is_send else "recv"), c.ch.id if c.ch else 0)
         for c in cases
     )
+
+
+def _trace_select(tr, cases: tuple, picked: int, ready: tuple, ch: Chan | None) -> None:
+    shape = _case_shape(cases)
     tr.emit(
         Kind.SELECT,
         g=_me().id,

@@ -255,6 +255,7 @@ class StopReport:
     """What :meth:`Runtime.stop` found: goroutines that did not end on cancellation."""
 
     leaked: list[str] = field(default_factory=list)  # had to be killed
+    leaked_ids: list[int] = field(default_factory=list)  # their goroutine ids
     alive: list[str] = field(default_factory=list)  # still running after the deadline
 
     @property
@@ -350,8 +351,7 @@ class Runtime:
             from core.runtime import context
 
             with self.active():
-                ctx, cancel = context.with_cancel(context.background())
-            ctx.name = f"{self.name}.root"
+                ctx, cancel = context.with_cancel(context.background(), name=f"{self.name}.root")
             self._root = (ctx, cancel)
             self.mark_external(ctx.done())
         return self._root[0]
@@ -608,14 +608,15 @@ class Runtime:
             for g in self.goroutines():
                 if not g._kill:
                     report.leaked.append(g.describe())
+                    report.leaked_ids.append(g.id)
                     g._kill = True
                 self._kill(g)
             self._wait_empty(min(deadline, time.monotonic() + 0.01))
         report.alive = [g.describe() for g in self.goroutines()]
         tr = self.tracer
         if tr is not None:
-            for line in report.leaked:
-                tr.emit(Kind.LEAK, value=line)
+            for gid, line in zip(report.leaked_ids, report.leaked, strict=True):
+                tr.emit(Kind.LEAK, g=gid, value=line)
         self.clock.close(max(0.05, deadline - time.monotonic()))
         self.stopped = True
         return report

@@ -196,6 +196,17 @@ class _ValueCtx(Context):
         self.parent = parent
         self._key = key
         self._val = val
+        tr = current_runtime().tracer
+        if tr is not None:
+            done = parent.done()
+            tr.emit(
+                Kind.SYNC_MAKE,
+                g=_me().id,
+                obj=self.id,
+                name=self.name,
+                value="Context",
+                extra=(parent.id, parent.deadline(), "value", done.id if done else 0),
+            )
 
     def done(self) -> Chan | None:
         return self.parent.done()
