@@ -61,6 +61,10 @@ class _Select:
     def watched_ids(self) -> list[int]:
         return [sg.chan.id for sg in self.sudogs]
 
+    def cases(self) -> list[tuple[int, str, int]]:
+        """The parked cases: (case index, "send" or "recv", channel id)."""
+        return [(sg.index, "send" if sg.is_send else "recv", sg.chan.id) for sg in self.sudogs]
+
     def _cancel_wait(self, _waiter: Any) -> bool:
         return self.token.acquire(False)
 

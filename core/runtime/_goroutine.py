@@ -232,7 +232,7 @@ def trace_point(kind: Kind, obj_id: int = 0, obj_name: str = "", value: Any = ""
     """
     rt = current_runtime()
     if rt._gating:
-        rt._checkpoint(kind.value, None)
+        rt._checkpoint(kind.value, None, obj_id, obj_name)
     if callable(value):
         value = value()
     tr = rt.tracer
@@ -360,6 +360,10 @@ class Runtime:
         """Declare that code outside the runtime may signal *obj* (deadlock checks trust it)."""
         self._external.add(obj.id)
 
+    def external_ids(self) -> frozenset[int]:
+        """Ids of the objects declared external (the root context's done channel, ...)."""
+        return frozenset(self._external)
+
     def _record_panic(self, g: Goroutine, exc: BaseException) -> None:
         self.panics.append((g, exc))
         tr = self.tracer
@@ -421,8 +425,11 @@ class Runtime:
             self._gating = paused and not self._stopping
             self._gate_cv.notify_all()
 
-    def _checkpoint(self, op: str, obj: Any) -> None:
-        """Wait at the gate while paused, until a step lets this goroutine through."""
+    def _checkpoint(self, op: str, obj: Any, obj_id: int = 0, obj_name: str = "") -> None:
+        """Wait at the gate while paused, until a step lets this goroutine through.
+
+        The object is *obj* (its id and name), or given as *obj_id*/*obj_name*.
+        """
         me = _me()
         if me.id == 0:
             return  # plain threads (the GUI, tests) are never gated
@@ -439,8 +446,8 @@ class Runtime:
                 tr.emit(
                     Kind.GO_GATE,
                     g=me.id,
-                    obj=getattr(obj, "id", 0),
-                    name=getattr(obj, "name", ""),
+                    obj=getattr(obj, "id", obj_id),
+                    name=getattr(obj, "name", obj_name),
                     value=op,
                 )
             while self._gating and self._grant is not me and not me._kill:
