@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.runtime import Chan, Mutex, Recv, Runtime, WaitGroup, select  # noqa: E402
-from core.trace import Tracer  # noqa: E402
+from core.runtime import Chan, Mutex, Recv, Runtime, WaitGroup, select
+from core.trace import Tracer
 
 Workload = Callable[[int], float]  # n -> seconds
 
@@ -258,8 +258,10 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every workload size")
     args = ap.parse_args()
     pinned = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) == 1
-    print(f"CPython {sys.version.split()[0]}, {'pinned to one core' if pinned else 'unpinned'}, "
-          f"switch interval {sys.getswitchinterval() * 1000:g} ms, {args.reps} reps\n")
+    print(
+        f"CPython {sys.version.split()[0]}, {'pinned to one core' if pinned else 'unpinned'}, "
+        f"switch interval {sys.getswitchinterval() * 1000:g} ms, {args.reps} reps\n"
+    )
 
     def sz(n: int) -> int:
         return max(int(n * args.scale), 100)
@@ -269,18 +271,48 @@ def main() -> None:
         rt = Runtime(name="bench", tracer=Tracer(1 << 16) if traced else None)
         tag = " [traced]" if traced else ""
         rows += [
-            measure("unbuffered ping-pong vs 2 queue.Queue" + tag, sz(20_000),
-                    pingpong_chan(rt), pingpong_queue, args.reps),
-            measure("buffered 128, 1p/1c vs queue.Queue(128)" + tag, sz(200_000),
-                    buffered_chan(rt, 1), buffered_queue(1), args.reps),
-            measure("buffered 128, 4p/4c vs queue.Queue(128)" + tag, sz(200_000),
-                    buffered_chan(rt, 4), buffered_queue(4), args.reps),
-            measure("select fan-in of 4 vs one queue.Queue" + tag, sz(100_000),
-                    fanin_select(rt), fanin_queue, args.reps),
-            measure("Mutex counter 4x vs threading.Lock" + tag, sz(400_000),
-                    counter_mutex(rt), counter_lock, args.reps),
-            measure("go + WaitGroup vs Thread + join" + tag, sz(1_000),
-                    spawn_goroutines(rt), spawn_threads, args.reps),
+            measure(
+                "unbuffered ping-pong vs 2 queue.Queue" + tag,
+                sz(20_000),
+                pingpong_chan(rt),
+                pingpong_queue,
+                args.reps,
+            ),
+            measure(
+                "buffered 128, 1p/1c vs queue.Queue(128)" + tag,
+                sz(200_000),
+                buffered_chan(rt, 1),
+                buffered_queue(1),
+                args.reps,
+            ),
+            measure(
+                "buffered 128, 4p/4c vs queue.Queue(128)" + tag,
+                sz(200_000),
+                buffered_chan(rt, 4),
+                buffered_queue(4),
+                args.reps,
+            ),
+            measure(
+                "select fan-in of 4 vs one queue.Queue" + tag,
+                sz(100_000),
+                fanin_select(rt),
+                fanin_queue,
+                args.reps,
+            ),
+            measure(
+                "Mutex counter 4x vs threading.Lock" + tag,
+                sz(400_000),
+                counter_mutex(rt),
+                counter_lock,
+                args.reps,
+            ),
+            measure(
+                "go + WaitGroup vs Thread + join" + tag,
+                sz(1_000),
+                spawn_goroutines(rt),
+                spawn_threads,
+                args.reps,
+            ),
         ]
         rt.stop(1.0)
     w = max(len(r[0]) for r in rows)
