@@ -304,6 +304,16 @@ class Chan:
         if self._closed:
             lock.release()
             raise Panic("send on closed channel")
+        buf = self._buf
+        if not self._recvq and len(buf) < self.cap:
+            # The common buffered case, inlined (the same as _send_locked).
+            buf.append(value)
+            self._sent += 1
+            tr = rt.tracer
+            if tr is not None:
+                tr.emit(Kind.CHAN_SEND, _me().id, self.id, self.name, value, ("buffer", len(buf)))
+            lock.release()
+            return
         done, wake = self._send_locked(value)
         if done:
             lock.release()
@@ -339,6 +349,16 @@ class Chan:
             rt._checkpoint("chan receive", self)
         lock = self._lock
         lock.acquire()
+        buf = self._buf
+        if buf and not self._sendq:
+            # The common buffered case, inlined (the same as _recv_locked).
+            value = buf.popleft()
+            self._received += 1
+            tr = rt.tracer
+            if tr is not None:
+                tr.emit(Kind.CHAN_RECV, _me().id, self.id, self.name, value, ("buffer", len(buf)))
+            lock.release()
+            return value, True
         done, value, ok, wake = self._recv_locked()
         if done:
             lock.release()
