@@ -5,17 +5,26 @@ its own Runtime; the :class:`~gui.bridge.TraceBridge` drains the run's
 tracer on a 16 ms timer and hands each batch to the stage, the timeline and
 the event log; the plots read the scenario's metrics recorder on their own
 timer. No slot here waits on the core: stopping a run happens on a Python
-thread (see the player), and calls that may block run in goroutines.
+thread (see the player), a step on another (see the stepper), and calls
+that may block run in goroutines.
+
+Teaching (issue 6): the Scheduler, Wait-for, Select and Reports tabs beside
+the usual ones; "predict, then run" questions asked over the stage at the
+lesson's marked moments; a run saved to a file and replayed with a
+scrubber, the stage, timeline and events fed from the recording.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
@@ -31,6 +40,16 @@ from PySide6.QtWidgets import (
 
 from core import scenarios
 from core.scenarios._base import Scenario
+from core.teaching import (
+    Question,
+    QuestionSchedule,
+    Recording,
+    WaitForGraph,
+    leak_report,
+    parse_questions,
+    record,
+    stuck_report,
+)
 from core.trace import Kind, TraceEvent, write_chrome_trace
 from gui import resources
 from gui.bridge import TraceBridge
@@ -42,16 +61,25 @@ from gui.panels.controls import ControlsPanel, format_speed
 from gui.panels.events import EventsPanel
 from gui.panels.lesson import LessonPanel
 from gui.panels.plots import PlotsPanel
+from gui.panels.question import QuestionCard
+from gui.panels.reports import ReportsPanel
+from gui.panels.scheduler import SchedulerPanel
+from gui.panels.select import SelectPanel
 from gui.panels.timeline import TimelinePanel
+from gui.panels.waitfor import WaitForPanel
 from gui.player import Player, PlayerState
+from gui.replay import ReplayBar, ReplaySession
 from gui.settings import Settings, clamp_speed
 from gui.stage import StageView
+from gui.stepper import Stepper
 from gui.theme import Theme, theme_by_name
 
 __all__ = ["MainWindow"]
 
 
 APP_NAME = "Goroutine Lab"
+RUN_FILTER = "Goroutine Lab run (*.run.json *.json)"
+_GOROUTINE_LINE = re.compile(r"^\s*goroutine (\d+) \[", re.MULTILINE)
 
 
 def panic_banner(ev: TraceEvent, name: str) -> str:
@@ -68,7 +96,9 @@ class MainWindow(QMainWindow):
 
     ``theme``, ``presenter`` and ``speed`` override what the settings
     remember (command-line options); *remember* False neither restores nor
-    saves anything (screenshots, tests).
+    saves anything (screenshots, tests). ``questions`` turns the lessons'
+    questions on or off; by default the settings say (on for a new user),
+    and a window that does not *remember* asks none.
     """
 
     def __init__(
@@ -80,6 +110,7 @@ class MainWindow(QMainWindow):
         speed: float | None = None,
         remember: bool = True,
         seed: int | None = None,
+        questions: bool | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else Settings()
@@ -103,6 +134,7 @@ class MainWindow(QMainWindow):
 
         self.player = Player(self, speed=speed, seed=seed)
         self.bridge = TraceBridge(self)
+        self.stepper = Stepper(self)
 
         # Centre: lesson header, note strip, the stage, the tabs.
         self.stage = StageView(self._theme)
@@ -112,6 +144,25 @@ class MainWindow(QMainWindow):
         self.code = CodePanel(self._theme)
         self.lesson = LessonPanel(self._theme)
         self.chat: ChatPanel | None = None
+        self.scheduler = SchedulerPanel(self._theme)
+        self.waitfor = WaitForPanel(self._theme)
+        self.waitfor.wanted = True  # the Reports tab reads it too (a build costs ~1 ms)
+        self.selects = SelectPanel(self._theme)
+        self.reports = ReportsPanel(self._theme)
+        self.question_card = QuestionCard(self._theme, self._presenter)  # placed in central
+        self.replay_bar = ReplayBar(self._theme)
+        self.replay_bar.hide()
+        if questions is None:
+            questions = self.settings.questions if remember else False
+        self._questions_on = bool(questions)
+        self._schedule: QuestionSchedule | None = None
+        self._asking: Question | None = None
+        self._question_paused = False  # the player was paused for the question on screen
+        self._replay: ReplaySession | None = None
+        self._replay_playing = False
+        self._replay_clock = 0.0  # monotonic time of the replay's last tick
+        self._seek_to: float | None = None  # a scrubber move not shown yet
+        self.last_seek_ms = 0.0  # the cost of the last replay seek
 
         self.title_label = QLabel()
         self.title_label.setObjectName("lessonTitle")
@@ -152,9 +203,23 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.code, "Code")
         self.tabs.addTab(self.lesson, "Lesson")
 
+        # The teaching tabs, beside the others: both stay in view under the stage.
+        self.teach_tabs = QTabWidget()
+        self.teach_tabs.setDocumentMode(True)
+        self.teach_tabs.addTab(self.scheduler, "Scheduler")
+        self.teach_tabs.addTab(self.waitfor, "Wait-for")
+        self.teach_tabs.addTab(self.selects, "Select")
+        self.teach_tabs.addTab(self.reports, "Reports")
+        self.lower = QSplitter(Qt.Orientation.Horizontal)
+        self.lower.addWidget(self.tabs)
+        self.lower.addWidget(self.teach_tabs)
+        self.lower.setStretchFactor(0, 1)
+        self.lower.setStretchFactor(1, 1)
+        self.lower.setChildrenCollapsible(False)
+
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.stage)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.lower)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([580, 420])  # proportions: the stage, then the tabs
@@ -167,8 +232,13 @@ class MainWindow(QMainWindow):
         cl.setSpacing(6)
         cl.addLayout(header)
         cl.addWidget(self.note_label)
+        cl.addWidget(self.replay_bar)
         cl.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        # Not in the layout: a card over the stage (see _place_question_card).
+        self.question_card.setParent(central)
+        self.question_card.hide()
+        self.splitter.splitterMoved.connect(lambda *_: self._place_question_card())
 
         # Docks: the catalogue on the left, the controls on the right.
         self.catalogue = CataloguePanel(self._catalogue)
@@ -201,6 +271,13 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(200)
         self._status_timer.timeout.connect(self._on_status_timer_timeout)
         self._status_timer.start()
+        self._question_timer = QTimer(self)
+        self._question_timer.setInterval(50)
+        self._question_timer.timeout.connect(self._on_question_timer_timeout)
+        self._question_timer.start()
+        self._replay_timer = QTimer(self)
+        self._replay_timer.setInterval(33)
+        self._replay_timer.timeout.connect(self._on_replay_timer_timeout)
 
         self.resize(1500, 950)
         self.size_docks()
@@ -209,8 +286,10 @@ class MainWindow(QMainWindow):
         if self._presenter:
             self._catalogue_was_visible = self.catalogue_dock.isVisible()
             self.catalogue_dock.hide()
+        self.lower.setSizes([1, 1])  # half and half
         self._apply_theme()
         self._on_player_state_changed(PlayerState.IDLE)
+        self.set_questions(self._questions_on, remember=False)
         self._update_status()
 
     # -- building ----------------------------------------------------------------
@@ -218,6 +297,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.act_open_run = self._action(file_menu, "Open run…", self._on_open_run, "Ctrl+O")
+        self.act_save_run = self._action(file_menu, "Save run…", self._on_save_run, "Ctrl+S")
+        file_menu.addSeparator()
         self.act_export = self._action(
             file_menu, "Export trace (Chrome / Perfetto JSON)…", self._on_export_trace, "Ctrl+E"
         )
@@ -246,6 +328,17 @@ class MainWindow(QMainWindow):
         self.act_presenter = self._action(view, "Presenter mode", self.toggle_presenter)
         self.act_presenter.setShortcuts([QKeySequence("F11"), QKeySequence("Ctrl+P")])
         self.act_presenter.setCheckable(True)
+        view.addSeparator()
+        self.act_questions = QAction("Questions: predict, then run", self)
+        self.act_questions.setCheckable(True)
+        self.act_questions.setToolTip("Pause at the lesson's marked moments and ask a question")
+        self.act_questions.toggled.connect(self.set_questions)
+        view.addAction(self.act_questions)
+        self.act_teach_tabs = QAction("Teaching tabs", self)
+        self.act_teach_tabs.setCheckable(True)
+        self.act_teach_tabs.setChecked(True)
+        self.act_teach_tabs.toggled.connect(self.teach_tabs.setVisible)
+        view.addAction(self.act_teach_tabs)
         view.addSeparator()
         view.addAction(self.catalogue_dock.toggleViewAction())
         view.addAction(self.controls_dock.toggleViewAction())
@@ -279,6 +372,18 @@ class MainWindow(QMainWindow):
         self.bridge.events_ready.connect(self._on_bridge_events_ready)
         self.stage.goroutine_clicked.connect(self._on_goroutine_clicked)
         self.timeline.goroutine_clicked.connect(self._on_goroutine_clicked)
+        self.stepper.stepped.connect(self._on_stepper_stepped)
+        self.scheduler.goroutine_chosen.connect(self._on_scheduler_goroutine_chosen)
+        self.scheduler.step_requested.connect(self.step)
+        self.controls.questions_toggled.connect(self.set_questions)
+        self.question_card.answered.connect(self._on_question_card_answered)
+        self.question_card.skipped.connect(self._on_question_card_skipped)
+        self.question_card.dismissed.connect(self._on_question_card_dismissed)
+        self.waitfor.graph_changed.connect(self._on_waitfor_graph_changed)
+        self.teach_tabs.currentChanged.connect(self._on_teach_tabs_current_changed)
+        self.replay_bar.play_toggled.connect(self.replay_toggle)
+        self.replay_bar.seek_requested.connect(self._on_replay_bar_seek_requested)
+        self.replay_bar.close_requested.connect(self.close_replay)
 
     # -- lessons ------------------------------------------------------------------
 
@@ -307,6 +412,7 @@ class MainWindow(QMainWindow):
         except KeyError:
             self.statusBar().showMessage(f"No lesson called {scenario_id!r}.", 8000)
             return False
+        self._leave_replay()
         self._scenario_cls = cls
         self._values = self._checked_values(cls, values or {})
         self.catalogue.select(cls.id)
@@ -317,9 +423,10 @@ class MainWindow(QMainWindow):
         self.controls.set_scenario(cls, self._values)
         self.code.set_scenario(cls)
         self.lesson.set_scenario(cls)
-        self.plots.set_metrics(cls.metrics, None)
+        self.plots.set_metrics(cls.metrics, None, cls.id)
         self._set_chat_tab(cls)
         self._show_note("")
+        self._load_questions(cls)
         if self._remember:
             self.settings.last_lesson = cls.id
         if play:
@@ -344,6 +451,9 @@ class MainWindow(QMainWindow):
         cls = self._scenario_cls
         if cls is None:
             return
+        if self._replay is not None:
+            self._leave_replay()
+            self.setWindowTitle(f"{cls.title} — {APP_NAME}")
         try:
             self.player.start(cls, self._values)
         except Exception as exc:  # a lesson that fails to start must not take the window down
@@ -353,11 +463,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{cls.title} could not start: {exc}", 10000)
 
     def reset_lesson(self) -> None:
-        """Start the lesson on stage again from the beginning."""
+        """Start the lesson on stage again from the beginning (a replay: back to its start)."""
+        if self._replay is not None:
+            self.replay_seek(self._replay.start)
+            return
         self.controls.flush_params()
         self._start()
 
     def player_toggle(self) -> None:
+        if self._replay is not None:
+            self.replay_toggle()
+            return
         if self._scenario_cls is None:
             return
         if self.player.state in (PlayerState.IDLE, PlayerState.FINISHED):
@@ -366,20 +482,35 @@ class MainWindow(QMainWindow):
             self.player.toggle_pause()
 
     def step(self) -> bool:
-        """Let one goroutine perform one operation (the selected one if it waits at the gate)."""
+        """Let one goroutine perform one operation (the selected one if it waits at the gate).
+
+        Pauses a running lesson first. The step runs off the GUI thread (see
+        :mod:`gui.stepper`); what moved is then said in the status bar, over
+        the stage (the goroutine ringed) and in the Scheduler's history. In a
+        replay, shows the next recorded event. Returns whether a step started.
+        """
+        if self._replay is not None:
+            return self.replay_step()
         rt = self.player.runtime
         g = self._selected_g
-        if rt is not None and g is not None and any(w.id == g for w, _ in rt.gated()):
-            moved = self.player.step(g)
-        else:
-            moved = self.player.step()
-        if not moved and self.player.runtime is not None:
-            self.statusBar().showMessage(
-                "Paused. Nothing moved yet: goroutines are reaching their next operation; "
-                "press Step again.",
-                4000,
-            )
-        return moved
+        if rt is not None and g is not None and not any(w.id == g for w, _ in rt.gated()):
+            g = None
+        return self.step_goroutine(g)
+
+    def step_goroutine(self, g: int | None) -> bool:
+        """Be the scheduler: let goroutine *g* (None: the longest waiting) take one step."""
+        rt = self.player.runtime
+        if rt is None or self.player.state not in (PlayerState.RUNNING, PlayerState.PAUSED):
+            return False
+        if self.stepper.busy:
+            self.statusBar().showMessage("Still stepping: wait for the step to finish.", 2000)
+            return False
+        if self.player.state == PlayerState.RUNNING:
+            self.player.pause()
+        started = self.stepper.step(rt, g)
+        if started:
+            self.scheduler.set_busy(True)
+        return started
 
     def _clear_views(self) -> None:
         self.bridge.detach()
@@ -387,6 +518,11 @@ class MainWindow(QMainWindow):
         self.stage.reset()
         self.timeline.reset()
         self.events.reset()
+        self.scheduler.set_runtime(None)
+        self.waitfor.set_runtime(None)
+        self.selects.reset()
+        self.reports.reset()
+        self._reset_teach_badges()
         self._g_names = {}
         self._selected_g = None
 
@@ -451,6 +587,15 @@ class MainWindow(QMainWindow):
         self.controls.set_theme(t)
         if self.chat is not None:
             self.chat.set_theme(t)
+        self.scheduler.set_theme(t)
+        self.waitfor.set_theme(t, p)
+        self.selects.set_theme(t, p)
+        self.reports.set_theme(t, p)
+        self.question_card.set_theme(t, p)
+        self.replay_bar.set_theme(t)
+        self._place_question_card()
+        if self._replay is not None:
+            self.controls.set_replay(self._replay_playing)
 
     def _nudge_speed(self, factor: float) -> None:
         x = clamp_speed(self.player.speed * factor)
@@ -517,12 +662,17 @@ class MainWindow(QMainWindow):
             self,
             "Keyboard shortcuts",
             "Space\tplay / pause\n"
-            "Right\tstep one operation (the clicked goroutine if it waits)\n"
+            "Right\tstep one operation (the clicked goroutine if it waits;\n"
+            "\tthe Scheduler tab lets you pick who goes next)\n"
             "R\treset the lesson\n"
             "[ and ]\tslower / faster\n"
             "F11, Ctrl+P\tpresenter mode\n"
             "Ctrl+E\texport the trace\n"
-            "Ctrl+Shift+S\tsave the window as PNG",
+            "Ctrl+S / Ctrl+O\tsave the run / open a saved run (replay)\n"
+            "Ctrl+Shift+S\tsave the window as PNG\n"
+            "\n"
+            "Replay: Space plays and pauses, Right shows the next event, R goes back "
+            "to the start; drag the scrubber to move in time.",
         )
 
     # -- slots ----------------------------------------------------------------------
@@ -554,8 +704,15 @@ class MainWindow(QMainWindow):
     def _on_player_started(self) -> None:
         run = self.player.run
         self._clear_views()
+        self._dismiss_question()
+        if self._schedule is not None:
+            self._schedule.reset()
+        self.stepper.reset()
+        self._on_player_state_changed(self.player.state)  # the badge: no stale DEADLOCK
         if run is None:
             return
+        self.scheduler.set_runtime(run.runtime)
+        self.waitfor.set_runtime(run.runtime)
         self.bridge.attach(run.tracer)
         self.plots.set_recorder(run.scenario.recorder)
         if self.chat is not None:
@@ -563,14 +720,25 @@ class MainWindow(QMainWindow):
         self._show_note("")
 
     def _on_player_state_changed(self, state: str) -> None:
+        if self._replay is not None:
+            return  # the replay drives the controls and the badge
         self.controls.set_state(state)
+        self.scheduler.set_paused(state == PlayerState.PAUSED)
+        rt = self.player.runtime
+        if state != PlayerState.PAUSED:
+            # Steps are over: the caption and the ring would tell an old story.
+            self.stage.clear_caption()
+            self.stage.spotlight(0)
         labels = {
             PlayerState.IDLE: "STOPPED",
             PlayerState.RUNNING: "RUNNING",
             PlayerState.PAUSED: "PAUSED",
             PlayerState.FINISHED: "FINISHED",
         }
-        self._set_badge(labels.get(state, state.upper()), state)
+        if rt is not None and rt.deadlock is not None and state != PlayerState.IDLE:
+            self._set_badge("DEADLOCK", "deadlock")  # resuming does not undo a deadlock
+        else:
+            self._set_badge(labels.get(state, state.upper()), state)
 
     def _set_badge(self, text: str, state: str) -> None:
         self.state_badge.setText(text)
@@ -588,6 +756,14 @@ class MainWindow(QMainWindow):
                 "unwound (a leak): " + "; ".join(leaked[:3]),
                 10000,
             )
+        run = self.player.stopped_run
+        if run is not None and not isinstance(report, Exception) and report is not None:
+            events = run.tracer.events() if run.tracer is not None else []
+            leaks = leak_report(report, events)
+            title = f"{run.scenario.title} (the run that just ended)"
+            self.reports.set_leaks(title, leaks.text)
+            if not leaks.clean:
+                self._flag_tab(self.reports)
 
     def _on_player_finished(self) -> None:
         self.statusBar().showMessage(
@@ -595,11 +771,23 @@ class MainWindow(QMainWindow):
         )
 
     def _on_bridge_events_ready(self, batch: list[TraceEvent]) -> None:
+        self._feed(batch)
+
+    def _feed(self, batch: list[TraceEvent], rows: list[tuple] | None = None) -> None:
+        """Hand *batch* to every view (a live run's, or a replay's with its log *rows*)."""
         self.stage.apply_events(batch)
         self.timeline.apply_events(batch)
-        self.events.apply_events(batch)
+        if rows is None:
+            self.events.apply_events(batch)
+        else:
+            self.events.show_rows(rows)
         if self.chat is not None:
             self.chat.apply_events(batch)
+        self.scheduler.apply_events(batch)
+        self.waitfor.apply_events(batch)
+        self.selects.apply_events(batch)
+        if self.reports.apply_events(batch):
+            self._flag_tab(self.reports)
         note = None
         for ev in batch:
             k = ev.kind
@@ -613,8 +801,20 @@ class MainWindow(QMainWindow):
             elif k is Kind.DEADLOCK:
                 self.stage.show_banner(ev.value, "deadlock")
                 self._set_badge("DEADLOCK", "deadlock")
+                self._report_deadlock(ev.value)
         if note is not None:
             self._show_note(note)
+
+    def _report_deadlock(self, text: str) -> None:
+        """Go's deadlock block, with a sentence per goroutine from the wait-for graph."""
+        rt = self.player.runtime
+        explanations: list[str] = []
+        if rt is not None and self._replay is None:
+            graph = WaitForGraph.from_runtime(rt, usage=self.waitfor.usage)
+            ids = [int(m) for m in _GOROUTINE_LINE.findall(text)]
+            explanations = [graph.explain(g) for g in ids]
+        self.reports.set_deadlock(text, explanations)
+        self._flag_tab(self.reports)
 
     def _on_goroutine_clicked(self, g: int) -> None:
         self._selected_g = g
@@ -639,6 +839,14 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         rt = self.player.runtime
+        if self._replay is not None:
+            r = self._replay
+            self.clock_label.setText(f"t = {r.position:.1f} s")
+            n = sum(1 for g in self.stage.model.goroutines.values() if not g.finished)
+            self.status_goroutines.setText(f"{n} goroutine{'s' if n != 1 else ''} (replay)")
+            self.status_events.setText(f"{r.index:,} of {len(r.events):,} events")
+            self.status_speed.setText(f"speed {format_speed(self.player.speed)}")
+            return
         if rt is not None:
             self.clock_label.setText(f"t = {rt.clock.now():.1f} s")
             n = len(rt.goroutines())
@@ -652,6 +860,402 @@ class MainWindow(QMainWindow):
         )
         self.status_speed.setText(f"speed {format_speed(self.player.speed)}")
 
+    # -- teaching: steps ---------------------------------------------------------------
+
+    def _on_scheduler_goroutine_chosen(self, g: int) -> None:
+        self.step_goroutine(g)
+
+    def _on_stepper_stepped(self, rt: Any, result: Any) -> None:
+        self.scheduler.set_busy(False)
+        if rt is not self.player.runtime or self._replay is not None:
+            return  # a step of a run that has ended since
+        self.scheduler.refresh()
+        if not result.moved:
+            self.statusBar().showMessage(result.text, 5000)
+            return
+        n = self.stepper.count
+        self.scheduler.add_step(n, result.text)
+        self.stage.show_caption(f"Step {n}: {result.text}")
+        self.stage.spotlight(result.g or 0)
+        self.statusBar().showMessage(f"Step {n}: {result.text}", 10000)
+
+    # -- teaching: questions ---------------------------------------------------------
+
+    @property
+    def questions_on(self) -> bool:
+        return self._questions_on
+
+    @property
+    def question_schedule(self) -> QuestionSchedule | None:
+        return self._schedule
+
+    def set_questions(self, on: bool, remember: bool = True) -> None:
+        """Ask the lessons' questions (or not); remembered in the settings.
+
+        Turned off while a question waits, the question goes away and the run
+        goes on. Questions whose time passes while they are off are not asked.
+        """
+        on = bool(on)
+        self._questions_on = on
+        if remember and self._remember:
+            self.settings.questions = on
+        self.act_questions.blockSignals(True)
+        self.act_questions.setChecked(on)
+        self.act_questions.blockSignals(False)
+        self.controls.set_questions(on)
+        if self._schedule is not None:
+            self._schedule.enabled = on
+        if not on and self._asking is not None:
+            self._dismiss_question()
+            self._resume_after_question()
+
+    def _load_questions(self, cls: type[Scenario]) -> None:
+        self._dismiss_question()
+        text = resources.lesson_text(cls.id)
+        questions: list[Question] = []
+        if text:
+            try:
+                questions = parse_questions(text)
+            except ValueError as exc:
+                self.statusBar().showMessage(f"The lesson's questions cannot be read: {exc}", 8000)
+        self._schedule = (
+            QuestionSchedule(questions, enabled=self._questions_on) if questions else None
+        )
+
+    def _on_question_timer_timeout(self) -> None:
+        sch = self._schedule
+        rt = self.player.runtime
+        if sch is None or rt is None or self._asking is not None or self._replay is not None:
+            return
+        if self.player.state != PlayerState.RUNNING:
+            return
+        q = sch.due(rt.clock.now())
+        if q is not None:
+            self.ask(q)
+
+    def ask(self, q: Question) -> None:
+        """Pause the run and put question *q* over the stage (answered with a click)."""
+        sch = self._schedule
+        self._asking = q
+        if self.player.state == PlayerState.RUNNING:
+            self.player.pause()
+            self._question_paused = True
+        number = sch.questions.index(q) + 1 if sch is not None and q in sch.questions else 1
+        total = len(sch.questions) if sch is not None else 1
+        self.question_card.ask(q, number, total)
+        self.question_card.show()
+        self._place_question_card()
+        self.statusBar().showMessage("Predict: the run waits for your answer.", 8000)
+
+    def answer(self, choice: int) -> Any:
+        """Answer the question on screen with choice *choice*; returns the Verdict (or None)."""
+        q, sch = self._asking, self._schedule
+        if q is None or sch is None:
+            return None
+        verdict = sch.answer(q, choice)
+        self._asking = None
+        self.question_card.show_verdict(choice, verdict)
+        self._place_question_card()
+        self._resume_after_question()
+        right, given = sch.score
+        word = "Right" if verdict.correct else "Not this time"
+        self.statusBar().showMessage(f"{word}. Score: {right} of {given}.", 8000)
+        return verdict
+
+    def _resume_after_question(self) -> None:
+        if self._question_paused and self.player.state == PlayerState.PAUSED:
+            self.player.resume()
+        self._question_paused = False
+
+    def _dismiss_question(self) -> None:
+        self._asking = None
+        self.question_card.hide()
+
+    def _place_question_card(self) -> None:
+        """Put the card over the bottom of the stage; when the stage is too short for it
+        (presenter mode's large type), it reaches down over the tabs."""
+        card = self.question_card
+        if not card.isVisible():
+            return
+        area = self.splitter.geometry()  # in the central widget, the card's parent
+        stage = self.stage.geometry().translated(area.topLeft())
+        width = max(280, min(stage.width() - 28, 900))
+        card.setFixedWidth(width)
+        height = min(card.heightForWidth(width), area.height() - 12)
+        bottom = stage.bottom() - 40  # above the stage's legend
+        if bottom - height < area.top() + 6:
+            bottom = area.top() + 6 + height
+        card.setGeometry(
+            stage.left() + (stage.width() - width) // 2, bottom - height, width, height
+        )
+        card.raise_()
+
+    def _on_question_card_answered(self, choice: int) -> None:
+        self.answer(choice)
+
+    def _on_question_card_skipped(self) -> None:
+        self._dismiss_question()
+        self._resume_after_question()
+
+    def _on_question_card_dismissed(self) -> None:
+        self._dismiss_question()
+
+    # -- teaching: tabs ----------------------------------------------------------------
+
+    _TEACH_TITLES = ("Scheduler", "Wait-for", "Select", "Reports")
+
+    def _flag_tab(self, widget: QWidget) -> None:
+        """Mark a teaching tab that has something new while another tab is shown."""
+        i = self.teach_tabs.indexOf(widget)
+        if i >= 0 and self.teach_tabs.currentIndex() != i:
+            self.teach_tabs.setTabText(i, f"{self._TEACH_TITLES[i]} ●")
+
+    def _reset_teach_badges(self) -> None:
+        for i, title in enumerate(self._TEACH_TITLES):
+            self.teach_tabs.setTabText(i, title)
+
+    def _on_teach_tabs_current_changed(self, i: int) -> None:
+        if 0 <= i < len(self._TEACH_TITLES):
+            self.teach_tabs.setTabText(i, self._TEACH_TITLES[i])
+
+    def _on_waitfor_graph_changed(self, graph: WaitForGraph) -> None:
+        if self.reports.set_stuck(stuck_report(graph)) and graph.stuck():
+            self._flag_tab(self.waitfor)
+            self._flag_tab(self.reports)
+
+    # -- record and replay -----------------------------------------------------------
+
+    @property
+    def replay(self) -> ReplaySession | None:
+        """The replay on stage, or None (a live lesson)."""
+        return self._replay
+
+    def current_recording(self) -> Recording | None:
+        """What Save run writes: the run playing, else the replay, else the last run."""
+        if self.player.run is not None:
+            return record(self.player.run)
+        if self._replay is not None:
+            return self._replay.recording
+        if self.player.last_run is not None:
+            return record(self.player.last_run)
+        return None
+
+    def save_run(self, path: str | Path) -> int:
+        """Write the current run (see :meth:`current_recording`) to *path*, atomically.
+
+        Returns how many events it holds.
+
+        Raises:
+            ValueError: there is no run to save, or it cannot be written as JSON.
+            OSError: the file cannot be written.
+        """
+        rec = self.current_recording()
+        if rec is None:
+            raise ValueError("there is no run to save: play a lesson first")
+        rec.save(path)
+        return len(rec.events)
+
+    def open_run(self, path: str | Path, play: bool = True) -> bool:
+        """Replay the run saved in *path*; False (and a message box) if it cannot be.
+
+        A file that is not a valid recording, names a lesson this version does
+        not have, or carries refused parameters is refused and changes nothing.
+        """
+        try:
+            rec = Recording.load(path)
+            cls = scenarios.get(rec.scenario)
+            values = cls(**rec.params).values
+        except KeyError:
+            return self._refuse_run(
+                path, f"it records a lesson this version does not have ({rec.scenario!r})"
+            )
+        except (OSError, ValueError) as exc:
+            return self._refuse_run(path, str(exc))
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            session = ReplaySession(rec)
+        except Exception as exc:  # a well-formed file whose events make no sense
+            return self._refuse_run(path, f"its events cannot be replayed ({exc})")
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._enter_replay(cls, values, session, Path(path).name)
+        if play:
+            self.replay_play(True)
+        return True
+
+    def _refuse_run(self, path: str | Path, why: str) -> bool:
+        QMessageBox.warning(
+            self,
+            "Open run",
+            f"Could not open {path} as a Goroutine Lab run:\n{why}\n\nNothing was changed.",
+        )
+        return False
+
+    def _enter_replay(
+        self, cls: type[Scenario], values: dict[str, Any], session: ReplaySession, name: str
+    ) -> None:
+        self._leave_replay()
+        self.player.stop()
+        self._dismiss_question()
+        self._scenario_cls = cls
+        self._values = dict(values)
+        self.catalogue.select(cls.id)
+        self.chapter_label.setText(f"REPLAY · {cls.chapter.upper()}")
+        self.title_label.setText(cls.title)
+        self.summary_label.setText(cls.summary)
+        self.setWindowTitle(f"Replay: {cls.title} — {APP_NAME}")
+        self.controls.set_scenario(cls, self._values)
+        self.code.set_scenario(cls)
+        self.lesson.set_scenario(cls)
+        self.plots.set_metrics(cls.metrics, None, cls.id)
+        self._set_chat_tab(cls)
+        self._load_questions(cls)
+        self._clear_views()
+        self._replay = session
+        self.waitfor.set_runtime(None, replay=True)
+        rec = session.recording
+        seed = f", seed {rec.seed}" if rec.seed is not None else ""
+        self.replay_bar.set_range(
+            session.start, session.duration, f"{name} · {len(session.events):,} events{seed}"
+        )
+        self.replay_bar.show()
+        self._set_badge("REPLAY", "paused")
+        self.replay_seek(session.start)
+        self.replay_play(False)
+
+    def _leave_replay(self) -> None:
+        if self._replay is None:
+            return
+        self._replay = None
+        self._replay_playing = False
+        self._replay_timer.stop()
+        self._seek_to = None
+        self.replay_bar.hide()
+        self.chapter_label.setText(self._scenario_cls.chapter.upper() if self._scenario_cls else "")
+        self._clear_views()
+        self._on_player_state_changed(self.player.state)
+        labels = {PlayerState.IDLE: "STOPPED", PlayerState.FINISHED: "FINISHED"}
+        self._set_badge(labels.get(self.player.state, "STOPPED"), self.player.state)
+
+    def close_replay(self) -> None:
+        """Leave the replay: its lesson comes back on stage, stopped."""
+        cls = self._scenario_cls
+        self._leave_replay()
+        if cls is not None:
+            self.open_lesson(cls.id, self._values, play=False)
+
+    def replay_play(self, on: bool) -> None:
+        r = self._replay
+        if r is None:
+            return
+        if on and r.at_end:
+            self.replay_seek(r.start)  # Play at the end starts again
+        self._replay_playing = on
+        self._replay_clock = time.monotonic()
+        if on:
+            self._replay_timer.start()
+        else:
+            self._replay_timer.stop()
+        self.replay_bar.set_playing(on)
+        self.controls.set_replay(on)
+        self._set_badge("REPLAY", "running" if on else "paused")
+
+    def replay_toggle(self) -> None:
+        self.replay_play(not self._replay_playing)
+
+    def replay_seek(self, t: float) -> None:
+        """Show the replay at runtime time *t*: every view rebuilt as it was then."""
+        r = self._replay
+        if r is None:
+            return
+        t0 = time.perf_counter()
+        state = r.seek(t)
+        self.stage.load_model(state.scene)
+        self.timeline.load_model(state.timeline, r.position)
+        self.events.show_rows(r.rows_until(r.index))
+        self.selects.load_stats(state.select)
+        self.reports.load_races(state.races)
+        self.reports.set_deadlock(state.scene.deadlock, [])
+        if state.scene.panics and not state.scene.deadlock:
+            g, text = state.scene.panics[-1]
+            name = (
+                state.scene.goroutines[g].name if g in state.scene.goroutines else f"goroutine {g}"
+            )
+            msg = text if text.startswith("panic:") else f"panic: {text}"
+            self.stage.show_banner(f"{msg}\n\ngoroutine {g} [running]: {name}", "panic")
+        self._g_names = {gid: g.name for gid, g in state.scene.goroutines.items()}
+        self._show_note(state.scene.notes[-1] if state.scene.notes else "")
+        self.replay_bar.show_position(r.position)
+        self._update_status()
+        self.last_seek_ms = (time.perf_counter() - t0) * 1000
+
+    def replay_step(self) -> bool:
+        """Show the next recorded event (the replay pauses first); False at the end."""
+        r = self._replay
+        if r is None:
+            return False
+        self.replay_play(False)
+        t = r.next_event_time()
+        if t is None:
+            return False
+        batch = r.advance(t)
+        rows = r.rows_until(r.index)
+        self._feed(batch, rows)
+        self.timeline.set_now(r.position)
+        self.replay_bar.show_position(r.position)
+        said = "; ".join(row[5] for row in rows[-min(3, len(batch)) :])
+        self.stage.show_caption(f"t = {r.position:.3f} s: {said}")
+        self._update_status()
+        return bool(batch)
+
+    def _on_replay_timer_timeout(self) -> None:
+        r = self._replay
+        if r is None:
+            self._replay_timer.stop()
+            return
+        now = time.monotonic()
+        dt, self._replay_clock = now - self._replay_clock, now
+        batch = r.advance(r.position + dt * self.player.speed)
+        if batch:
+            self._feed(batch, r.rows_until(r.index))
+        self.timeline.set_now(r.position)
+        self.replay_bar.show_position(r.position)
+        if r.position >= r.duration:
+            self.replay_play(False)
+
+    def _on_replay_bar_seek_requested(self, t: float) -> None:
+        # Coalesce a drag: only the latest position is rebuilt, once per turn of the loop.
+        pending = self._seek_to is not None
+        self._seek_to = t
+        if not pending:
+            QTimer.singleShot(0, self._on_seek_timer_timeout)
+
+    def _on_seek_timer_timeout(self) -> None:
+        t, self._seek_to = self._seek_to, None
+        if t is not None:
+            self.replay_seek(t)
+
+    def _on_save_run(self) -> None:
+        sid = self._scenario_cls.id if self._scenario_cls else "run"
+        path = self._ask_path("Save run", f"{sid}.run.json", RUN_FILTER)
+        if not path:
+            return
+        try:
+            n = self.save_run(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Save run", f"Could not save the run to {path}:\n{exc}")
+            return
+        self.statusBar().showMessage(f"Saved the run ({n:,} events) to {path}", 8000)
+
+    def _on_open_run(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open run", str(Path.home()), RUN_FILTER)
+        if path:
+            self.open_run(path)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._place_question_card)  # once the layout has settled
+
     # -- closing --------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -660,6 +1264,8 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self._status_timer.stop()
+        self._question_timer.stop()
+        self._replay_timer.stop()
         self.bridge.detach()
         self.plots.stop()
         if self.chat is not None:
@@ -670,4 +1276,5 @@ class MainWindow(QMainWindow):
             self.settings.save_window(self)
             self.settings.sync()
         self.player.shutdown(timeout=3.0)
+        self.stepper.wait_idle(2.0)  # the runtime is stopped: a step under way ends at once
         super().closeEvent(event)

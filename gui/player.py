@@ -63,6 +63,8 @@ class Player(QObject):
         self._stoppers: list[threading.Thread] = []
         self._stoppers_lock = threading.Lock()
         self.last_report: Any = None
+        self.last_run: ScenarioRun | None = None  # the run stopped last (Save run… after stop)
+        self.stopped_run: ScenarioRun | None = None  # the run ``stopped`` was last emitted for
         self._stop_done.connect(self._on_stop_done)
         # Notices a run that ends by itself (ScenarioRun has no callback into Qt).
         self._watch = QTimer(self)
@@ -225,6 +227,7 @@ class Player(QObject):
         self._watch.stop()
         if run is None:
             return
+        self.last_run = run
 
         def stop() -> None:
             try:
@@ -244,6 +247,7 @@ class Player(QObject):
 
     def _on_stop_done(self, run: Any, report: Any) -> None:
         self.last_report = report
+        self.stopped_run = run
         self.stopped.emit(report)
 
     def _on_watch_timeout(self) -> None:

@@ -22,6 +22,7 @@ forgotten (and reported in the diff's ``removed_*`` sets).
 
 from __future__ import annotations
 
+import pickle
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -312,6 +313,38 @@ class SceneDiff:
 
 # -- the reducer ------------------------------------------------------------------
 
+# The method of SceneModel that folds each kind of event in.
+_HANDLERS: dict[Kind, str] = {
+    Kind.GO_CREATE: "_go_create",
+    Kind.GO_START: "_go_start",
+    Kind.GO_BLOCK: "_go_block",
+    Kind.GO_UNBLOCK: "_go_unblock",
+    Kind.GO_SLEEP: "_go_sleep",
+    Kind.GO_END: "_go_end",
+    Kind.GO_PANIC: "_go_panic",
+    Kind.GO_GATE: "_go_gate",
+    Kind.GO_STEP: "_go_step",
+    Kind.CHAN_MAKE: "_chan_make",
+    Kind.CHAN_SEND: "_chan_send",
+    Kind.CHAN_RECV: "_chan_recv",
+    Kind.CHAN_CLOSE: "_chan_close",
+    Kind.SELECT: "_select",
+    Kind.SYNC_MAKE: "_sync_make",
+    Kind.LOCK: "_lock",
+    Kind.UNLOCK: "_unlock",
+    Kind.WG_ADD: "_wg_add",
+    Kind.WG_WAIT: "_wg_wait",
+    Kind.ONCE_DO: "_once_do",
+    Kind.ATOMIC: "_atomic",
+    Kind.MEM_READ: "_mem_read",
+    Kind.MEM_WRITE: "_mem_write",
+    Kind.TIMER_FIRE: "_timer_fire",
+    Kind.CTX_CANCEL: "_ctx_cancel",
+    Kind.DEADLOCK: "_deadlock",
+    Kind.LEAK: "_leak",
+    Kind.NOTE: "_note",
+}
+
 
 class SceneModel:
     """Folds trace events into the state of every object the stage shows.
@@ -325,38 +358,36 @@ class SceneModel:
         self.max_transfers = max_transfers
         self.max_done = max_done
         self.max_channels = max_channels
-        self._handlers = {
-            Kind.GO_CREATE: self._go_create,
-            Kind.GO_START: self._go_start,
-            Kind.GO_BLOCK: self._go_block,
-            Kind.GO_UNBLOCK: self._go_unblock,
-            Kind.GO_SLEEP: self._go_sleep,
-            Kind.GO_END: self._go_end,
-            Kind.GO_PANIC: self._go_panic,
-            Kind.GO_GATE: self._go_gate,
-            Kind.GO_STEP: self._go_step,
-            Kind.CHAN_MAKE: self._chan_make,
-            Kind.CHAN_SEND: self._chan_send,
-            Kind.CHAN_RECV: self._chan_recv,
-            Kind.CHAN_CLOSE: self._chan_close,
-            Kind.SELECT: self._select,
-            Kind.SYNC_MAKE: self._sync_make,
-            Kind.LOCK: self._lock,
-            Kind.UNLOCK: self._unlock,
-            Kind.WG_ADD: self._wg_add,
-            Kind.WG_WAIT: self._wg_wait,
-            Kind.ONCE_DO: self._once_do,
-            Kind.ATOMIC: self._atomic,
-            Kind.MEM_READ: self._mem_read,
-            Kind.MEM_WRITE: self._mem_write,
-            Kind.TIMER_FIRE: self._timer_fire,
-            Kind.CTX_CANCEL: self._ctx_cancel,
-            Kind.DEADLOCK: self._deadlock,
-            Kind.LEAK: self._leak,
-            Kind.NOTE: self._note,
-        }
-        self._by_name = {k.name: h for k, h in self._handlers.items()}
+        self._bind_handlers()
         self.reset()
+
+    def __getstate__(self) -> dict:
+        # The handler tables hold bound methods: rebuilt on unpickling, never stored.
+        state = dict(self.__dict__)
+        del state["_handlers"], state["_by_name"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind_handlers()
+
+    def _bind_handlers(self) -> None:
+        self._handlers = {k: getattr(self, name) for k, name in _HANDLERS.items()}
+        # Keyed by the member's name too: hashing an Enum member runs Python code,
+        # a str hash is cached (see apply).
+        self._by_name = {k.name: h for k, h in self._handlers.items()}
+
+    def snapshot(self) -> bytes:
+        """The whole state as bytes (a replay's checkpoint); :meth:`restore` reads it back."""
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def restore(data: bytes) -> SceneModel:
+        """A model in the state a :meth:`snapshot` recorded (its own copy of everything)."""
+        model = pickle.loads(data)
+        if not isinstance(model, SceneModel):
+            raise TypeError("not a SceneModel snapshot")
+        return model
 
     def reset(self) -> None:
         """Forget everything (a new run)."""

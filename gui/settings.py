@@ -68,6 +68,15 @@ class Settings:
     def presenter(self, on: bool) -> None:
         self._s.setValue("view/presenter", "true" if on else "false")
 
+    @property
+    def questions(self) -> bool:
+        """Whether lessons stop to ask their "predict, then run" questions (default on)."""
+        return str(self._get("teach/questions", "true")).lower() in ("true", "1")
+
+    @questions.setter
+    def questions(self, on: bool) -> None:
+        self._s.setValue("teach/questions", "true" if on else "false")
+
     # -- the run -------------------------------------------------------------
 
     @property

@@ -232,7 +232,8 @@ class ControlsPanel(QWidget):
     Signals:
         play_pause_requested(), step_requested(), reset_requested(),
         speed_changed(float), params_changed(dict) (debounced: sent once the
-        teacher stops changing values for a moment), action_requested(str).
+        teacher stops changing values for a moment), action_requested(str),
+        questions_toggled(bool) ("Ask the lesson's questions").
     """
 
     play_pause_requested = Signal()
@@ -241,6 +242,7 @@ class ControlsPanel(QWidget):
     speed_changed = Signal(float)
     params_changed = Signal(dict)
     action_requested = Signal(str)
+    questions_toggled = Signal(bool)
 
     PARAM_DEBOUNCE_MS = 500
 
@@ -266,6 +268,13 @@ class ControlsPanel(QWidget):
 
         self.speed = SpeedControl(speed)
         self.speed.speed_changed.connect(self.speed_changed)
+
+        self.questions_check = QCheckBox("Ask the lesson's questions")
+        self.questions_check.setToolTip(
+            "Predict, then run: at marked moments the lesson pauses and asks a question, "
+            "then runs on and shows whether the prediction was right (View > Questions)"
+        )
+        self.questions_check.toggled.connect(self.questions_toggled)
 
         self.params = ParamForm()
         self.params.values_changed.connect(self._on_params_values_changed)
@@ -293,6 +302,8 @@ class ControlsPanel(QWidget):
         layout.addLayout(transport)
         layout.addWidget(_header("Speed"))
         layout.addWidget(self.speed)
+        layout.addWidget(_header("Teaching"))
+        layout.addWidget(self.questions_check)
         layout.addWidget(self._params_header)
         layout.addWidget(self.params)
         layout.addWidget(self._params_hint)
@@ -349,6 +360,22 @@ class ControlsPanel(QWidget):
         self.step_button.setEnabled(live)
         for b in self._action_buttons.values():
             b.setEnabled(live)
+
+    def set_questions(self, on: bool) -> None:
+        """Show whether questions are on, without emitting ``questions_toggled``."""
+        self.questions_check.blockSignals(True)
+        self.questions_check.setChecked(on)
+        self.questions_check.blockSignals(False)
+
+    def set_replay(self, playing: bool) -> None:
+        """A replay is on stage: Play/Pause and Step drive it; the actions wait for a live run."""
+        self._state = PlayerState.RUNNING if playing else PlayerState.PAUSED
+        icon = "pause" if playing else "play"
+        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setIcon(resources.icon(icon, self._theme.background))
+        self.step_button.setEnabled(True)
+        for b in self._action_buttons.values():
+            b.setEnabled(False)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme

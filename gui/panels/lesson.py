@@ -14,6 +14,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from core.scenarios._base import Scenario
+from core.teaching import strip_questions
 from gui import resources
 from gui.theme import Theme
 
@@ -23,6 +24,10 @@ _CONTROL = re.compile(r"\[\[\s*([A-Za-z0-9_-]+)\s*\]\]")
 _PRESENTER = re.compile(r"^##\s+Presenter notes\s*$", re.IGNORECASE | re.MULTILINE)
 _TITLE = re.compile(r"\A\s*#\s+[^\n]*\n")
 _NEXT_SECTION = re.compile(r"^#{1,2}\s+\S", re.MULTILINE)
+_QUESTIONS_HIDDEN = (
+    "*The lesson asks these questions while it runs, and waits for your answer "
+    "(View > Questions turns them off). The answers are not shown here.*"
+)
 
 
 def _labels(scenario_cls: type[Scenario]) -> dict[str, str]:
@@ -35,8 +40,15 @@ def prepare_lesson(text: str, scenario_cls: type[Scenario], presenter: bool) -> 
     """The markdown to show: controls named by their labels, presenter notes kept or cut.
 
     A leading ``# title`` line is dropped: the window's header shows the title.
+    The lesson's ``question`` blocks are cut (the window asks them while the
+    lesson runs; shown here they would give the answers away); a lesson whose
+    blocks cannot be read is shown as written.
     """
     text = _TITLE.sub("", text, count=1)
+    try:
+        text = strip_questions(text, _QUESTIONS_HIDDEN)
+    except ValueError:
+        pass  # an unclosed fence: the window asks no question of this lesson either
     if not presenter:
         m = _PRESENTER.search(text)
         if m is not None:

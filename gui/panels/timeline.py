@@ -481,9 +481,27 @@ class TimelinePanel(QWidget):
         self._canvas.sync_scrollbars()
         self._canvas.viewport().update()
 
+    def load_model(self, model: TimelineModel, now: float | None = None) -> None:
+        """Show *model* (a replay's state at its position); *now* is where the present
+        line stands (the replay's time), which Follow keeps in view."""
+        self.model = model
+        self._canvas.model = model
+        if now is not None and (model.t0 is None or now >= model.t0):
+            model.now = max(model.now, now)
+        self._on_repaint_timeout()
+
+    def set_now(self, t: float) -> None:
+        """Move the present line to runtime time *t* (a replay playing between events)."""
+        if t > self.model.now:
+            self.model.now = t
+            self._schedule_repaint()
+
     def apply_events(self, batch: list[TraceEvent]) -> None:
-        if not self.model.apply(batch):
-            return
+        if self.model.apply(batch):
+            self._schedule_repaint()
+
+    def _schedule_repaint(self) -> None:
+        """Repaint now, or at the next 50 ms mark (at most ~20 times a second)."""
         now = time.monotonic()
         if now - self._last_paint >= 0.05:
             self._on_repaint_timeout()

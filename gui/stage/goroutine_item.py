@@ -65,6 +65,8 @@ class GoroutineItem(StageItem):
         self._status = ""
         self._rows = 0
         self._chan_names: tuple[str, ...] = ()
+        # The goroutine that just moved in a step: ringed, so a class sees who went.
+        self.spotlit = False
         self.setZValue(2)
 
     @staticmethod
@@ -136,13 +138,29 @@ class GoroutineItem(StageItem):
             self._relayout()
             resized = (self.w, self.h) != old
         if self.lod == "dot":
-            key = (g.state, bool(g.gate))
+            key = (g.state, bool(g.gate), self.spotlit)
         elif self.lod == "small":
-            key = (g.state, g.name, status, bool(g.gate), bool(g.leaked))
+            key = (g.state, g.name, status, bool(g.gate), bool(g.leaked), self.spotlit)
         else:
-            key = (g.state, g.name, status, g.activity, bool(g.gate), g.leaked, self._sel_key())
+            key = (
+                g.state,
+                g.name,
+                status,
+                g.activity,
+                bool(g.gate),
+                g.leaked,
+                self._sel_key(),
+                self.spotlit,
+            )
         self.set_key(key)
         return resized
+
+    def set_spotlight(self, on: bool) -> None:
+        """Ring the goroutine (it moved in the last step), or take the ring off."""
+        if on != self.spotlit:
+            self.spotlit = on
+            self._key = ()
+            self.invalidate()
 
     @property
     def tip(self) -> str:
@@ -203,6 +221,11 @@ class GoroutineItem(StageItem):
             p.setPen(QPen(s.danger, s.stroke * 1.2))
             p.setBrush(Qt.NoBrush)
             p.drawRoundedRect(card.adjusted(1, 1, -1, -1), rr, rr)
+        if self.spotlit:
+            w = s.stroke * 1.6
+            p.setPen(QPen(s.accent, w))
+            p.setBrush(Qt.NoBrush)
+            p.drawRoundedRect(card.adjusted(w / 2, w / 2, -w / 2, -w / 2), rr, rr)
         bs = s.badge_full if full else s.badge_small
         pad = (top_h - bs) / 2
         if faded:

@@ -171,6 +171,12 @@ class StageItem(QGraphicsPixmapItem):
     def moving(self) -> bool:
         return self._to is not None
 
+    def settle(self) -> None:
+        """End the glide at once: the item jumps to where it was going."""
+        if self._to is not None:
+            self.place(*self._to)
+            self._to = None
+
     def step(self, now: float) -> bool:
         """Advance the tween; returns whether the item moved."""
         to = self._to

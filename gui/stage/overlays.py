@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from gui.scene import STATES
 from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge
 
-__all__ = ["StageBanner", "StageLegend"]
+__all__ = ["StageBanner", "StageCaption", "StageLegend"]
 
 _TITLES = {"panic": "panic", "deadlock": "deadlock", "info": "note"}
 
@@ -92,6 +92,34 @@ class StageBanner(QFrame):
     def _on_close_clicked(self) -> None:
         self.hide()
         self.closed.emit()
+
+
+class StageCaption(QLabel):
+    """A caption in the stage's top-left corner: what the last step did, in words.
+
+    Plain text; clicks go through to the goroutines under it.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("stageCaption")
+        self.setTextFormat(Qt.PlainText)
+        self.setWordWrap(True)
+        self.setAttribute(Qt.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def restyle(self, style: StageStyle) -> None:
+        bg = QColor(style.surface)
+        bg.setAlpha(235)
+        self.setStyleSheet(
+            f"#stageCaption {{ background: rgba({bg.red()}, {bg.green()}, {bg.blue()}, "
+            f"{bg.alpha()}); color: {style.text.name()}; border-left: "
+            f"{round(5 * style.pen_k)}px solid {style.accent.name()}; border-radius: 6px; "
+            f"padding: 8px 12px; }}"
+        )
+        font = QFont(style.text_font)
+        font.setPixelSize(round(16 * style.k))
+        self.setFont(font)
 
 
 class StageLegend(QWidget):

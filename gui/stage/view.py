@@ -29,7 +29,7 @@ from gui.stage.edges import EdgeLayer, curve
 from gui.stage.goroutine_item import GoroutineItem
 from gui.stage.items import StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
-from gui.stage.overlays import StageBanner, StageLegend
+from gui.stage.overlays import StageBanner, StageCaption, StageLegend
 from gui.stage.style import StageStyle
 from gui.stage.sync_items import (
     CellItem,
@@ -134,6 +134,9 @@ class StageView(QGraphicsView):
         self._banner = StageBanner(self)
         self._banner.closed.connect(self._refit)
         self._legend = StageLegend(self, self._style)
+        self._caption = StageCaption(self)
+        self._caption.restyle(self._style)
+        self._spot = 0  # the goroutine in the spotlight (0: none)
         self._apply_background()
 
     # -- the window's API -------------------------------------------------------
@@ -156,10 +159,70 @@ class StageView(QGraphicsView):
         self.lod = "full"
         self._cramped = False
         self._show_contexts = False
+        self._spot = 0
         self.clear_banner()
+        self.clear_caption()
         self._legend.set_status("")
         self._fit()
         self.viewport().update()
+
+    def load_model(self, model: SceneModel) -> None:
+        """Show *model* (a state rebuilt elsewhere: a replay's seek), without animating.
+
+        Every item is made anew from the model's state; nothing flies. The
+        banner shows the model's deadlock, if any. Returns at once.
+        """
+        spot = self._spot
+        self.reset()
+        self.model = model
+        d = SceneDiff(
+            goroutines=set(model.goroutines),
+            channels=set(model.channels),
+            locks=set(model.locks),
+            waitgroups=set(model.waitgroups),
+            contexts=set(model.contexts),
+            timers=set(model.timers),
+            cells=set(model.cells),
+            onces=set(model.onces),
+            structure=True,
+            deadlock=model.deadlock,
+        )
+        self._apply_diff(d)
+        self._relayout(time.monotonic())
+        # Items placed at once: no glide from nowhere.
+        for item in self._movers:
+            item.settle()
+        self._movers.clear()
+        self.spotlight(spot)
+
+    def show_caption(self, text: str) -> None:
+        """Say in the top-left corner what just happened (plain text; a step's sentence)."""
+        self._caption.setText(text)
+        self._caption.show()
+        self._place_overlays()
+
+    def clear_caption(self) -> None:
+        self._caption.hide()
+        self._caption.setText("")
+
+    @property
+    def caption_text(self) -> str:
+        return self._caption.text() if self._caption.isVisible() else ""
+
+    def spotlight(self, gid: int) -> None:
+        """Ring goroutine *gid* (the one a step let through); 0 takes the ring off."""
+        old = self._g_items.get(self._spot)
+        if old is not None:
+            old.set_spotlight(False)
+        self._spot = gid
+        item = self._g_items.get(gid)
+        if item is not None:
+            item.set_spotlight(True)
+        self._kick()
+
+    @property
+    def spotlit(self) -> int:
+        return self._spot
 
     def apply_events(self, batch: list[TraceEvent]) -> None:
         """Fold a batch of new events into the stage (GUI thread; returns at once)."""
@@ -323,6 +386,7 @@ class StageView(QGraphicsView):
             # drawn again; a panicked or leaked one is: it is the story.
             if gid not in self._g_items and g is not None and (g.state != "done" or g.leaked):
                 item = GoroutineItem(st, gid, self.lod)
+                item.spotlit = gid == self._spot
                 self._add(self._g_items, ("g", gid), item)
                 parent = self._g_items.get(m.goroutines[gid].parent)
                 if parent is not None and parent not in self._unplaced:
@@ -1090,6 +1154,7 @@ class StageView(QGraphicsView):
                 item.restyle(style)
         self._anim.restyle(style)
         self._legend.restyle(style)
+        self._caption.restyle(style)
         if self._banner.isVisible():
             self._banner.restyle(style)
         self._apply_background()
@@ -1139,6 +1204,15 @@ class StageView(QGraphicsView):
                 vp.left() + (vp.width() - width) // 2, vp.top() + margin, width, h
             )
             self._banner.raise_()
+        top = vp.top() + 10
+        if self._banner.isVisible():
+            top = self._banner.geometry().bottom() + 8
+        if self._caption.isVisible():
+            cw = max(220, min(int(vp.width() * 0.6), 720))
+            self._caption.setFixedWidth(cw)
+            ch = self._caption.heightForWidth(cw)
+            self._caption.setGeometry(vp.left() + 10, top, cw, max(ch, 20))
+            self._caption.raise_()
 
     # -- Qt events --------------------------------------------------------------------------
 
