@@ -57,6 +57,9 @@ class Clock:
         #   self._cancelled counts CANCELLED entries still in the heap.
         self._heap: list[tuple[float, int, TimerEntry]] = []
         self._cancelled = 0
+        # Entries popped to fire whose callback has not returned yet; they
+        # still count as pending (a timer in flight may wake someone).
+        self._in_flight: list[TimerEntry] = []
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -189,9 +192,10 @@ class Clock:
     def pending_channel_timers(self) -> int:
         """Pending entries that are not goroutine sleeps (timers, tickers, deadlines)."""
         with self._lock:
-            return sum(
+            queued = sum(
                 1 for _, _, e in self._heap if e.state == TimerEntry.PENDING and not e.is_sleep
             )
+            return queued + sum(1 for e in self._in_flight if not e.is_sleep)
 
     def _drop_cancelled_head(self) -> None:
         heap = self._heap
@@ -219,7 +223,7 @@ class Clock:
                         cv.wait()
                     else:
                         cv.wait((deadline - now) / speed)
-                due = []
+                due = self._in_flight
                 while self._heap and self._heap[0][0] <= now:
                     _, _, entry = heapq.heappop(self._heap)
                     if entry.state == TimerEntry.PENDING:
@@ -227,8 +231,10 @@ class Clock:
                         due.append(entry)
                     else:
                         self._cancelled -= 1
-            for entry in due:
+            for entry in list(due):
                 entry.fn()
+                with self._lock:
+                    due.remove(entry)
 
     def close(self, timeout: float = 1.0) -> None:
         """Stop the timer thread; pending entries never fire."""

@@ -525,10 +525,10 @@ class Runtime:
         for g in self.goroutines():
             if g.id in skip:
                 continue
+            if not _asleep(g):
+                return None  # running, runnable, sleeping, or woken and about to run
             if self._waits_on_external(g):
                 continue
-            if not _asleep(g):
-                return None
             involved.append(g)
         if not involved:
             return None

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core.persist import read_json_file
 from core.trace import Kind, TraceEvent, atomic_write_text
 
 __all__ = [
@@ -114,6 +115,10 @@ class Recording:
             doc = json.loads(text, parse_constant=_no_constant)
         except (json.JSONDecodeError, RecursionError) as exc:
             raise ValueError(f"not a recording: invalid JSON ({exc})") from None
+        return cls._from_doc(doc)
+
+    @classmethod
+    def _from_doc(cls, doc: Any) -> Recording:
         if not isinstance(doc, dict):
             raise ValueError("not a recording: the JSON is not an object")
         if doc.get("format") != FORMAT:
@@ -154,15 +159,7 @@ class Recording:
             OSError: the file cannot be read.
             ValueError: it is too large or not a valid recording.
         """
-        size = os.stat(path).st_size
-        if size > MAX_BYTES:
-            raise ValueError(f"recording too large: {size} bytes > {MAX_BYTES}")
-        with open(path, encoding="utf-8") as f:
-            try:
-                text = f.read()
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"not a recording: not UTF-8 text ({exc})") from None
-        return cls.from_json(text)
+        return cls._from_doc(read_json_file(path, MAX_BYTES))
 
 
 # -- validation -------------------------------------------------------------------
