@@ -1,8 +1,7 @@
 """Reliability suite: the ``--run-slow`` switch, a thread guard, the chaos figures.
 
 Long variants are marked ``@pytest.mark.slow`` and skipped unless pytest runs with
-``--run-slow`` (or ``RUN_SLOW=1`` in the environment, for a run of the whole suite from
-the project root, where this conftest is loaded too late to add a command-line option).
+``--run-slow`` (defined in tests/conftest.py) or ``RUN_SLOW=1`` in the environment.
 The chaos tests add their counts with :func:`record_chaos`; they are printed at the end.
 """
 
@@ -24,15 +23,6 @@ if _ROOT not in sys.path:
     sys.path.append(_ROOT)
 
 from helpers import wait_until  # noqa: E402
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--run-slow",
-        action="store_true",
-        default=False,
-        help="also run the long variants marked @pytest.mark.slow",
-    )
 
 
 def _run_slow(config: pytest.Config) -> bool:
