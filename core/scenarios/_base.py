@@ -8,14 +8,16 @@ through :class:`core.scenarios.ScenarioRun`.
 from __future__ import annotations
 
 import math
+import random
 import threading
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from core import runtime
-from core.runtime import context
+from core.runtime import Recv, Ticker, context, select
+from core.scenarios._pacing import Pause
 from core.trace import Kind
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "MetricsRecorder",
     "Param",
     "Scenario",
+    "variant_param",
 ]
 
 # The catalogue's chapters, in teaching order.
@@ -116,6 +119,15 @@ class Param:
         return str(int(x)) if self.kind is int else f"{x:g}"
 
 
+def variant_param(help: str) -> Param:
+    """The "variant" parameter of a lesson that shows a classic mistake.
+
+    "correct" (the default) plays the right code, "broken" the mistake;
+    *help* says what each one does. Read it with ``Scenario.broken``.
+    """
+    return Param("variant", str, "correct", help, choices=("correct", "broken"))
+
+
 @dataclass(frozen=True)
 class Action:
     """Something a teacher can inject while the scenario runs."""
@@ -193,6 +205,13 @@ class MetricsRecorder:
             return {n: (list(s.t), list(s.v)) for n, s in self._series.items()}
 
 
+def _named(items: tuple[Any, ...], name: str) -> Any:
+    for item in items:
+        if item.name == name:
+            return item
+    raise KeyError(name)
+
+
 class Scenario:
     """One lesson: a pattern run at a human pace inside its own Runtime.
 
@@ -201,6 +220,17 @@ class Scenario:
     the scenario's runtime and returns when *ctx* is done (or the story is
     over). Action handlers each run in their own goroutine ("teacher"), so
     they may block.
+
+    What every lesson needs to keep a human pace is here, so that a lesson
+    module reads as its story: :meth:`nap` (a sleep the end of the lesson
+    cuts short), :meth:`paced` (a client's loop at so many requests a
+    second), :meth:`ticks` (a metric sampler's loop), :meth:`crew` (N
+    goroutines and their WaitGroup), :meth:`started` (may the actions run
+    yet?), :meth:`record_many`; more in ``core.scenarios._pacing``
+    (``Pause``, ``Rates``, ``try_send``). Scenarios draw every random
+    number from :attr:`rng`, never from the global ``random`` module, so that
+    a run's seed (``main.py --headless --seed``, ``ScenarioRun(seed=...)``)
+    repeats its choices, as far as the threads' interleaving allows.
     """
 
     id: ClassVar[str]
@@ -225,27 +255,30 @@ class Scenario:
         }
         self.recorder = MetricsRecorder(tuple(m.name for m in self.metrics))
         self.runtime: runtime.Runtime | None = None
+        # Set by run() once everything the actions use exists (see started()).
+        self.ctx: context.Context | None = None
         self._on_finish: list[Callable[[], None]] = []
 
     # -- declared data -----------------------------------------------------
 
     @classmethod
     def param(cls, name: str) -> Param:
-        for p in cls.params:
-            if p.name == name:
-                return p
-        raise KeyError(name)
+        """The declared parameter *name*; ``KeyError`` if there is none."""
+        return _named(cls.params, name)
 
     @classmethod
     def action(cls, name: str) -> Action:
-        for a in cls.actions:
-            if a.name == name:
-                return a
-        raise KeyError(name)
+        """The declared action *name*; ``KeyError`` if there is none."""
+        return _named(cls.actions, name)
 
     def __getitem__(self, name: str) -> Any:
         """The value of parameter *name*."""
         return self.values[name]
+
+    @property
+    def broken(self) -> bool:
+        """Whether the lesson plays its mistake: its "variant" parameter is "broken"."""
+        return self.values.get("variant") == "broken"
 
     # -- running -----------------------------------------------------------
 
@@ -265,9 +298,117 @@ class Scenario:
         handler = getattr(self, f"on_{name.replace('-', '_')}")
         return self.runtime.go(handler, name=f"teacher:{name}")
 
+    @property
+    def rng(self) -> random.Random:
+        """The lesson's random numbers: its runtime's ``rng``, seeded by ScenarioRun's seed.
+
+        Draw every random choice from it (``self.rng.uniform(0.5, 1.5)``),
+        never from the global ``random`` module. Shared by the lesson's
+        goroutines (each draw is atomic), so a seed repeats a run's choices
+        as far as the order in which the threads draw allows.
+
+        Raises:
+            RuntimeError: the scenario is not running (no runtime yet).
+        """
+        if self.runtime is None:
+            raise RuntimeError(f"{self.id} is not running")
+        return self.runtime.rng
+
+    def started(self) -> bool:
+        """Whether the actions may run: run() has set ``self.ctx``.
+
+        run() sets ``self.ctx`` once everything the handlers use exists; a
+        handler injected before that (a quick teacher) calls this first and
+        returns at once when it is False, after telling the learner so.
+        Never blocks.
+        """
+        if self.ctx is None:
+            self.note("The lesson has not started yet.")
+            return False
+        return True
+
     def record(self, name: str, value: float) -> None:
         """Publish one sample of metric *name* at the runtime clock's time."""
         self.recorder.record(name, runtime.now(), value)
+
+    def record_many(self, **values: float) -> None:
+        """Publish one sample of each metric named, all at the same runtime time."""
+        t = runtime.now()
+        for name, value in values.items():
+            self.recorder.record(name, t, value)
+
+    def crew(self, count: int, fn: Callable[..., Any], *args: Any, name: str) -> runtime.WaitGroup:
+        """Start *count* goroutines running ``fn(*args)``, named "<name>-1" to "<name>-<count>".
+
+        Never blocks. Returns their WaitGroup (named "<name>s"), whose
+        ``wait()`` blocks until every one of them has returned.
+
+        Go::
+
+            var wg sync.WaitGroup
+            for k := 1; k <= count; k++ {
+                wg.Go(func() { fn(args...) })
+            }
+        """
+        wg = runtime.WaitGroup(name=f"{name}s")
+        for k in range(1, count + 1):
+            wg.go(fn, *args, name=f"{name}-{k}")
+        return wg
+
+    # -- pacing (every wait is on the runtime clock and ends with ctx) -----
+
+    def nap(self, ctx: context.Context, seconds: float, *, name: str = "nap") -> bool:
+        """Sleep *seconds* on the runtime clock, or less if *ctx* ends first.
+
+        Blocks the calling goroutine in a select on ``ctx.done()`` and a
+        Timer named *name*, stopped on the way out (nothing is left pending).
+        Returns True when the time passed with *ctx* still live, False once
+        *ctx* is done: the caller should return. Never raises (compare
+        ``core.patterns.backoff.sleep_ctx``, which raises ``ctx.err()``).
+
+        Go: ``t := time.NewTimer(d); defer t.Stop()``, then ``select { case
+        <-ctx.Done(): return false; case <-t.C: return true }``.
+        """
+        with Pause(ctx, name) as pause:
+            return pause.wait(seconds)
+
+    def paced(self, ctx: context.Context, rate: float, *, name: str = "pace") -> Iterator[None]:
+        """Loop about *rate* times per runtime second until *ctx* is done: ``for _ in ...``.
+
+        Each step blocks the calling goroutine on one reusable Timer (a
+        :class:`~core.scenarios._pacing.Pause` named *name*): the first
+        after a random phase of 0 to one period, so that clients started
+        together do not tick together, each later one after a period times
+        0.5 to 1.5 (drawn from :attr:`rng`). The loop ends when *ctx* is
+        done; the timer is stopped however it ends (a ``break`` closes the
+        generator, and with it the timer).
+
+        Go: a ``time.NewTimer(phase)``, then ``for { select { case
+        <-ctx.Done(): return; case <-t.C: }; request(); t.Reset(jittered) }``.
+        """
+        period = 1.0 / rate
+        with Pause(ctx, name) as pause:
+            delay = self.rng.uniform(0, period)
+            while pause.wait(delay):
+                yield
+                delay = period * self.rng.uniform(0.5, 1.5)
+
+    def ticks(self, ctx: context.Context, every: float, *, name: str = "meter") -> Iterator[float]:
+        """Loop every *every* runtime seconds until *ctx* is done, yielding the runtime time.
+
+        A metric sampler's loop: blocks the calling goroutine on one Ticker
+        named *name*, stopped however the loop ends. A tick the loop was too
+        slow for is dropped, as Go's Ticker drops it.
+
+        Go: a ``time.NewTicker(every)``, then ``for { select { case
+        <-ctx.Done(): return; case now := <-t.C: sample(now) } }``.
+        """
+        ticker = Ticker(every, name=name)
+        try:
+            while select(Recv(ctx.done()), Recv(ticker.c))[0] == 1:
+                yield runtime.now()
+        finally:
+            ticker.stop()
 
     def note(self, text: str) -> None:
         """Tell the learner something (a NOTE event: banner and event log)."""

@@ -18,24 +18,10 @@ Go::
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
-from core.patterns.backoff import sleep_ctx
 from core.patterns.batcher import Batcher, BatcherClosed
-from core.runtime import (
-    AtomicInt64,
-    Mutex,
-    Recv,
-    Ticker,
-    WaitGroup,
-    context,
-    go,
-    now,
-    select,
-    sleep,
-)
-from core.runtime.context import ContextError
+from core.runtime import AtomicInt64, Mutex, context, now, sleep
 from core.scenarios._base import Action, Metric, Param, Scenario
 
 __all__ = ["BatchingLesson"]
@@ -98,24 +84,17 @@ class BatchingLesson(Scenario):
     )
     source_modules = ("core.patterns.batcher", "core.scenarios.batching")
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._mu: Mutex | None = None
-        self._quiet_until = float("-inf")  # runtime time; guarded by self._mu
-
     def run(self, ctx: context.Context) -> None:
         """Start the batcher and the producers, sample until *ctx* is done, close, wait."""
         self._mu = Mutex(name="quiet")
+        self._quiet_until = float("-inf")  # runtime time; guarded by self._mu
         self._seq = AtomicInt64(name="items")
         self._batcher = Batcher(self["max_items"], self["max_wait"], self._flush, name="batcher")
-        self._ctx = ctx  # ready: the actions may run from now on
-        producers = WaitGroup(name="producers")
-        for k in range(1, self["producers"] + 1):
-            producers.add(1)
-            go(self._producer, ctx, producers, name=f"producer-{k}")
+        self.ctx = ctx  # ready: the actions may run from now on
+        producers = self.crew(self["producers"], self._producer, ctx, name="producer")
         try:
-            self._sample(ctx)
+            for _ in self.ticks(ctx, SAMPLE):
+                self._record_counts()
         finally:
             # The producers stop on ctx; close() waits for a send under way,
             # flushes the rest, and ends the batcher's goroutine.
@@ -123,23 +102,14 @@ class BatchingLesson(Scenario):
             producers.wait()
             self._record_counts()  # the final counts: items in == items out
 
-    def _sample(self, ctx: context.Context) -> None:
-        meter = Ticker(SAMPLE, name="meter")
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                self._record_counts()
-        finally:
-            meter.stop()
-
     def _record_counts(self) -> None:
         st = self._batcher.statistics()
-        self.record("flushes_by_size", st.flushes_by_size)
-        self.record("flushes_by_time", st.flushes_by_time)
-        self.record("items_in", st.items_in)
-        self.record("items_out", st.items_out)
+        self.record_many(
+            flushes_by_size=st.flushes_by_size,
+            flushes_by_time=st.flushes_by_time,
+            items_in=st.items_in,
+            items_out=st.items_out,
+        )
 
     def _flush(self, batch: list[Any]) -> None:
         """Runs in the batcher's goroutine: "writes" the batch."""
@@ -149,30 +119,20 @@ class BatchingLesson(Scenario):
     def _add(self) -> None:
         self._batcher.add(f"item-{self._seq.add(1)}")
 
-    def _producer(self, ctx: context.Context, wg: WaitGroup) -> None:
-        period = self["producers"] / self["producer_rate"]
+    def _producer(self, ctx: context.Context) -> None:
         try:
-            while True:
-                sleep_ctx(ctx, period * random.uniform(0.5, 1.5))
+            for _ in self.paced(ctx, self["producer_rate"] / self["producers"]):
                 with self._mu:
                     quiet = now() < self._quiet_until
                 if not quiet:
                     self._add()
-        except (ContextError, BatcherClosed):
+        except BatcherClosed:
             return
-        finally:
-            wg.done()
 
     # -- the teacher's actions ---------------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_burst(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         n = BURST_BATCHES * self["max_items"]
         try:
@@ -184,7 +144,7 @@ class BatchingLesson(Scenario):
         self.note(f"Burst of {n} items: full batches flush at once, by size.")
 
     def on_quiet(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             self._quiet_until = now() + QUIET
@@ -194,7 +154,7 @@ class BatchingLesson(Scenario):
         )
 
     def on_close(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         self._batcher.close()
         self._record_counts()

@@ -18,15 +18,14 @@ Go::
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any
 
 from core.patterns.backoff import sleep_ctx
 from core.patterns.cache import Cache
-from core.runtime import AtomicInt64, Chan, Goroutine, Recv, Ticker, WaitGroup, context, go, select
+from core.runtime import AtomicInt64, Chan, WaitGroup, context
 from core.runtime.context import ContextError
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
 
 __all__ = ["CacheLesson"]
 
@@ -45,13 +44,9 @@ class CacheLesson(Scenario):
         "Broken: no singleflight, every caller loads."
     )
     params = (
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: get_or_load shares one load per key (singleflight); broken: "
             "every client that misses loads the key itself",
-            choices=("correct", "broken"),
         ),
         Param(
             "clients",
@@ -127,32 +122,22 @@ class CacheLesson(Scenario):
     )
     source_modules = ("core.patterns.cache", "core.scenarios.cache")
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._cache: Cache | None = None
-        self._stop_janitor: Callable[[], None] | None = None
-        self._janitor: Goroutine | None = None
-        self._stampedes = 0  # touched by the teacher's goroutines only
-
     # -- the story ---------------------------------------------------------------
 
     def run(self, ctx: context.Context) -> None:
         """Start the janitor and the clients, sample until *ctx* is done, wait for them."""
         self._loads = AtomicInt64(name="loads")
+        self._stampedes = 0  # touched by the teacher's goroutines only
         self._cache = Cache(self["ttl"], self["janitor_interval"], name="cache")
         jctx, self._stop_janitor = context.with_cancel(ctx)
         self._janitor = self._cache.start_janitor(jctx)
-        if self["variant"] == "broken":
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: no singleflight. A client that misses loads the key itself: "
                 "press Stampede and count the loads for one key."
             )
-        self._ctx = ctx  # ready: the actions may run from now on
-        clients = WaitGroup(name="clients")
-        for k in range(1, self["clients"] + 1):
-            clients.add(1)
-            go(self._client, ctx, clients, name=f"client-{k}")
+        self.ctx = ctx  # ready: the actions may run from now on
+        clients = self.crew(self["clients"], self._client, ctx, name="client")
         try:
             self._sample(ctx)
         finally:
@@ -161,43 +146,32 @@ class CacheLesson(Scenario):
             self._janitor.join(2.0)
 
     def _sample(self, ctx: context.Context) -> None:
-        meter = Ticker(SAMPLE, name="meter")
         last_hits = last_misses = 0
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                st = self._cache.statistics()
-                reads = (st.hits - last_hits) + (st.misses - last_misses)
-                if reads:
-                    self.record("hit_ratio", 100.0 * (st.hits - last_hits) / reads)
-                last_hits, last_misses = st.hits, st.misses
-                self.record("loads", self._loads.load())
-                self.record("evictions", st.evictions)
-                self.record("size", st.size)
-        finally:
-            meter.stop()
+        for _ in self.ticks(ctx, SAMPLE):
+            st = self._cache.statistics()
+            reads = (st.hits - last_hits) + (st.misses - last_misses)
+            if reads:
+                self.record("hit_ratio", 100.0 * (st.hits - last_hits) / reads)
+            last_hits, last_misses = st.hits, st.misses
+            self.record_many(loads=self._loads.load(), evictions=st.evictions, size=st.size)
 
-    def _client(self, ctx: context.Context, wg: WaitGroup) -> None:
+    def _client(self, ctx: context.Context) -> None:
         keys = self["keys"]
         hot = max(1, keys // 4)
         try:
             while True:
-                if random.random() < HOT_SHARE:
-                    key = f"k{random.randrange(hot)}"
+                if self.rng.random() < HOT_SHARE:
+                    key = f"k{self.rng.randrange(hot)}"
                 else:
-                    key = f"k{random.randrange(hot, keys)}" if keys > hot else "k0"
+                    key = f"k{self.rng.randrange(hot, keys)}" if keys > hot else "k0"
                 self._read(key, self._load)
-                sleep_ctx(ctx, random.uniform(0.05, 0.15))
+                sleep_ctx(ctx, self.rng.uniform(0.05, 0.15))
         except ContextError:
             return  # the lesson is over (also when a load was cut short)
-        finally:
-            wg.done()
 
     def _read(self, key: str, loader: Callable[[str], Any]) -> Any:
         """One read: through singleflight (correct), or naive cache-aside (broken)."""
-        if self["variant"] == "correct":
+        if not self.broken:
             return self._cache.get_or_load(key, loader)
         # The mistake: check, then load, then store. Between the check and the
         # store every other client that misses the same key loads it too.
@@ -210,25 +184,19 @@ class CacheLesson(Scenario):
     def _load(self, key: str) -> str:
         """The slow backend: takes loader_delay; cut short (ContextError) when the lesson ends."""
         self._loads.add(1)
-        sleep_ctx(self._ctx, self["loader_delay"])
+        sleep_ctx(self.ctx, self["loader_delay"])
         return f"value of {key}"
 
     # -- the teacher's actions ---------------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_expire_all(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         n = self._cache.expire_all()
         self.note(f"{n} entries expired at once: the next reads miss and go to the loader.")
 
     def on_stampede(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         self._stampedes += 1
         key = f"stampede-{self._stampedes}"  # never loaded before: every caller misses
@@ -247,15 +215,12 @@ class CacheLesson(Scenario):
                 self._read(key, load)
             except ContextError:
                 pass  # the lesson ended during the load
-            finally:
-                callers.done()
 
         for k in range(1, STAMPEDE + 1):
-            callers.add(1)
-            go(caller, name=f"stampede-{k}")
+            callers.go(caller, name=f"stampede-{k}")
         start.close()
         callers.wait()
-        if self._ctx.err() is not None:
+        if self.ctx.err() is not None:
             return
         n = loads.load()
         if n == 1:
@@ -270,7 +235,7 @@ class CacheLesson(Scenario):
             )
 
     def on_stop_janitor(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         self._stop_janitor()
         self.note(

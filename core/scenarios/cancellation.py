@@ -21,23 +21,14 @@ import threading
 from dataclasses import dataclass, field
 
 from core import runtime
-from core.runtime import Chan, Recv, Send, Ticker, Timer, WaitGroup, context, select
+from core.runtime import Chan, Recv, Ticker, Timer, WaitGroup, context, select
 from core.runtime.context import Canceled, DeadlineExceeded
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
+from core.scenarios._pacing import Pause, try_send
 
 __all__ = ["CancelByClose", "CancelByTimeout", "ContextTree"]
 
 _SAMPLE_EVERY = 0.25  # runtime seconds between metric samples
-
-
-def _poke(ch: Chan | None, value: object = None) -> bool:
-    """Send *value* on *ch* unless that would block; returns whether it was sent.
-
-    Go: ``select { case ch <- v: default: }``
-    """
-    if ch is None:  # the scenario has not started yet
-        return False
-    return select(Send(ch, value), default=True)[0] == 0
 
 
 # -- cancel-by-close ---------------------------------------------------------
@@ -141,20 +132,15 @@ class CancelByClose(Scenario):
         self.note("Each worker: select { case <-done: return; case <-tick.C: work }.")
         for _ in range(self["workers"]):
             self._start_worker()
-        tick = Ticker(_SAMPLE_EVERY, name="metrics tick")
-        try:
-            while select(Recv(ctx.done()), Recv(tick.c))[0] == 1:
-                self._sample()
-        finally:
-            tick.stop()
+        for _ in self.ticks(ctx, _SAMPLE_EVERY, name="metrics tick"):
+            self._sample()
         self._close_once.do(self._done.close)  # the program ends: stop whoever is left
         self._wg.wait()
 
     def _sample(self) -> None:
         with self._lock:
             running, units = self._running, self._units
-        self.record("workers_running", running)
-        self.record("work_done", units)
+        self.record_many(workers_running=running, work_done=units)
 
     def _start_worker(self) -> int:
         assert self._wg is not None and self._done is not None
@@ -270,13 +256,9 @@ class CancelByTimeout(Scenario):
             maximum=5.0,
             unit="s",
         ),
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: WithTimeout, a query that watches ctx, a result channel of capacity 1. "
             "broken: an unbuffered result channel and a query that ignores cancellation.",
-            choices=("correct", "broken"),
         ),
     )
     actions = (
@@ -314,58 +296,42 @@ class CancelByTimeout(Scenario):
         self._working: set[int] = set()
         self._sending: set[int] = set()
         self._abandoned: set[int] = set()
-        self._ctx: context.Context | None = None
-
-    @property
-    def _broken(self) -> bool:
-        return self["variant"] == "broken"
 
     def run(self, ctx: context.Context) -> None:
         """Start the caller; sample until *ctx* ends."""
-        self._ctx = ctx
-        if self._broken:
+        self.ctx = ctx  # ready: the actions may run from now on
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: the result channel is unbuffered and the query ignores "
                 "cancellation: after each timeout a query stays blocked on its send (a leak)."
             )
         runtime.go(self._caller, ctx, name="caller")
-        tick = Ticker(_SAMPLE_EVERY, name="metrics tick")
-        try:
-            while select(Recv(ctx.done()), Recv(tick.c))[0] == 1:
-                self._sample()
-        finally:
-            tick.stop()
+        for _ in self.ticks(ctx, _SAMPLE_EVERY, name="metrics tick"):
+            self._sample()
 
     def _sample(self) -> None:
         with self._lock:
             self._abandoned &= self._working | self._sending
             ok, timeouts = self._ok, self._timeouts
             running = len(self._working & self._abandoned)
-            leaked = len(self._sending & self._abandoned) if self._broken else 0
-        self.record("calls_ok", ok)
-        self.record("timeouts", timeouts)
-        self.record("still_running", running)
-        self.record("leaked", leaked)
+            leaked = len(self._sending & self._abandoned) if self.broken else 0
+        self.record_many(calls_ok=ok, timeouts=timeouts, still_running=running, leaked=leaked)
 
     def _caller(self, ctx: context.Context) -> None:
         """Call, pause, call again, until ctx ends."""
-        gap = Timer(_CALL_GAP, name="caller pause")
-        try:
+        with Pause(ctx, "caller pause") as gap:
             while ctx.err() is None:
                 self._call(ctx)
-                gap.reset(_CALL_GAP)
-                select(Recv(ctx.done()), Recv(gap.c))
-        finally:
-            gap.stop()
+                gap.wait(_CALL_GAP)
 
     def _call(self, ctx: context.Context) -> None:
         """One call with a timeout; blocks up to the timeout (or until ctx ends)."""
         n = next(self._calls)
-        cost = self._op_time * runtime.current_runtime().rng.uniform(0.5, 1.5)
+        cost = self._op_time * self.rng.uniform(0.5, 1.5)
         timeout = self["timeout"]
         with self._lock:
             self._working.add(n)
-        if self._broken:
+        if self.broken:
             out = Chan(0, name=f"result #{n}")
             runtime.go(self._broken_query, n, cost, out, name=f"query #{n}")
             # (Go's broken caller has no ctx case; this one needs it to end with the program.)
@@ -388,7 +354,7 @@ class CancelByTimeout(Scenario):
                 return
             self._timeouts += 1
             self._abandoned.add(n)
-        if self._broken:
+        if self.broken:
             self.note(
                 f"call #{n} gave up after {timeout:.2f} s. query #{n} does not know: it runs "
                 f"on, and its send on the unbuffered result #{n} will block forever."
@@ -423,8 +389,8 @@ class CancelByTimeout(Scenario):
     # -- teacher actions ------------------------------------------------------
 
     def on_call(self) -> None:
-        if self._ctx is not None and self._ctx.err() is None:
-            self._call(self._ctx)
+        if self.ctx is not None and self.ctx.err() is None:
+            self._call(self.ctx)
 
     def _set_op_time(self, t: float) -> None:
         p = self.param("operation_time")
@@ -636,12 +602,8 @@ class ContextTree(Scenario):
 
     def _worker(self, node: _Node) -> None:
         """Work on *node* until its context ends; count the cause."""
-        tick = Ticker(_WORK_EVERY, name=f"{node.name} work")
-        try:
-            while select(Recv(node.ctx.done()), Recv(tick.c))[0] == 1:
-                pass  # one unit of work on behalf of request node.ctx.value("request")
-        finally:
-            tick.stop()
+        for _ in self.ticks(node.ctx, _WORK_EVERY, name=f"{node.name} work"):
+            pass  # one unit of work on behalf of request node.ctx.value("request")
         err = node.ctx.err()
         with self._lock:
             if isinstance(err, DeadlineExceeded):
@@ -654,10 +616,9 @@ class ContextTree(Scenario):
         live = sum(1 for nd in req.nodes() if nd.ctx.err() is None) if req else 0
         with self._lock:
             canceled, deadline, served = self._canceled, self._deadline, self._served
-        self.record("live_contexts", live)
-        self.record("canceled", canceled)
-        self.record("deadline_exceeded", deadline)
-        self.record("requests", served)
+        self.record_many(
+            live_contexts=live, canceled=canceled, deadline_exceeded=deadline, requests=served
+        )
 
     def _cancel(self, node: _Node, req: _Request) -> None:
         """Call *node*'s cancel and say how far it spread."""
@@ -691,7 +652,7 @@ class ContextTree(Scenario):
             self._cancel(req.db, req)
 
     def on_timeout_now(self) -> None:
-        if _poke(self._requests, _SHORT_DEADLINE):
+        if try_send(self._requests, _SHORT_DEADLINE):
             self.note(
                 "A live context's deadline cannot move: the server ends this request and "
                 f"serves it again under context.WithTimeout(parent, {_SHORT_DEADLINE:g} s)."
@@ -700,5 +661,5 @@ class ContextTree(Scenario):
             self.note("A new request is already waiting to be served.")
 
     def on_new_request(self) -> None:
-        if not _poke(self._requests, self["request_timeout"]):
+        if not try_send(self._requests, self["request_timeout"]):
             self.note("A new request is already waiting to be served.")

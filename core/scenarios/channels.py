@@ -33,8 +33,9 @@ import threading
 from collections import deque
 
 from core import runtime
-from core.runtime import Chan, Recv, Ticker, Timer, context, select
+from core.runtime import Chan, Recv, Timer, context, select
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._pacing import Pause, try_send
 
 __all__ = ["BufferedChannel", "UnbufferedChannel"]
 
@@ -93,49 +94,6 @@ class _BlockedMeter:
             return self._total + ongoing
 
 
-class _Pause:
-    """A goroutine's wait that the end of the program interrupts.
-
-    One Timer, made on the first wait and reset for each later one, so no
-    timer is left behind. Go::
-
-        t.Reset(d)
-        select {
-        case <-ctx.Done():
-        case <-t.C:
-        }
-    """
-
-    def __init__(self, ctx: context.Context, name: str) -> None:
-        self._ctx = ctx
-        self._name = name
-        self._timer: Timer | None = None
-
-    def wait(self, d: float) -> bool:
-        """Block *d* runtime seconds, or less if ctx ends; returns whether ctx is still live."""
-        if self._timer is None:
-            self._timer = Timer(d, name=self._name)
-        else:
-            self._timer.reset(d)  # the last wait received from c (or ctx ended it)
-        select(Recv(self._ctx.done()), Recv(self._timer.c))
-        return self._ctx.err() is None
-
-    def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-
-
-def _poke(ch: Chan | None) -> bool:
-    """Send ``None`` on *ch* unless that would block; returns whether it was sent.
-
-    Go: ``select { case ch <- struct{}{}: default: }``
-    """
-    if ch is None:  # the scenario has not started yet
-        return False
-    i, _, _ = select(runtime.Send(ch, None), default=True)
-    return i == 0
-
-
 class _SenderReceiver(Scenario):
     """What both channel lessons share: a sender, a receiver, a channel between them.
 
@@ -182,19 +140,12 @@ class _SenderReceiver(Scenario):
         self.note(self._intro())
         runtime.go(self._sender, ctx, ch, name=self._sender_name)
         runtime.go(self._receiver, ctx, ch, name=self._receiver_name)
-        tick = Ticker(_SAMPLE_EVERY, name="metrics tick")
         last_t, last_blocked = runtime.now(), 0.0
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(tick.c))
-                if i == 0:
-                    return
-                t, blocked = runtime.now(), self._blocked.total()
-                share = (blocked - last_blocked) / (t - last_t) if t > last_t else 0.0
-                last_t, last_blocked = t, blocked
-                self._sample(ch, min(max(share, 0.0), 1.0) * 100.0)
-        finally:
-            tick.stop()
+        for t in self.ticks(ctx, _SAMPLE_EVERY, name="metrics tick"):
+            blocked = self._blocked.total()
+            share = (blocked - last_blocked) / (t - last_t) if t > last_t else 0.0
+            last_t, last_blocked = t, blocked
+            self._sample(ch, min(max(share, 0.0), 1.0) * 100.0)
 
     def _sender(self, ctx: context.Context, ch: Chan) -> None:
         """Send 1, 2, 3... one per interval (or at once when asked); close ch on the way out.
@@ -243,8 +194,7 @@ class _SenderReceiver(Scenario):
         Once the program is ending it stops pausing, so the drain is quick.
         Go: ``for v := range ch { ... }`` (written out to show ``ok``).
         """
-        pause = _Pause(ctx, f"{self._receiver_name} delay")
-        try:
+        with Pause(ctx, f"{self._receiver_name} delay") as pause:
             while True:
                 _v, ok = ch.recv()  # Go: v, ok := <-ch
                 if not ok:
@@ -257,8 +207,6 @@ class _SenderReceiver(Scenario):
                 self._received.tick()
                 if ctx.err() is None and self._delay > 0:
                     pause.wait(self._delay)
-        finally:
-            pause.stop()
 
     # -- teacher actions ------------------------------------------------------
 
@@ -371,7 +319,7 @@ class UnbufferedChannel(_SenderReceiver):
 
     def on_send_now(self) -> None:
         """Ask the sender for one value at once (dropped if a request is already queued)."""
-        if not _poke(self._more):
+        if not try_send(self._more):
             self.note("A send-now request is already waiting for the sender.")
 
     def on_slow_receiver(self) -> None:
@@ -503,7 +451,7 @@ class BufferedChannel(_SenderReceiver):
 
     def on_burst(self) -> None:
         """Ask the producer for 10 values in a row (dropped if a burst is already queued)."""
-        if _poke(self._more):
+        if try_send(self._more):
             self.note(
                 f"Burst: 10 values at once. The buffer takes {self['capacity']}; "
                 "after that each send waits for the consumer."

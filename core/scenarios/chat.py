@@ -15,13 +15,13 @@ it got.
 
 from __future__ import annotations
 
-import random
 from typing import ClassVar
 
 from core.patterns.chat import Chat, ChatClient
-from core.runtime import Mutex, Recv, Ticker, WaitGroup, after, now, select
+from core.runtime import Mutex, WaitGroup
 from core.runtime.context import CancelFunc, Context, with_cancel
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._pacing import Rates
 
 __all__ = ["ChatScenario"]
 
@@ -42,12 +42,6 @@ PHRASES = (
     "context canceled, going home",
     "buffered channels are not queues of infinite size",
 )
-
-
-def _nap(ctx: Context, seconds: float) -> bool:
-    """Sleep *seconds* of runtime clock unless *ctx* ends first; False if it ended."""
-    i, _, _ = select(Recv(ctx.done()), Recv(after(seconds)))
-    return i == 1
 
 
 class ChatScenario(Scenario):
@@ -136,20 +130,17 @@ class ChatScenario(Scenario):
             self._join(name)
         self._join(SLOW_MEMBER, slow=True)
 
-        ticker = Ticker(_SAMPLE)
-        last_t, last = now(), self.chat.statistics()
+        rates = Rates()
         try:
-            while select(Recv(ctx.done()), Recv(ticker.c))[0] == 1:
-                t, stats = now(), self.chat.statistics()
-                dt = max(t - last_t, 1e-9)
-                self.record("delivered", (stats.delivered - last.delivered) / dt)
-                self.record("dropped", (stats.dropped - last.dropped) / dt)
+            for t in self.ticks(ctx, _SAMPLE):
+                stats = self.chat.statistics()
                 slow = stats.members.get(SLOW_MEMBER)
-                self.record("slow_inbox", slow.waiting if slow else 0)
-                self.record("members", len(stats.members))
-                last_t, last = t, stats
+                self.record_many(
+                    **rates.update(t, delivered=stats.delivered, dropped=stats.dropped),
+                    slow_inbox=slow.waiting if slow else 0,
+                    members=len(stats.members),
+                )
         finally:
-            ticker.stop()
             with self._mu:
                 self._stopping = True
                 clients = self.clients
@@ -175,11 +166,9 @@ class ChatScenario(Scenario):
             return True
 
     def _talk(self, ctx: Context, user: str) -> None:
-        rng = random.Random()
-        interval = self["talk_interval"]
-        while _nap(ctx, interval * rng.uniform(0.5, 1.5)):
+        for _ in self.paced(ctx, 1.0 / self["talk_interval"], name="talk"):
             try:
-                self.chat.post(user, rng.choice(PHRASES))
+                self.chat.post(user, self.rng.choice(PHRASES))
             except ValueError:  # left the room meanwhile
                 return
 

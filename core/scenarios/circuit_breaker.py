@@ -14,24 +14,18 @@ Go (``github.com/sony/gobreaker``)::
 
 from __future__ import annotations
 
-import random
-from typing import Any
-
-from core.patterns.backoff import sleep_ctx
 from core.patterns.breaker import BreakerState, CircuitBreaker, CircuitOpen
-from core.runtime import AtomicInt64, Mutex, Recv, Ticker, WaitGroup, context, go, now, select
+from core.runtime import AtomicInt64, context
 from core.runtime.context import ContextError
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._downstream import FlakyDownstream, Unavailable
+from core.scenarios._pacing import Rates
 
 __all__ = ["CircuitBreakerLesson", "Unavailable"]
 
 SAMPLE = 0.25  # runtime seconds between two metric samples
 CALL_TIME = 0.05  # runtime seconds one call to the downstream takes
-PAUSE = 0.1  # runtime seconds a caller rests between two calls
-
-
-class Unavailable(Exception):
-    """The downstream failed this call."""
+PAUSE = 0.1  # runtime seconds a caller rests between two calls, on average
 
 
 class CircuitBreakerLesson(Scenario):
@@ -101,15 +95,9 @@ class CircuitBreakerLesson(Scenario):
     )
     source_modules = ("core.patterns.breaker", "core.scenarios.circuit_breaker")
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._mu: Mutex | None = None
-        self._outage = False  # guarded by self._mu
-
     def run(self, ctx: context.Context) -> None:
         """Start the callers, sample until *ctx* is done, wait for them."""
-        self._mu = Mutex(name="outage")
+        self._downstream = FlakyDownstream(CALL_TIME, self["failure_rate"], self.rng)
         self._ok = AtomicInt64(name="ok")
         self._failed = AtomicInt64(name="failed")
         self._rejected = AtomicInt64(name="rejected")
@@ -121,39 +109,18 @@ class CircuitBreakerLesson(Scenario):
             name="breaker",
         )
         self.record("state", BreakerState.CLOSED)
-        self._ctx = ctx  # ready: the actions may run from now on
-        callers = WaitGroup(name="callers")
-        for k in range(1, self["callers"] + 1):
-            callers.add(1)
-            go(self._caller, ctx, callers, name=f"caller-{k}")
+        self.ctx = ctx  # ready: the actions may run from now on
+        callers = self.crew(self["callers"], self._caller, ctx, name="caller")
+        rates = Rates()
         try:
-            self._sample(ctx)
+            for t in self.ticks(ctx, SAMPLE):
+                ok, failed, rejected = self._ok.load(), self._failed.load(), self._rejected.load()
+                self.record_many(
+                    **rates.update(t, calls_ok=ok, calls_failed=failed, calls_rejected=rejected),
+                    state=self._breaker.state(),
+                )
         finally:
             callers.wait()
-
-    def _sample(self, ctx: context.Context) -> None:
-        meter = Ticker(SAMPLE, name="meter")
-        counters = {
-            "calls_ok": self._ok,
-            "calls_failed": self._failed,
-            "calls_rejected": self._rejected,
-        }
-        last_t, last = now(), dict.fromkeys(counters, 0)
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                t = now()
-                for name, counter in counters.items():
-                    value = counter.load()
-                    if t > last_t:
-                        self.record(name, (value - last[name]) / (t - last_t))
-                    last[name] = value
-                last_t = t
-                self.record("state", self._breaker.state())
-        finally:
-            meter.stop()
 
     def _on_state_change(self, old: BreakerState, new: BreakerState) -> None:
         self.record("state", new)
@@ -171,48 +138,28 @@ class CircuitBreakerLesson(Scenario):
         else:
             self.note("Breaker half-open -> closed: the trial call succeeded.")
 
-    def _downstream(self, ctx: context.Context) -> str:
-        sleep_ctx(ctx, CALL_TIME)
-        with self._mu:
-            outage = self._outage
-        if outage or random.random() * 100 < self["failure_rate"]:
-            raise Unavailable("downstream unavailable")
-        return "ok"
-
-    def _caller(self, ctx: context.Context, wg: WaitGroup) -> None:
-        try:
-            while True:
-                try:
-                    self._breaker.call(self._downstream, ctx)
-                    self._ok.add(1)
-                except CircuitOpen:
-                    self._rejected.add(1)
-                except Unavailable:
-                    self._failed.add(1)
-                sleep_ctx(ctx, PAUSE * random.uniform(0.5, 1.5))
-        except ContextError:
-            return
-        finally:
-            wg.done()
+    def _caller(self, ctx: context.Context) -> None:
+        for _ in self.paced(ctx, 1 / PAUSE):
+            try:
+                self._breaker.call(self._downstream.call, ctx)
+                self._ok.add(1)
+            except CircuitOpen:
+                self._rejected.add(1)
+            except Unavailable:
+                self._failed.add(1)
+            except ContextError:
+                return  # the lesson ended during the call
 
     # -- the teacher's actions ---------------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_outage(self) -> None:
-        if not self._started():
+        if not self.started():
             return
-        with self._mu:
-            self._outage = True
+        self._downstream.start_outage()
         self.note("Outage: the downstream fails every call until Recover.")
 
     def on_recover(self) -> None:
-        if not self._started():
+        if not self.started():
             return
-        with self._mu:
-            self._outage = False
+        self._downstream.end_outage()
         self.note("Recovered: the next trial call will close the breaker.")

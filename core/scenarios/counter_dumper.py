@@ -21,18 +21,8 @@ from typing import Any
 
 from core.patterns.dumper import CounterDumper, Snapshotter
 from core.patterns.user_counters import UserCounters
-from core.runtime import (
-    AtomicInt64,
-    Mutex,
-    Recv,
-    Ticker,
-    Timer,
-    context,
-    go,
-    now,
-    select,
-)
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.runtime import AtomicInt64, Mutex, Ticker, context, go, now
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
 
 __all__ = ["CounterDumperLesson"]
 
@@ -76,12 +66,8 @@ class CounterDumperLesson(Scenario):
         "is cancelled. Broken: it ranges over the ticker, ignores the context and leaks."
     )
     params = (
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: select on the ticker and ctx.Done(); broken: for range ticker.C",
-            choices=("correct", "broken"),
         ),
         Param("interval", float, 1.0, "Time between two dumps", minimum=0.2, maximum=5.0, unit="s"),
         Param(
@@ -130,13 +116,6 @@ class CounterDumperLesson(Scenario):
     )
     source_modules = ("core.patterns.dumper", "core.scenarios.counter_dumper")
 
-    def __init__(self, **values: object) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._mu: Mutex | None = None
-        self._cancel_dumper: Callable[[], None] | None = None  # guarded by self._mu
-        self._slow = False  # guarded by self._mu
-
     def run(self, ctx: context.Context) -> None:
         """Start the clients and a dumper, then sample until *ctx* is done."""
         self._counters = UserCounters(name="counts")
@@ -145,54 +124,42 @@ class CounterDumperLesson(Scenario):
         self._dumpers = AtomicInt64(name="dumpers")
         self._last_dump = 0.0  # written by _on_dump, in the dumper goroutine(s)
         self._mu = Mutex(name="lesson.mu")
-        if self["variant"] == "broken":
+        self._cancel_dumper: Callable[[], None] | None = None  # guarded by self._mu
+        self._slow = False  # guarded by self._mu
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: the dumper is `for range ticker.C`; it never reads its "
                 "context. Stop it and watch it keep dumping: a leaked goroutine."
             )
         for k in range(self["clients"]):
             go(self._client, ctx, name=f"client-{k}")
-        self._ctx = ctx
+        self.ctx = ctx  # ready: the actions may run from now on
         self._start_dumper()
-        meter = Ticker(SAMPLE, name="meter")
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                self.record("requests", self._requests.load())
-                self.record("dumpers", self._dumpers.load())
-                self.record("dumps", self._dumps.load())
-        finally:
-            meter.stop()
+        for _ in self.ticks(ctx, SAMPLE):
+            self.record_many(
+                requests=self._requests.load(),
+                dumpers=self._dumpers.load(),
+                dumps=self._dumps.load(),
+            )
 
     def _client(self, ctx: context.Context) -> None:
-        period = 1.0 / self["rate"]
-        pace = Timer(self.runtime.rng.uniform(0, period), name="pace")
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(pace.c))
-                if i == 0:
-                    return
-                self._counters.inc(self.runtime.rng.choice(USERS))
-                self._requests.add(1)
-                pace.reset(period * self.runtime.rng.uniform(0.5, 1.5))
-        finally:
-            pace.stop()
+        for _ in self.paced(ctx, self["rate"]):
+            self._counters.inc(self.rng.choice(USERS))
+            self._requests.add(1)
 
     def _start_dumper(self) -> bool:
         """Start a dumper under a new child context; False if one is running."""
         with self._mu:
             if self._cancel_dumper is not None:
                 return False
-            dctx, self._cancel_dumper = context.with_cancel(self._ctx)
+            dctx, self._cancel_dumper = context.with_cancel(self.ctx)
         go(self._dumper, dctx, name="dumper")
         return True
 
     def _dumper(self, ctx: context.Context) -> None:
         self._dumpers.add(1)
         try:
-            if self["variant"] == "broken":
+            if self.broken:
                 leaky_dumper(self._counters, self["interval"], self._on_dump)
             else:
                 CounterDumper(self._counters, self["interval"], self._on_dump).start(ctx)
@@ -210,20 +177,12 @@ class CounterDumperLesson(Scenario):
             slow = self._slow
         if slow:
             # Slow, but never slower than the lesson: its end cuts the dump short.
-            work = Timer(SLOW_FACTOR * self["interval"], name="slow-dump")
-            select(Recv(self._ctx.done()), Recv(work.c))
-            work.stop()
+            self.nap(self.ctx, SLOW_FACTOR * self["interval"], name="slow-dump")
 
     # -- the teacher's actions ---------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_stop_dumper(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             cancel, self._cancel_dumper = self._cancel_dumper, None
@@ -231,7 +190,7 @@ class CounterDumperLesson(Scenario):
             self.note("No dumper is running.")
             return
         cancel()
-        if self["variant"] == "broken":
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: the context is cancelled but the dumper never reads it: "
                 "it keeps dumping, and nothing can stop it now."
@@ -240,7 +199,7 @@ class CounterDumperLesson(Scenario):
             self.note("Cancelled: the dumper's select sees ctx.Done(), stops its ticker, returns.")
 
     def on_start_dumper(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         still_running = self._dumpers.load()
         if not self._start_dumper():
@@ -252,7 +211,7 @@ class CounterDumperLesson(Scenario):
             )
 
     def on_slow_dump(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             self._slow = not self._slow

@@ -27,23 +27,11 @@ Go (``golang.org/x/sync/errgroup``)::
 
 from __future__ import annotations
 
-import random
-from typing import Any
-
 from core.patterns.errgroup import Semaphore, with_context
-from core.runtime import (
-    AtomicInt64,
-    Chan,
-    Mutex,
-    Recv,
-    Send,
-    Timer,
-    after,
-    context,
-    select,
-)
+from core.runtime import AtomicInt64, Chan, Mutex, Recv, Timer, after, context, select
 from core.runtime.context import ContextError
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._pacing import try_send
 
 __all__ = ["ErrgroupSemaphoreLesson", "TaskFailed"]
 
@@ -106,23 +94,17 @@ class ErrgroupSemaphoreLesson(Scenario):
     )
     source_modules = ("core.patterns.errgroup", "core.scenarios.errgroup_semaphore")
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._mu: Mutex | None = None
-        self._fail: Chan | None = None  # the running round's fail channel; guarded by self._mu
-
     def run(self, ctx: context.Context) -> None:
         """Run rounds until *ctx* is done (each round waits for all its tasks)."""
         self._mu = Mutex(name="lesson.mu")
+        self._fail: Chan | None = None  # the running round's fail channel; guarded by self._mu
         self._running = AtomicInt64(name="running")
         self._completed = AtomicInt64(name="completed")
         self._cancelled = AtomicInt64(name="cancelled")
         self._failed = AtomicInt64(name="failed")
         self._new_round = Chan(1, name="new-round")
-        for name in ("running", "completed", "cancelled", "failed"):
-            self.record(name, 0)
-        self._ctx = ctx
+        self.record_many(running=0, completed=0, cancelled=0, failed=0)
+        self.ctx = ctx  # ready: the actions may run from now on
         number = 0
         while ctx.err() is None:
             number += 1
@@ -164,7 +146,7 @@ class ErrgroupSemaphoreLesson(Scenario):
             raise
         try:
             self.record("running", self._running.add(1))
-            work = Timer(self["task_time"] * random.uniform(0.5, 1.5), name=f"task-{k}.work")
+            work = Timer(self["task_time"] * self.rng.uniform(0.5, 1.5), name=f"task-{k}.work")
             try:
                 i, _, _ = select(Recv(ctx.done()), Recv(work.c), Recv(fail))
             finally:
@@ -172,7 +154,7 @@ class ErrgroupSemaphoreLesson(Scenario):
             if i == 0:
                 self.record("cancelled", self._cancelled.add(1))
                 raise ctx.err()
-            if i == 2 or random.random() * 100 < self["failure_probability"]:
+            if i == 2 or self.rng.random() * 100 < self["failure_probability"]:
                 self.record("failed", self._failed.add(1))
                 raise TaskFailed(f"task-{k} failed")
             self.record("completed", self._completed.add(1))
@@ -183,31 +165,23 @@ class ErrgroupSemaphoreLesson(Scenario):
 
     # -- the teacher's actions ---------------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_fail_one(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             fail = self._fail
         if fail is None:
             self.note("No round is running: nothing to fail.")
             return
-        i, _, _ = select(Send(fail, "fail"), default=True)
-        if i == 0:
+        if try_send(fail, "fail"):
             self.note("The next working task to look fails: watch the others get cancelled.")
         else:
             self.note("A failure is already on its way.")
 
     def on_new_round(self) -> None:
-        if not self._started():
+        if not self.started():
             return
-        i, _, _ = select(Send(self._new_round, "go"), default=True)
-        if i == 0:
+        if try_send(self._new_round, "go"):
             self.note("A new round starts as soon as the current one is over.")
         else:
             self.note("A new round is already requested.")

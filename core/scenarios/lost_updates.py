@@ -26,22 +26,12 @@ Go::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 
 from core.patterns.counters import AtomicCounter, BadCounter, SafeCounter
-from core.runtime import (
-    AtomicInt64,
-    Chan,
-    Recv,
-    Send,
-    Ticker,
-    Timer,
-    WaitGroup,
-    context,
-    go,
-    now,
-    select,
-)
+from core.runtime import AtomicInt64, Chan, Recv, Ticker, Timer, WaitGroup, context, go, now, select
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._pacing import Rates, try_send
 
 __all__ = ["LostUpdates"]
 
@@ -184,22 +174,21 @@ class LostUpdates(Scenario):
         round_ctx, cancel = context.with_cancel(ctx)
         wg = WaitGroup(name="incrementers")
         for k in range(n):
-            wg.add(1)  # before go: Wait must not see 0 before every goroutine counted
-            go(self._incrementer, round_ctx, r, wg, name=f"inc-{k}")
+            wg.go(self._incrementer, round_ctx, r, name=f"inc-{k}")  # wg.Add(1), then go
         finished = Chan(name="round-done")
         go(_close_when_done, wg, finished, name="waiter")
         meter = Ticker(SAMPLE, name="meter")
-        last = (now(), 0)
+        rates = Rates()
         try:
             while True:
                 i, request, _ = select(
                     Recv(ctx.done()), Recv(self._requests), Recv(finished), Recv(meter.c)
                 )
                 if i == 3:
-                    last = self._sample(r, last)
+                    self._sample(r, rates)
                     continue
                 if i == 2:
-                    self._sample(r, last)
+                    self._sample(r, rates)
                     self._report(r)
                     return None
                 # ctx done or a teacher's request: stop this round's goroutines first.
@@ -210,37 +199,25 @@ class LostUpdates(Scenario):
             cancel()
             meter.stop()
 
-    def _incrementer(self, ctx: context.Context, r: _Round, wg: WaitGroup) -> None:
+    def _incrementer(self, ctx: context.Context, r: _Round) -> None:
         """M increments on each counter, paced with jitter; stops early when ctx is done."""
-        try:
-            period = 1.0 / self["rate"]
-            pace = Timer(self.runtime.rng.uniform(0, period), name="pace")  # a random phase
-            try:
-                for _ in range(r.increments):
-                    i, _, _ = select(Recv(ctx.done()), Recv(pace.c))
-                    if i == 0:
-                        return
-                    r.bad.inc()
-                    r.safe.inc()
-                    r.atomic.inc()
-                    r.done.add(1)
-                    pace.reset(period * self.runtime.rng.uniform(0.5, 1.5))
-            finally:
-                pace.stop()
-        finally:
-            wg.done()
+        for _ in islice(self.paced(ctx, self["rate"]), r.increments):
+            r.bad.inc()
+            r.safe.inc()
+            r.atomic.inc()
+            r.done.add(1)
 
-    def _sample(self, r: _Round, last: tuple[float, int]) -> tuple[float, int]:
+    def _sample(self, r: _Round, rates: Rates) -> None:
         t, done, bad = now(), r.done.load(), r.bad.value()
-        self.record("done", done)
-        self.record("bad", bad)
-        self.record("safe", r.safe.value())
-        self.record("atomic", r.atomic.value())
-        # A goroutine between its bad.inc() and done.add(1) can put bad one ahead.
-        self.record("lost", max(0, done - bad))
-        if t > last[0]:
-            self.record("rate", (done - last[1]) / (t - last[0]))
-        return t, done
+        self.record_many(
+            done=done,
+            bad=bad,
+            safe=r.safe.value(),
+            atomic=r.atomic.value(),
+            # A goroutine between its bad.inc() and done.add(1) can put bad one ahead.
+            lost=max(0, done - bad),
+            **rates.update(t, rate=done),
+        )
 
     def _report(self, r: _Round) -> None:
         bad = r.bad.value()
@@ -252,12 +229,10 @@ class LostUpdates(Scenario):
     # -- the teacher's actions ---------------------------------------------
 
     def _ask(self, request: str) -> None:
-        requests = self._requests
-        if requests is None:
+        if self._requests is None:
             self.note("The lesson has not started yet.")
             return
-        # Non-blocking: a request already waiting is enough.
-        select(Send(requests, request), default=True)
+        try_send(self._requests, request)  # a request already waiting is enough
 
     def on_run_again(self) -> None:
         self._ask("run-again")

@@ -31,8 +31,8 @@ from collections.abc import Callable
 from typing import Any
 
 from core.patterns.parallel import ParallelProcessor
-from core.runtime import AtomicInt64, Chan, Recv, Ticker, Timer, context, go, now, select
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.runtime import AtomicInt64, Chan, context, go, now
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
 
 __all__ = ["ItemFailed", "ParallelChannels", "ParallelWaitGroup", "leaky_process_with_channels"]
 
@@ -142,17 +142,13 @@ class _ParallelLesson(Scenario):
         Metric("batch_time", "s", "Runtime seconds the last batch took, start to result"),
     )
 
-    def __init__(self, **values: object) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-
     def run(self, ctx: context.Context) -> None:
         """Process batch after batch until *ctx* is done."""
         self._done = AtomicInt64(name="done")
         self._in_flight = AtomicInt64(name="in_flight")
         self._slow_next = AtomicInt64(name="straggler")  # 1: the next item is a straggler
         self._fail_next = AtomicInt64(name="failing")  # 1: the next item fails
-        self._ctx = ctx
+        self.ctx = ctx  # ready: the actions may run from now on
         go(self._meter, ctx, name="meter")
         processor = ParallelProcessor(self["workers"], name="batch")
         self.note(self.intro())
@@ -175,9 +171,7 @@ class _ParallelLesson(Scenario):
                         f"{'in input order' if in_order else 'OUT OF ORDER'}."
                     )
             self.record("batch_time", now() - t0)
-            rest = Timer(REST, name="rest")
-            select(Recv(ctx.done()), Recv(rest.c))
-            rest.stop()
+            self.nap(ctx, REST, name="rest")
 
     def intro(self) -> str:
         """What the lesson shows, said once at the start."""
@@ -200,13 +194,10 @@ class _ParallelLesson(Scenario):
             """One item: wait its work time (or until ctx is done), then return item²."""
             self.record("in_flight", self._in_flight.add(1))
             try:
-                d = mean * self.runtime.rng.uniform(0.5, 1.5)
+                d = mean * self.rng.uniform(0.5, 1.5)
                 if self._slow_next.swap(0):
                     d = mean * STRAGGLER_FACTOR
-                busy = Timer(d, name=f"work-{item}")
-                i, _, _ = select(Recv(ctx.done()), Recv(busy.c))
-                busy.stop()
-                if i == 0:
+                if not self.nap(ctx, d, name=f"work-{item}"):
                     raise ctx.err()
                 if self._fail_next.swap(0):
                     raise ItemFailed(f"item {item} failed")
@@ -218,40 +209,26 @@ class _ParallelLesson(Scenario):
         return work
 
     def _meter(self, ctx: context.Context) -> None:
-        ticker = Ticker(SAMPLE, name="meter")
         history = [(now(), 0)]  # (time, done) over the last WINDOW
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(ticker.c))
-                if i == 0:
-                    return
-                t, done = now(), self._done.load()
-                history.append((t, done))
-                while len(history) > 2 and history[1][0] <= t - WINDOW:
-                    del history[0]
-                t0, done0 = history[0]
-                self.record("done", done)
-                self.record("in_flight", self._in_flight.load())
-                if t > t0:
-                    self.record("throughput", (done - done0) / (t - t0))
-        finally:
-            ticker.stop()
+        for t in self.ticks(ctx, SAMPLE):
+            done = self._done.load()
+            history.append((t, done))
+            while len(history) > 2 and history[1][0] <= t - WINDOW:
+                del history[0]
+            t0, done0 = history[0]
+            self.record_many(done=done, in_flight=self._in_flight.load())
+            if t > t0:
+                self.record("throughput", (done - done0) / (t - t0))
 
     # -- the teacher's actions ---------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_slow_item(self) -> None:
-        if self._started():
+        if self.started():
             self._slow_next.store(1)
             self.note(f"The next item takes {STRAGGLER_FACTOR}x as long: the batch waits for it.")
 
     def on_fail_item(self) -> None:
-        if self._started():
+        if self.started():
             self._fail_next.store(1)
             self.note("The next item will raise ItemFailed.")
 
@@ -288,19 +265,15 @@ class ParallelChannels(_ParallelLesson):
     )
     source_modules = ("core.patterns.parallel", "core.scenarios.parallel")
     params = (
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: a results channel with room for every item, all results received; "
             "broken: unbuffered, and the collector returns at the first error",
-            choices=("correct", "broken"),
         ),
         *_ParallelLesson.params,
     )
 
     def intro(self) -> str:
-        if self["variant"] == "broken":
+        if self.broken:
             return (
                 "BROKEN VARIANT: the results channel is unbuffered and the collector returns "
                 "at the first error. Make an item fail and watch the other goroutines block "
@@ -312,12 +285,12 @@ class ParallelChannels(_ParallelLesson):
         )
 
     def process(self, processor: ParallelProcessor, items: list[int], fn: Callable) -> list:
-        if self["variant"] == "broken":
+        if self.broken:
             return leaky_process_with_channels(items, fn, self["workers"])
         return processor.process_with_channels(items, fn)
 
     def failure_text(self, batch: int, exc: Exception) -> str:
-        if self["variant"] == "broken":
+        if self.broken:
             return (
                 f"BROKEN VARIANT: batch {batch} failed ({exc}) and the collector returned at "
                 "once: the goroutines still working will block forever sending their result."

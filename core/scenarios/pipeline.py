@@ -26,9 +26,9 @@ from typing import Any
 
 from core.patterns.backoff import sleep_ctx
 from core.patterns.pipeline import fan_out, generate, merge, stage
-from core.runtime import AtomicInt64, Mutex, Recv, Ticker, WaitGroup, context, go, now, select
-from core.runtime.context import ContextError
+from core.runtime import AtomicInt64, Mutex, Recv, WaitGroup, context, select
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._pacing import Rates
 
 __all__ = ["PipelineLesson"]
 
@@ -105,17 +105,12 @@ class PipelineLesson(Scenario):
     )
     source_modules = ("core.patterns.pipeline", "core.scenarios.pipeline")
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._mu: Mutex | None = None
-        self._cancel: Callable[[], None] | None = None  # guarded by self._mu
-        self._slow = False  # guarded by self._mu
-
     def run(self, ctx: context.Context) -> None:
         """Build a pipeline, sample it; after a cancel, check it ended, build the next."""
         self._mu = Mutex(name="lesson.mu")
-        self._ctx = ctx
+        self._cancel: Callable[[], None] | None = None  # guarded by self._mu
+        self._slow = False  # guarded by self._mu
+        self.ctx = ctx  # ready: the actions may run from now on
         while ctx.err() is None:
             # Counters of this pipeline (items lost by a cancel must not count
             # as in flight in the next one).
@@ -140,9 +135,7 @@ class PipelineLesson(Scenario):
                 f"Pipeline cancelled: all {self['workers'] * 2 + 4} of its goroutines "
                 f"returned, none is left blocked. A new one starts in {RESTART_AFTER:g} s."
             )
-            try:
-                sleep_ctx(ctx, RESTART_AFTER)
-            except ContextError:
+            if not self.nap(ctx, RESTART_AFTER, name="restart"):
                 return
 
     def _build(self, ctx: context.Context, wg: WaitGroup) -> None:
@@ -154,8 +147,7 @@ class PipelineLesson(Scenario):
             ctx, squares, lambda v: self._work(ctx, v), self["workers"], name="worker", wg=wg
         )
         results = merge(ctx, *outs, name="merge", wg=wg)
-        wg.add(1)
-        go(self._sink, ctx, results, wg, name="sink")
+        wg.go(self._sink, ctx, results, name="sink")
 
     def _square(self, ctx: context.Context, n: int) -> int:
         self._squared.add(1)
@@ -170,48 +162,27 @@ class PipelineLesson(Scenario):
         sleep_ctx(ctx, self["stage_delay"])
         return v
 
-    def _sink(self, ctx: context.Context, results: Any, wg: WaitGroup) -> None:
-        try:
-            while True:
-                i, _, ok = select(Recv(results), Recv(ctx.done()))
-                if i == 1 or not ok:
-                    return
-                self._sunk.add(1)
-        finally:
-            wg.done()
+    def _sink(self, ctx: context.Context, results: Any) -> None:
+        while True:
+            i, _, ok = select(Recv(results), Recv(ctx.done()))
+            if i == 1 or not ok:
+                return
+            self._sunk.add(1)
 
     def _sample(self, ctx: context.Context) -> None:
-        meter = Ticker(SAMPLE, name="meter")
-        last_t, last_sunk = now(), self._sunk.load()
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                t, squared, worked, sunk = (
-                    now(),
-                    self._squared.load(),
-                    self._worked.load(),
-                    self._sunk.load(),
-                )
-                if t > last_t:
-                    self.record("throughput", (sunk - last_sunk) / (t - last_t))
-                last_t, last_sunk = t, sunk
-                self.record("in_flight_square", max(0, squared - worked))
-                self.record("in_flight_workers", max(0, worked - sunk))
-        finally:
-            meter.stop()
+        rates = Rates()
+        for t in self.ticks(ctx, SAMPLE):
+            squared, worked, sunk = self._squared.load(), self._worked.load(), self._sunk.load()
+            self.record_many(
+                **rates.update(t, throughput=sunk),
+                in_flight_square=max(0, squared - worked),
+                in_flight_workers=max(0, worked - sunk),
+            )
 
     # -- the teacher's actions ---------------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_cancel(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             cancel = self._cancel
@@ -222,7 +193,7 @@ class PipelineLesson(Scenario):
         self.note("cancel(): ctx.Done() is closed; every stage's select sees it and returns.")
 
     def on_slow_stage(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             self._slow = not self._slow

@@ -17,50 +17,13 @@ import threading
 from collections.abc import Callable
 
 from core import runtime
-from core.runtime import Chan, Mutex, Recv, Send, Timer, WaitGroup, context, select
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.runtime import Chan, Mutex, Recv, Send, WaitGroup, context, select
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
+from core.scenarios._pacing import Pause
 
 __all__ = ["ClosedChannelPanic", "Deadlock"]
 
 _BETWEEN_ROUNDS = 0.6  # runtime seconds between two rounds of a story
-
-
-class _Pause:
-    """A goroutine's wait that the end of the program interrupts.
-
-    One Timer, made on the first wait and reset for each later one. Go::
-
-        t.Reset(d)
-        select {
-        case <-ctx.Done():
-        case <-t.C:
-        }
-    """
-
-    def __init__(self, ctx: context.Context, name: str) -> None:
-        self._ctx = ctx
-        self._name = name
-        self._timer: Timer | None = None
-
-    def wait(self, d: float) -> bool:
-        """Block *d* runtime seconds, or less if ctx ends; returns whether ctx is still live."""
-        if self._timer is None:
-            self._timer = Timer(d, name=self._name)
-        else:
-            self._timer.reset(d)  # the last wait received from c (or ctx ended it)
-        select(Recv(self._ctx.done()), Recv(self._timer.c))
-        return self._ctx.err() is None
-
-    def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-
-
-def _work(ctx: context.Context, name: str, d: float) -> None:
-    """Spend *d* runtime seconds on something (less if the program ends)."""
-    pause = _Pause(ctx, name)
-    pause.wait(d)
-    pause.stop()
 
 
 # -- deadlock ----------------------------------------------------------------
@@ -103,12 +66,8 @@ class Deadlock(Scenario):
         "with no sender. Broken, the runtime reports Go's fatal error and who waits on what."
     )
     params = (
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: the fixed code, round after round. broken: the mistake, which deadlocks.",
-            choices=("correct", "broken"),
         ),
         Param(
             "mistake",
@@ -134,10 +93,6 @@ class Deadlock(Scenario):
         super().__init__(**values)
         self._rounds = 0  # written by main.main only
 
-    @property
-    def _broken(self) -> bool:
-        return self["variant"] == "broken"
-
     def run(self, ctx: context.Context) -> None:
         """Start the story's main; ask the runtime about deadlock until one is found.
 
@@ -150,7 +105,7 @@ class Deadlock(Scenario):
         me = runtime.current()
         assert me is not None
         mistake = self["mistake"]
-        if self._broken:
+        if self.broken:
             self.note(f"BROKEN VARIANT ({mistake}): {self._story_broken()}")
         else:
             self.note(f"CORRECT ({mistake}): {self._story_fixed()}")
@@ -194,31 +149,36 @@ class Deadlock(Scenario):
             "everyone-waiting": self._everyone_waiting,
             "receive-without-sender": self._receive_without_sender,
         }[self["mistake"]]
-        between = _Pause(ctx, "between rounds")
+        # The story waits on a child of the lesson's context. The deadlock check
+        # skips a goroutine that waits on the root context's done channel (only
+        # stop() ends that), so it would see a worker napping there only through
+        # its pending timer, and not in the instant after that timer fired.
+        story_ctx, cancel = context.with_cancel(ctx, name="story")
         try:
-            while ctx.err() is None:
-                story(ctx)
-                if ctx.err() is None:
-                    self._rounds += 1
-                between.wait(_BETWEEN_ROUNDS)
+            with Pause(story_ctx, "between rounds") as between:
+                while story_ctx.err() is None:
+                    story(story_ctx)
+                    if story_ctx.err() is None:
+                        self._rounds += 1
+                    between.wait(_BETWEEN_ROUNDS)
         finally:
-            between.stop()
+            cancel()
 
     def _forgotten_unlock(self, ctx: context.Context) -> None:
         mu = Mutex(name="mu")
         wg = WaitGroup(name="wg")
 
         def worker(k: int, fails: bool) -> None:
-            _work(ctx, f"worker {k} starts", 0.05 * k)
-            if self._broken:
+            self.nap(ctx, 0.05 * k, name=f"worker {k} starts")
+            if self.broken:
                 mu.lock()
-                _work(ctx, f"worker {k} works", 0.2)
+                self.nap(ctx, 0.2, name=f"worker {k} works")
                 if fails:
                     return  # BROKEN: an early return that skips mu.unlock()
                 mu.unlock()
             else:
                 with mu:  # Go: mu.Lock(); defer mu.Unlock()
-                    _work(ctx, f"worker {k} works", 0.2)
+                    self.nap(ctx, 0.2, name=f"worker {k} works")
                     if fails:
                         return
 
@@ -233,14 +193,14 @@ class Deadlock(Scenario):
 
         def transfer(k: int, first: Mutex, second: Mutex) -> None:
             first.lock()
-            _work(ctx, f"worker {k} works", 0.2)
+            self.nap(ctx, 0.2, name=f"worker {k} works")
             second.lock()
-            _work(ctx, f"worker {k} works", 0.1)
+            self.nap(ctx, 0.1, name=f"worker {k} works")
             second.unlock()
             first.unlock()
 
         wg.go(transfer, 1, a, b, name="worker 1")
-        if self._broken:
+        if self.broken:
             wg.go(transfer, 2, b, a, name="worker 2")  # BROKEN: the opposite order
         else:
             wg.go(transfer, 2, a, b, name="worker 2")  # one global order: A, then B
@@ -250,10 +210,10 @@ class Deadlock(Scenario):
         results = Chan(0, name="results")
 
         def produce() -> None:
-            _work(ctx, "producer works", 0.2)
+            self.nap(ctx, 0.2, name="producer works")
             results.send(42)
 
-        if not self._broken:
+        if not self.broken:
             runtime.go(produce, name="producer")
         # BROKEN: no producer was started, so this receive waits forever.
         results.recv()
@@ -291,13 +251,9 @@ class ClosedChannelPanic(Scenario):
         "closes while another still sends, and the receiver closes it again: two panics."
     )
     params = (
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: a closer closes once after every producer is done. broken: each producer "
             "closes when it is done, and the receiver closes too.",
-            choices=("correct", "broken"),
         ),
         Param(
             "capacity",
@@ -344,13 +300,9 @@ class ClosedChannelPanic(Scenario):
         self._quit: Chan | None = None
         self._quit_once: runtime.Once | None = None
 
-    @property
-    def _broken(self) -> bool:
-        return self["variant"] == "broken"
-
     def run(self, ctx: context.Context) -> None:
         """Play rounds until *ctx* ends; sample the counters after each."""
-        if self._broken:
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: each producer closes the channel when it is done, and the "
                 "consumer closes it too: expect 'send on closed channel' and "
@@ -361,8 +313,7 @@ class ClosedChannelPanic(Scenario):
                 "Only the sending side closes: a closer waits for every producer, then closes."
             )
         rt = runtime.current_runtime()
-        between = _Pause(ctx, "between rounds")
-        try:
+        with Pause(ctx, "between rounds") as between:
             while ctx.err() is None:
                 goroutines = self._round(ctx)
                 for g in goroutines:
@@ -373,8 +324,6 @@ class ClosedChannelPanic(Scenario):
                     self._rounds += 1
                 self._sample(len(rt.panics))
                 between.wait(_BETWEEN_ROUNDS)
-        finally:
-            between.stop()
 
     def _sample(self, panics: int) -> None:
         with self._lock:
@@ -401,7 +350,7 @@ class ClosedChannelPanic(Scenario):
                     self._producer, ctx, ch, quit_, k, n, producers, wg, name=f"producer {k}"
                 )
             )
-        if not self._broken:
+        if not self.broken:
             gs.append(wg.go(self._closer, producers, ch, name="closer"))
         gs.append(wg.go(self._consumer, ctx, ch, name="consumer"))
         wg.wait()
@@ -418,21 +367,20 @@ class ClosedChannelPanic(Scenario):
         wg: WaitGroup,
     ) -> None:
         """Send *n* values, one per interval; broken: then close ch ("I'm done")."""
-        pause = _Pause(ctx, f"producer {k} works")
         try:
-            for i in range(1, n + 1):
-                if not pause.wait(self["producer_interval"]):
-                    return
-                if self._broken:
-                    ch.send(f"p{k}-{i}")  # panics once another goroutine has closed ch
-                else:
-                    j, _, _ = select(Send(ch, f"p{k}-{i}"), Recv(quit_), Recv(ctx.done()))
-                    if j != 0:
-                        return  # asked to stop: the closer will close ch
-            if self._broken:
-                ch.close()  # BROKEN: "I'm done", but the other producer is not
+            with Pause(ctx, f"producer {k} works") as pause:
+                for i in range(1, n + 1):
+                    if not pause.wait(self["producer_interval"]):
+                        return
+                    if self.broken:
+                        ch.send(f"p{k}-{i}")  # panics once another goroutine has closed ch
+                    else:
+                        j, _, _ = select(Send(ch, f"p{k}-{i}"), Recv(quit_), Recv(ctx.done()))
+                        if j != 0:
+                            return  # asked to stop: the closer will close ch
+                if self.broken:
+                    ch.close()  # BROKEN: "I'm done", but the other producer is not
         finally:
-            pause.stop()
             producers.done()
             wg.done()
 
@@ -452,7 +400,7 @@ class ClosedChannelPanic(Scenario):
                 break
             with self._lock:
                 self._received += 1
-        if self._broken:
+        if self.broken:
             ch.close()  # BROKEN: "to be tidy", but it is already closed
 
     def on_close_early(self) -> None:
@@ -460,7 +408,7 @@ class ClosedChannelPanic(Scenario):
             ch, quit_, once = self._ch, self._quit, self._quit_once
         if ch is None or quit_ is None or once is None:
             return
-        if self._broken:
+        if self.broken:
             self.note("The consumer closes jobs itself, while the producers still send.")
             ch.close()  # BROKEN: a receiver closing; a second close panics right here
         else:

@@ -25,14 +25,13 @@ from core.runtime import (
     Mutex,
     Recv,
     Send,
-    Ticker,
     WaitGroup,
     after,
-    now,
     select,
 )
 from core.runtime.context import Context
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
+from core.scenarios._pacing import Rates
 
 __all__ = ["PubSubScenario", "TextbookBroadcaster"]
 
@@ -40,12 +39,6 @@ _SAMPLE = 0.25  # runtime seconds between metric samples
 _FAST_DELAY = 0.02  # what a fast subscriber spends on a message, runtime seconds
 _BURST = 20  # messages in a burst
 _RESTART = 1.0  # runtime seconds before a panicked publisher is restarted
-
-
-def _nap(ctx: Context, seconds: float) -> bool:
-    """Sleep *seconds* of runtime clock unless *ctx* ends first; False if it ended."""
-    i, _, _ = select(Recv(ctx.done()), Recv(after(seconds)))
-    return i == 1
 
 
 class TextbookBroadcaster:
@@ -176,13 +169,9 @@ class PubSubScenario(Scenario):
             maximum=3.0,
             unit="s",
         ),
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: sends and closes under one lock; broken: the textbook broadcaster "
             "that sends outside the lock and panics when someone unsubscribes",
-            choices=("correct", "broken"),
         ),
     )
     actions: ClassVar[tuple[Action, ...]] = (
@@ -216,8 +205,7 @@ class PubSubScenario(Scenario):
 
     def run(self, ctx: Context) -> None:
         self._ctx = ctx
-        broken = self["variant"] == "broken"
-        if broken:
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: publish copies the subscriber list under the lock and sends "
                 "outside it; unsubscribe closes the channel. Press Unsubscribe: the publisher "
@@ -230,28 +218,25 @@ class PubSubScenario(Scenario):
         self._stopping = False  # guarded by _mu: nothing starts once run is finishing
         self._wg = WaitGroup(name="subscribers")
         self._publishers = WaitGroup(name="publisher")
-        self.broker = (
-            TextbookBroadcaster(self["buffer"]) if broken else MessageBroadcaster(self["buffer"])
-        )
+        broadcaster = TextbookBroadcaster if self.broken else MessageBroadcaster
+        self.broker = broadcaster(self["buffer"])
         for n in range(self["subscribers"]):
             self._subscribe(slow=n == 0)
         publisher = self._start_publisher()
         restart_at = None
 
-        ticker = Ticker(_SAMPLE)
-        last_t, last = now(), self.broker.statistics()
+        rates = Rates()
         try:
-            while select(Recv(ctx.done()), Recv(ticker.c))[0] == 1:
-                t, stats = now(), self.broker.statistics()
-                dt = max(t - last_t, 1e-9)
-                self.record("delivered", (stats.delivered - last.delivered) / dt)
-                self.record("dropped", (stats.dropped - last.dropped) / dt)
-                last_t, last = t, stats
+            for t in self.ticks(ctx, _SAMPLE):
+                stats = self.broker.statistics()
                 with self._mu:
                     slow = self._subs.get(self._slow_id)
                     count = len(self._subs)
-                self.record("slow_buffer", len(slow) if slow is not None else 0)
-                self.record("subscribers", count)
+                self.record_many(
+                    **rates.update(t, delivered=stats.delivered, dropped=stats.dropped),
+                    slow_buffer=len(slow) if slow is not None else 0,
+                    subscribers=count,
+                )
                 if publisher.alive:
                     continue
                 if restart_at is None:
@@ -265,7 +250,6 @@ class PubSubScenario(Scenario):
                 elif t >= restart_at:
                     publisher, restart_at = self._start_publisher(), None
         finally:
-            ticker.stop()
             with self._mu:
                 self._stopping = True
             # The publisher first: the textbook one would panic on the channels closed next.
@@ -284,7 +268,7 @@ class PubSubScenario(Scenario):
             while ctx.err() is None:
                 self.broker.broadcast(f"msg-{next(self._seq)}", period, ctx.done())
         else:
-            while _nap(ctx, period):
+            while self.nap(ctx, period, name="publish"):
                 self.broker.broadcast(f"msg-{next(self._seq)}")
 
     def _subscribe(self, slow: bool = False) -> str | None:
@@ -307,7 +291,7 @@ class PubSubScenario(Scenario):
             if i == 0 or not ok:
                 return
             delay = self["slow_delay"] if slow else _FAST_DELAY
-            if delay > 0 and not _nap(ctx, delay):
+            if delay > 0 and not self.nap(ctx, delay, name="read"):
                 return
 
     # -- teacher actions ------------------------------------------------------

@@ -17,14 +17,10 @@ Go (``golang.org/x/time/rate``)::
 
 from __future__ import annotations
 
-import random
-from typing import Any
-
-from core.patterns.backoff import sleep_ctx
 from core.patterns.ratelimit import TokenBucket
-from core.runtime import AtomicInt64, Recv, Ticker, WaitGroup, context, go, now, select
-from core.runtime.context import ContextError
+from core.runtime import AtomicInt64, context
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._pacing import Rates
 
 __all__ = ["RateLimiterLesson"]
 
@@ -107,70 +103,38 @@ class RateLimiterLesson(Scenario):
     )
     source_modules = ("core.patterns.ratelimit", "core.scenarios.rate_limiter")
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._bucket: TokenBucket | None = None
-
     def run(self, ctx: context.Context) -> None:
         """Start the clients, sample until *ctx* is done, wait for them."""
         self._allowed = AtomicInt64(name="allowed")
         self._rejected = AtomicInt64(name="rejected")
         self._bucket = TokenBucket(self["rate"], self["burst"], name="bucket")
-        self._ctx = ctx  # ready: the actions may run from now on
-        clients = WaitGroup(name="clients")
-        for k in range(1, self["clients"] + 1):
-            clients.add(1)
-            go(self._client, ctx, clients, name=f"client-{k}")
+        self.ctx = ctx  # ready: the actions may run from now on
+        clients = self.crew(self["clients"], self._client, ctx, name="client")
+        rates = Rates()
         try:
-            self._sample(ctx)
+            for t in self.ticks(ctx, SAMPLE):
+                allowed, rejected = self._allowed.load(), self._rejected.load()
+                self.record_many(
+                    **rates.update(t, allowed_per_s=allowed, rejected_per_s=rejected),
+                    tokens=self._bucket.tokens(),
+                    rate=self._bucket.rate,
+                )
         finally:
             clients.wait()
-
-    def _sample(self, ctx: context.Context) -> None:
-        meter = Ticker(SAMPLE, name="meter")
-        last_t, last_allowed, last_rejected = now(), 0, 0
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                t, allowed, rejected = now(), self._allowed.load(), self._rejected.load()
-                if t > last_t:
-                    self.record("allowed_per_s", (allowed - last_allowed) / (t - last_t))
-                    self.record("rejected_per_s", (rejected - last_rejected) / (t - last_t))
-                last_t, last_allowed, last_rejected = t, allowed, rejected
-                self.record("tokens", self._bucket.tokens())
-                self.record("rate", self._bucket.rate)
-        finally:
-            meter.stop()
 
     def _request(self) -> bool:
         ok = self._bucket.allow()
         (self._allowed if ok else self._rejected).add(1)
         return ok
 
-    def _client(self, ctx: context.Context, wg: WaitGroup) -> None:
-        period = 1.0 / self["demand"]
-        try:
-            while True:
-                sleep_ctx(ctx, period * random.uniform(0.5, 1.5))
-                self._request()
-        except ContextError:
-            return
-        finally:
-            wg.done()
+    def _client(self, ctx: context.Context) -> None:
+        for _ in self.paced(ctx, self["demand"]):
+            self._request()
 
     # -- the teacher's actions ---------------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_burst(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         saved = self._bucket.tokens()
         allowed = sum(self._request() for _ in range(BURST_REQUESTS))
@@ -180,14 +144,14 @@ class RateLimiterLesson(Scenario):
         )
 
     def on_raise_rate(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         rate = min(self._bucket.rate * 2, MAX_RATE)
         self._bucket.set_rate(rate)
         self.note(f"Rate raised to {rate:g} tokens/s: fewer rejections.")
 
     def on_lower_rate(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         rate = max(self._bucket.rate / 2, MIN_RATE)
         self._bucket.set_rate(rate)

@@ -22,8 +22,8 @@ Go::
 from __future__ import annotations
 
 from core.patterns.keeper import ResourceKeeper
-from core.runtime import AtomicInt64, Mutex, Recv, Ticker, Timer, context, go, now, select
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.runtime import AtomicInt64, Mutex, context, go, now
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
 
 __all__ = ["ResourceKeeperLesson"]
 
@@ -47,13 +47,9 @@ class ResourceKeeperLesson(Scenario):
         "and a timeout. Broken: no timeout, no quit - stopped keeper, blocked clients."
     )
     params = (
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: inc selects on the request, quit and one timer; broken: a bare send "
             "and receive with no timeout",
-            choices=("correct", "broken"),
         ),
         Param(
             "clients",
@@ -122,43 +118,35 @@ class ResourceKeeperLesson(Scenario):
     )
     source_modules = ("core.patterns.keeper", "core.scenarios.resource_keeper")
 
-    def __init__(self, **values: object) -> None:
-        super().__init__(**values)
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._mu: Mutex | None = None
-        self._keeper: ResourceKeeper | None = None  # guarded by self._mu for writes
-        self._slow = False  # guarded by self._mu
-        self._generation = 0  # guarded by self._mu
-        self._closed = False  # guarded by self._mu: once set, no keeper is started
-
     def run(self, ctx: context.Context) -> None:
         """Start a keeper and the clients; sample until *ctx* is done, then stop the keeper."""
         self._ok = AtomicInt64(name="ok")
         self._failed = AtomicInt64(name="failed")
         self._waiting = AtomicInt64(name="waiting")
         self._mu = Mutex(name="lesson.mu")
+        self._keeper: ResourceKeeper | None = None  # guarded by self._mu for writes
+        self._slow = False  # guarded by self._mu
+        self._generation = 0  # guarded by self._mu
+        self._closed = False  # guarded by self._mu: once set, no keeper is started
         with self._mu:
             self._new_keeper()
-        if self["variant"] == "broken":
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: inc is `k.requests <- req; <-req.reply` with no timeout "
                 "and no quit. Slow the keeper or stop it, and watch the clients get stuck."
             )
         for k in range(self["clients"]):
             go(self._client, ctx, name=f"client-{k}")
-        self._ctx = ctx
-        meter = Ticker(SAMPLE, name="meter")
+        self.ctx = ctx  # ready: the actions may run from now on
         try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                self.record("ok", self._ok.load())
-                self.record("failed", self._failed.load())
-                self.record("waiting", self._waiting.load())
-                self.record("keeper_alive", int(self._keeper.goroutine.alive))
+            for _ in self.ticks(ctx, SAMPLE):
+                self.record_many(
+                    ok=self._ok.load(),
+                    failed=self._failed.load(),
+                    waiting=self._waiting.load(),
+                    keeper_alive=int(self._keeper.goroutine.alive),
+                )
         finally:
-            meter.stop()
             with self._mu:
                 self._closed = True
                 self._keeper.stop()
@@ -171,45 +159,29 @@ class ResourceKeeperLesson(Scenario):
         return self._keeper
 
     def _client(self, ctx: context.Context) -> None:
-        period = 1.0 / self["rate"]
         timeout = self["timeout"] / 1000
-        broken = self["variant"] == "broken"
-        pace = Timer(self.runtime.rng.uniform(0, period), name="pace")
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(pace.c))
-                if i == 0:
-                    return
-                keeper = self._keeper  # replaced whole by restart: an attribute read is atomic
-                user = self.runtime.rng.choice(USERS)
-                self._waiting.add(1)
-                t0 = now()
-                if broken:
-                    keeper.inc_unguarded(user)  # blocks forever once the keeper is stopped
-                    ok = True
-                else:
-                    ok = keeper.inc(user, timeout=timeout)
-                self._waiting.add(-1)
-                self.record("latency", (now() - t0) * 1000)
-                (self._ok if ok else self._failed).add(1)
-                pace.reset(period * self.runtime.rng.uniform(0.5, 1.5))
-        finally:
-            pace.stop()
+        for _ in self.paced(ctx, self["rate"]):
+            keeper = self._keeper  # replaced whole by restart: an attribute read is atomic
+            user = self.rng.choice(USERS)
+            self._waiting.add(1)
+            t0 = now()
+            if self.broken:
+                keeper.inc_unguarded(user)  # blocks forever once the keeper is stopped
+                ok = True
+            else:
+                ok = keeper.inc(user, timeout=timeout)
+            self._waiting.add(-1)
+            self.record("latency", (now() - t0) * 1000)
+            (self._ok if ok else self._failed).add(1)
 
     # -- the teacher's actions ---------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_stop_keeper(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             self._keeper.stop()
-        if self["variant"] == "broken":
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: the keeper is gone, and nobody receives on its requests "
                 'channel: every client that calls inc now blocks forever on "chan send".'
@@ -218,7 +190,7 @@ class ResourceKeeperLesson(Scenario):
             self.note("Keeper stopped: inc sees quit closed and returns False at once.")
 
     def on_slow_keeper(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             self._slow = not self._slow
@@ -226,7 +198,7 @@ class ResourceKeeperLesson(Scenario):
             slow = self._slow
         if not slow:
             self.note("The keeper is quick again.")
-        elif self["variant"] == "broken":
+        elif self.broken:
             self.note(
                 f"BROKEN VARIANT: the keeper takes {self['slow_delay']} ms per request and "
                 "inc has no timeout: every client waits in line for it."
@@ -238,7 +210,7 @@ class ResourceKeeperLesson(Scenario):
             )
 
     def on_restart_keeper(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._mu:
             if self._closed:
@@ -247,7 +219,7 @@ class ResourceKeeperLesson(Scenario):
             new = self._new_keeper()
         old.stop()
         self.note(f"{new.name} started with empty counters; {old.name} stopped.")
-        if self["variant"] == "broken":
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: clients already blocked on the old keeper stay blocked: "
                 "nothing will ever receive their request."

@@ -15,24 +15,21 @@ Go::
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
-from core.patterns.backoff import Backoff, retry, sleep_ctx
-from core.runtime import AtomicInt64, Mutex, Recv, Ticker, WaitGroup, context, go, now, select
+from core.patterns.backoff import Backoff, retry
+from core.runtime import AtomicInt64, context
 from core.runtime.context import ContextError
 from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._downstream import FlakyDownstream, Unavailable
+from core.scenarios._pacing import Rates
 
 __all__ = ["RetryBackoffLesson", "Unavailable"]
 
 SAMPLE = 0.25  # runtime seconds between two metric samples
 OUTAGE = 2.0  # runtime seconds an outage lasts
 CALL_TIME = 0.03  # runtime seconds one call to the downstream takes
-PAUSE = 0.2  # runtime seconds a caller rests between two operations
-
-
-class Unavailable(Exception):
-    """The downstream failed this call."""
+PAUSE = 0.2  # runtime seconds a caller rests between two operations, on average
 
 
 class RetryBackoffLesson(Scenario):
@@ -78,6 +75,7 @@ class RetryBackoffLesson(Scenario):
             "Random share taken off each delay (0: none, 1: full jitter)",
             minimum=0.0,
             maximum=1.0,
+            unit="fraction",
         ),
         Param(
             "attempts",
@@ -117,93 +115,60 @@ class RetryBackoffLesson(Scenario):
                 f"parameter max_delay ({self['max_delay']:g} s) must be >= "
                 f"base_delay ({self['base_delay']:g} s)"
             )
-        self._ctx: context.Context | None = None  # set by run() once it is ready
-        self._mu: Mutex | None = None
-        self._outage_until = float("-inf")  # runtime time; guarded by self._mu
 
     def run(self, ctx: context.Context) -> None:
         """Start the callers, sample until *ctx* is done, wait for them."""
-        self._mu = Mutex(name="outage")
+        self._downstream = FlakyDownstream(CALL_TIME, self["failure_rate"], self.rng)
         self._attempts = AtomicInt64(name="attempts")
         self._successes = AtomicInt64(name="successes")
         self._give_ups = AtomicInt64(name="give-ups")
-        self._ctx = ctx  # ready: the actions may run from now on
-        callers = WaitGroup(name="callers")
-        for k in range(1, self["callers"] + 1):
-            callers.add(1)
-            go(self._caller, ctx, callers, name=f"caller-{k}")
+        self.ctx = ctx  # ready: the actions may run from now on
+        callers = self.crew(self["callers"], self._caller, ctx, name="caller")
         try:
             self._sample(ctx)
         finally:
             callers.wait()
 
     def _sample(self, ctx: context.Context) -> None:
-        meter = Ticker(SAMPLE, name="meter")
-        counters = {
-            "attempts": self._attempts,
-            "successes": self._successes,
-            "give_ups": self._give_ups,
-        }
-        last_t, last = now(), dict.fromkeys(counters, 0)
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                t = now()
-                for name, counter in counters.items():
-                    value = counter.load()
-                    if t > last_t:
-                        self.record(name, (value - last[name]) / (t - last_t))
-                    last[name] = value
-                last_t = t
-        finally:
-            meter.stop()
+        rates = Rates()
+        for t in self.ticks(ctx, SAMPLE):
+            self.record_many(
+                **rates.update(
+                    t,
+                    attempts=self._attempts.load(),
+                    successes=self._successes.load(),
+                    give_ups=self._give_ups.load(),
+                )
+            )
 
-    def _downstream(self, ctx: context.Context) -> str:
-        """One call: takes CALL_TIME, fails at failure_rate, or always during an outage."""
+    def _attempt(self, ctx: context.Context) -> str:
+        """One call to the downstream (a first try or a retry); raises Unavailable."""
         self._attempts.add(1)
-        sleep_ctx(ctx, CALL_TIME)
-        with self._mu:
-            outage = now() < self._outage_until
-        if outage or random.random() * 100 < self["failure_rate"]:
-            raise Unavailable("downstream unavailable")
-        return "ok"
+        return self._downstream.call(ctx)
 
-    def _caller(self, ctx: context.Context, wg: WaitGroup) -> None:
-        backoff = Backoff(self["base_delay"], 2.0, self["max_delay"], self["jitter"])
-        try:
-            while True:
-                try:
-                    retry(
-                        ctx,
-                        lambda: self._downstream(ctx),
-                        self["attempts"],
-                        backoff,
-                        on_retry=lambda attempt, err, delay: self.record("delay", delay),
-                    )
-                    self._successes.add(1)
-                except Unavailable:
-                    self._give_ups.add(1)
-                sleep_ctx(ctx, PAUSE * random.uniform(0.5, 1.5))
-        except ContextError:
-            return
-        finally:
-            wg.done()
+    def _caller(self, ctx: context.Context) -> None:
+        backoff = Backoff(self["base_delay"], 2.0, self["max_delay"], self["jitter"], rng=self.rng)
+        for _ in self.paced(ctx, 1 / PAUSE):
+            try:
+                retry(
+                    ctx,
+                    lambda: self._attempt(ctx),
+                    self["attempts"],
+                    backoff,
+                    on_retry=lambda attempt, err, delay: self.record("delay", delay),
+                )
+                self._successes.add(1)
+            except Unavailable:
+                self._give_ups.add(1)
+            except ContextError:
+                return  # the lesson ended during a call or a backoff
 
     # -- the teacher's actions ---------------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_outage(self) -> None:
-        if not self._started():
+        if not self.started():
             return
-        with self._mu:
-            self._outage_until = now() + OUTAGE
+        self._downstream.start_outage(OUTAGE)
         self.note(
             f"Outage: every call fails for {OUTAGE:g} s. The delays double up to "
             f"{self['max_delay']:g} s, then callers give up after {self['attempts']} "
@@ -211,8 +176,7 @@ class RetryBackoffLesson(Scenario):
         )
 
     def on_recover(self) -> None:
-        if not self._started():
+        if not self.started():
             return
-        with self._mu:
-            self._outage_until = float("-inf")
+        self._downstream.end_outage()
         self.note("Recovered: the next retry of each caller succeeds (unless it is unlucky).")

@@ -36,8 +36,9 @@ Go::
 from __future__ import annotations
 
 from core import runtime
-from core.runtime import Chan, Recv, Send, Ticker, Timer, context, select
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.runtime import Chan, Recv, Send, Timer, context, select
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
+from core.scenarios._pacing import Pause, try_send
 
 __all__ = ["SelectDemo"]
 
@@ -45,37 +46,6 @@ _SAMPLE_EVERY = 0.25  # runtime seconds between metric samples
 _OTHER_WORK = 0.05  # what the loop does when the default case wins (runtime seconds)
 _BURST = 10  # values source a sends in a row on "burst-source-a"
 _SOURCES = ("a", "b", "c")
-
-
-class _Pause:
-    """A goroutine's wait that the end of the program interrupts.
-
-    One Timer, made on the first wait and reset for each later one. Go::
-
-        t.Reset(d)
-        select {
-        case <-ctx.Done():
-        case <-t.C:
-        }
-    """
-
-    def __init__(self, ctx: context.Context, name: str) -> None:
-        self._ctx = ctx
-        self._name = name
-        self._timer: Timer | None = None
-
-    def wait(self, d: float) -> bool:
-        """Block *d* runtime seconds, or less if ctx ends; returns whether ctx is still live."""
-        if self._timer is None:
-            self._timer = Timer(d, name=self._name)
-        else:
-            self._timer.reset(d)  # the last wait received from c (or ctx ended it)
-        select(Recv(self._ctx.done()), Recv(self._timer.c))
-        return self._ctx.err() is None
-
-    def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
 
 
 class SelectDemo(Scenario):
@@ -132,12 +102,8 @@ class SelectDemo(Scenario):
             "Give the select a default case: it never waits, the loop polls instead.",
             label="Default case",
         ),
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: one Timer reset on each pass. broken: time.After(timeout) on each pass.",
-            choices=("correct", "broken"),
         ),
     )
     actions = (
@@ -203,10 +169,6 @@ class SelectDemo(Scenario):
         self._close_c: Chan | None = None
         self._close_once: runtime.Once | None = None
 
-    @property
-    def _broken(self) -> bool:
-        return self["variant"] == "broken"
-
     def run(self, ctx: context.Context) -> None:
         """Start the sources and the selector; sample the counters until *ctx* ends."""
         self._burst = Chan(1, name="burst request")
@@ -214,7 +176,7 @@ class SelectDemo(Scenario):
         self._close_c = Chan(0, name="close request")
         self._close_once = runtime.Once(name="close once")
         chans = {s: Chan(0, name=s) for s in _SOURCES}
-        if self._broken:
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: the loop writes case <-time.After(timeout): every pass makes "
                 "a new timer that stays pending until it fires, even when a source won."
@@ -231,20 +193,14 @@ class SelectDemo(Scenario):
             self._source, ctx, chans["c"], "rate_c", None, None, self._close_c, name="source c"
         )
         runtime.go(self._selector, ctx, chans, name="selector")
-        tick = Ticker(_SAMPLE_EVERY, name="metrics tick")
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(tick.c))
-                if i == 0:
-                    return
-                for s in _SOURCES:
-                    self.record(f"wins_{s}", self._wins[s])
-                self.record("timeouts", self._timeouts)
-                self.record("defaults", self._defaults)
-                self.record("timers_created", self._timers_created)
-                self.record("timers_pending", self._timers_pending)
-        finally:
-            tick.stop()
+        for _ in self.ticks(ctx, _SAMPLE_EVERY, name="metrics tick"):
+            self.record_many(
+                **{f"wins_{s}": self._wins[s] for s in _SOURCES},
+                timeouts=self._timeouts,
+                defaults=self._defaults,
+                timers_created=self._timers_created,
+                timers_pending=self._timers_pending,
+            )
 
     def _source(
         self,
@@ -261,9 +217,8 @@ class SelectDemo(Scenario):
         nil channel) where this source takes no such request. When silent,
         the source's own timer case is nil too, so only a request wakes it.
         """
-        rng = runtime.current_runtime().rng
         rate = self[rate_param]
-        pace = Timer(rng.expovariate(rate), name=f"{ch.name} pace")
+        pace = Timer(self.rng.expovariate(rate), name=f"{ch.name} pace")
         silent = False
         extra = 0  # values still to send at once (a burst)
         n = 0
@@ -296,7 +251,7 @@ class SelectDemo(Scenario):
                             else f"source {ch.name} speaks again."
                         )
                         continue
-                    pace.reset(rng.expovariate(rate))  # it fired and was received
+                    pace.reset(self.rng.expovariate(rate))  # it fired and was received
                 n += 1
                 i, _, _ = select(Recv(ctx.done()), Send(ch, f"{ch.name}{n}"))
                 if i == 0:
@@ -308,12 +263,12 @@ class SelectDemo(Scenario):
         """The select loop; returns when ctx ends."""
         timeout = self["timeout"]
         srcs: list[Chan | None] = [chans[s] for s in _SOURCES]
-        other_work = _Pause(ctx, "other work")
+        other_work = Pause(ctx, "other work")
         timer: Timer | None = None
         pending: list[Chan] = []  # broken: time.After channels that have not fired yet
         try:
             while True:
-                if self._broken:
+                if self.broken:
                     t = runtime.after(timeout)  # BROKEN: a new timer on every pass
                     self._timers_created += 1
                 else:
@@ -331,7 +286,7 @@ class SelectDemo(Scenario):
                     Recv(t),
                     default=self._use_default,
                 )
-                if self._broken:
+                if self.broken:
                     if i != 4:
                         pending.append(t)
                     # An After channel that fired holds its value: it is no longer pending.
@@ -363,11 +318,11 @@ class SelectDemo(Scenario):
     # -- teacher actions ------------------------------------------------------
 
     def on_burst_source_a(self) -> None:
-        if self._burst is None or select(Send(self._burst, None), default=True)[0] != 0:
+        if not try_send(self._burst):
             self.note("A burst is already waiting for source a.")
 
     def on_silence_source_b(self) -> None:
-        if self._silence is None or select(Send(self._silence, None), default=True)[0] != 0:
+        if not try_send(self._silence):
             self.note("Source b has not taken the last request yet.")
 
     def on_toggle_default(self) -> None:

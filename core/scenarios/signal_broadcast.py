@@ -14,30 +14,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from core.patterns.broadcast import SignalBroadcaster
-from core.runtime import (
-    AtomicInt64,
-    Chan,
-    Mutex,
-    Recv,
-    Send,
-    Ticker,
-    WaitGroup,
-    after,
-    now,
-    select,
-)
+from core.runtime import AtomicInt64, Chan, Mutex, Recv, Send, WaitGroup, now, select
 from core.runtime.context import Context
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
 
 __all__ = ["SendingSignal", "SignalBroadcastScenario"]
 
 _SAMPLE = 0.25  # runtime seconds between metric samples
-
-
-def _nap(ctx: Context, seconds: float) -> bool:
-    """Sleep *seconds* of runtime clock unless *ctx* ends first; False if it ended."""
-    i, _, _ = select(Recv(ctx.done()), Recv(after(seconds)))
-    return i == 1
 
 
 class SendingSignal:
@@ -99,12 +82,8 @@ class SignalBroadcastScenario(Scenario):
             maximum=5.0,
             unit="s",
         ),
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: broadcast closes the channel; broken: it sends one value",
-            choices=("correct", "broken"),
         ),
     )
     actions: ClassVar[tuple[Action, ...]] = (
@@ -129,8 +108,7 @@ class SignalBroadcastScenario(Scenario):
 
     def run(self, ctx: Context) -> None:
         self._ctx = ctx
-        broken = self["variant"] == "broken"
-        if broken:
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: broadcast sends one value instead of closing the channel. "
                 "A send is received by one goroutine: one listener wakes, the others keep waiting."
@@ -142,22 +120,19 @@ class SignalBroadcastScenario(Scenario):
         self._stopping = False  # guarded by _mu: no listener starts once run is finishing
         self._count = 0  # guarded by _mu
         self._wg = WaitGroup(name="listeners")
-        self.signal = SendingSignal() if broken else SignalBroadcaster()
+        self.signal = SendingSignal() if self.broken else SignalBroadcaster()
         for _ in range(self["listeners"]):
             self._add_listener()
 
         period = self["period"]
         next_broadcast = now() + period
-        ticker = Ticker(_SAMPLE)
         try:
-            while select(Recv(ctx.done()), Recv(ticker.c))[0] == 1:
-                self.record("waiting", self._waiting.load())
-                self.record("woken", self._woken.load())
-                if period > 0 and now() >= next_broadcast:
+            for t in self.ticks(ctx, _SAMPLE):
+                self.record_many(waiting=self._waiting.load(), woken=self._woken.load())
+                if period > 0 and t >= next_broadcast:
                     self._broadcast()
                     next_broadcast = now() + period
         finally:
-            ticker.stop()
             with self._mu:
                 self._stopping = True
             self._wg.wait()
@@ -183,7 +158,7 @@ class SignalBroadcastScenario(Scenario):
                 return
             self._woken.add(1)
             self.record("wake_latency", (now() - self._broadcast_at) * 1000)
-            if not _nap(ctx, self["work_time"]):
+            if not self.nap(ctx, self["work_time"], name="work"):
                 return
 
     def _broadcast(self) -> int:
@@ -197,7 +172,7 @@ class SignalBroadcastScenario(Scenario):
         if self.signal is None:
             return
         released = self._broadcast()
-        if self["variant"] == "broken":
+        if self.broken:
             self.note(f"signal <- v: a send wakes one listener ({released} woke)")
         else:
             self.note(f"close(signal): all {released} waiting listeners wake at once")

@@ -27,9 +27,12 @@ Go::
 
 from __future__ import annotations
 
+from itertools import islice
+
 from core.patterns.user_counters import UnsafeUserCounters, UserCounters
-from core.runtime import AtomicInt64, Mutex, Recv, Ticker, Timer, context, go, now, select
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.runtime import AtomicInt64, Mutex, context, go
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
+from core.scenarios._pacing import Rates
 
 __all__ = ["UserCountersLesson"]
 
@@ -76,12 +79,8 @@ class UserCountersLesson(Scenario):
         "counter per user. Broken: a plain map with no lock loses counts."
     )
     params = (
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: RWMutex + atomic counters; broken: a plain map with no lock",
-            choices=("correct", "broken"),
         ),
         Param(
             "clients",
@@ -140,12 +139,11 @@ class UserCountersLesson(Scenario):
         self._users: tuple[str, ...] = NAMES[: self["users"]]
         self._users_mu: Mutex | None = None
         self._counters: UserCounters | UnsafeUserCounters | None = None  # made by run()
-        self._ctx: context.Context | None = None
         self._requests: AtomicInt64 | None = None
 
     def run(self, ctx: context.Context) -> None:
         """Start the clients, then sample the counters until *ctx* is done."""
-        if self["variant"] == "broken":
+        if self.broken:
             self._counters = UnsafeUserCounters(gap=BROKEN_GAP, name="counts")
             self.note(
                 "BROKEN VARIANT: counts[user]++ on a plain map with no lock. Two clients "
@@ -156,64 +154,39 @@ class UserCountersLesson(Scenario):
             self._counters = UserCounters(name="counts")
         self._requests = AtomicInt64(name="requests")
         self._users_mu = Mutex(name="users.mu")
-        self._ctx = ctx
+        self.ctx = ctx  # ready: the actions may run from now on
         for k in range(self["clients"]):
-            go(self._client, ctx, self["rate"], None, 0, name=f"client-{k}")
-        meter = Ticker(SAMPLE, name="meter")
-        last = (now(), 0)
-        try:
-            while True:
-                i, _, _ = select(Recv(ctx.done()), Recv(meter.c))
-                if i == 0:
-                    return
-                last = self._sample(last)
-        finally:
-            meter.stop()
+            go(self._client, ctx, self["rate"], None, None, name=f"client-{k}")
+        rates = Rates()
+        for t in self.ticks(ctx, SAMPLE):
+            requests = self._requests.load()
+            counts = self._counters.get_all()
+            counted = sum(counts.values())
+            self.record_many(
+                requests=requests,
+                counted=counted,
+                # A client between inc() and requests.add(1) can put counted one ahead.
+                lost=max(0, requests - counted),
+                users=len(counts),
+                **rates.update(t, rate=requests),
+            )
 
-    def _client(self, ctx: context.Context, rate: float, user: str | None, count: int) -> None:
+    def _client(
+        self, ctx: context.Context, rate: float, user: str | None, count: int | None
+    ) -> None:
         """Count requests at *rate* per second until ctx is done.
 
-        *user* None: a random user each time, forever; else *count* requests of *user*.
+        *user* None: a random user each time; else always *user*. *count*
+        None: forever; else that many requests.
         """
-        period = 1.0 / rate
-        pace = Timer(self.runtime.rng.uniform(0, period), name="pace")
-        try:
-            made = 0
-            while user is None or made < count:
-                i, _, _ = select(Recv(ctx.done()), Recv(pace.c))
-                if i == 0:
-                    return
-                self._counters.inc(user or self.runtime.rng.choice(self._users))
-                self._requests.add(1)
-                made += 1
-                pace.reset(period * self.runtime.rng.uniform(0.5, 1.5))
-        finally:
-            pace.stop()
-
-    def _sample(self, last: tuple[float, int]) -> tuple[float, int]:
-        t = now()
-        requests = self._requests.load()
-        counts = self._counters.get_all()
-        counted = sum(counts.values())
-        self.record("requests", requests)
-        self.record("counted", counted)
-        # A client between inc() and requests.add(1) can put counted one ahead.
-        self.record("lost", max(0, requests - counted))
-        self.record("users", len(counts))
-        if t > last[0]:
-            self.record("rate", (requests - last[1]) / (t - last[0]))
-        return t, requests
+        for _ in islice(self.paced(ctx, rate), count):
+            self._counters.inc(user or self.rng.choice(self._users))
+            self._requests.add(1)
 
     # -- the teacher's actions ---------------------------------------------
 
-    def _started(self) -> bool:
-        if self._ctx is None:
-            self.note("The lesson has not started yet.")
-            return False
-        return True
-
     def on_burst(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         user = self._users[0]
         self.note(
@@ -221,10 +194,10 @@ class UserCountersLesson(Scenario):
             f"{user} each."
         )
         for k in range(BURST_GOROUTINES):
-            go(self._client, self._ctx, BURST_RATE, user, BURST_INCREMENTS, name=f"burst-{k}")
+            go(self._client, self.ctx, BURST_RATE, user, BURST_INCREMENTS, name=f"burst-{k}")
 
     def on_new_user(self) -> None:
-        if not self._started():
+        if not self.started():
             return
         with self._users_mu:
             unused = [n for n in NAMES if n not in self._users]

@@ -19,7 +19,6 @@ closed channel" (the job in its hand is lost).
 from __future__ import annotations
 
 import itertools
-import random
 from typing import Any, ClassVar
 
 from core.patterns.worker_pool import (
@@ -29,9 +28,10 @@ from core.patterns.worker_pool import (
     ShuttingDown,
     WorkerPool,
 )
-from core.runtime import Chan, Recv, Send, Ticker, WaitGroup, after, now, select
+from core.runtime import Chan, Recv, Send, WaitGroup, now, select
 from core.runtime.context import Context, with_cancel
-from core.scenarios._base import Action, Metric, Param, Scenario
+from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
+from core.scenarios._pacing import Rates, try_send
 
 __all__ = ["JobFailed", "TextbookPool", "WorkerPoolScenario"]
 
@@ -42,12 +42,6 @@ _GRACEFUL_TIMEOUT = 30.0  # runtime seconds a graceful shutdown may take
 _TINY_TIMEOUT = 0.05  # the "shutdown-timeout" action's timeout, runtime seconds
 _RESTART = 1.0  # runtime seconds between a finished shutdown and the next pool
 _BASE_DELAY, _MAX_DELAY = 0.05, 0.8  # the producer's retry backoff, runtime seconds
-
-
-def _nap(ctx: Context, seconds: float) -> bool:
-    """Sleep *seconds* of runtime clock unless *ctx* ends first; False if it ended."""
-    i, _, _ = select(Recv(ctx.done()), Recv(after(seconds)))
-    return i == 1
 
 
 class JobFailed(Exception):
@@ -153,13 +147,9 @@ class WorkerPoolScenario(Scenario):
             maximum=6,
             unit="retries",
         ),
-        Param(
-            "variant",
-            str,
-            "correct",
+        variant_param(
             "correct: intake and shutdown share a lock; broken: the textbook pool whose "
             "submit races shutdown",
-            choices=("correct", "broken"),
         ),
     )
     actions: ClassVar[tuple[Action, ...]] = (
@@ -205,8 +195,7 @@ class WorkerPoolScenario(Scenario):
 
     def run(self, ctx: Context) -> None:
         self._ctx = ctx
-        self._broken = self["variant"] == "broken"
-        if self._broken:
+        if self.broken:
             self.note(
                 "BROKEN VARIANT: submit checks `closed`, then sends on the jobs channel without "
                 "the lock; shutdown closes the channel. The producer is blocked on the full "
@@ -219,7 +208,7 @@ class WorkerPoolScenario(Scenario):
         sampler = WaitGroup(name="sampler")
         sampler.go(self._sample, name="metrics")
         for generation in itertools.count(1):
-            pool = (TextbookPool if self._broken else WorkerPool)(
+            pool = (TextbookPool if self.broken else WorkerPool)(
                 self["workers"], self["queue_size"], self._handle
             )
             producer_ctx, stop_producer = with_cancel(ctx)
@@ -243,7 +232,7 @@ class WorkerPoolScenario(Scenario):
             collector.wait()
             self.pool = None
             self._report_losses(producing.panic)
-            if ctx.err() is not None or not _nap(ctx, _RESTART):
+            if ctx.err() is not None or not self.nap(ctx, _RESTART, name="restart"):
                 break
             while select(Recv(self._requests), default=True)[0] == 0:
                 pass  # requests made during the drain were for the pool that is gone
@@ -274,9 +263,10 @@ class WorkerPoolScenario(Scenario):
 
     def _handle(self, job: Job) -> Any:
         ctx = self._ctx
-        if not _nap(ctx, self["job_time"] * self._slowdown * random.uniform(0.5, 1.5)):
+        work = self["job_time"] * self._slowdown * self.rng.uniform(0.5, 1.5)
+        if not self.nap(ctx, work, name=f"job {job.id}"):
             raise ctx.err()
-        if random.random() < self["failure_rate"]:
+        if self.rng.random() < self["failure_rate"]:
             raise JobFailed(f"job {job.id} failed")
         return job.id
 
@@ -296,7 +286,7 @@ class WorkerPoolScenario(Scenario):
                     return
             return
         period = 1.0 / self["produce_rate"]
-        while _nap(ctx, period):
+        while self.nap(ctx, period, name="produce"):
             job = self._new_job()
             try:
                 pool.submit_with_retry(
@@ -315,27 +305,25 @@ class WorkerPoolScenario(Scenario):
                 self.record("latency", (now() - t0) * 1000)
 
     def _sample(self) -> None:
-        ticker = Ticker(_SAMPLE)
-        pool, last_t, last = None, now(), (0, 0, 0)
-        try:
-            while select(Recv(self._ctx.done()), Recv(ticker.c))[0] == 1:
-                current = self.pool
-                if current is None:
-                    continue
-                t, s = now(), current.statistics()
-                if current is not pool:
-                    pool, last = current, (0, 0, 0)
-                counts = (s.completed + s.failed, s.rejected, s.retried)
-                dt = max(t - last_t, 1e-9)
-                rates = [(c - p) / dt for c, p in zip(counts, last)]
-                last_t, last = t, counts
-                self.record("queue_depth", s.queued)
-                self.record("busy_workers", s.busy)
-                self.record("throughput", rates[0])
-                self.record("rejections", rates[1])
-                self.record("retries", rates[2])
-        finally:
-            ticker.stop()
+        pool, rates = None, Rates()
+        for t in self.ticks(self._ctx, _SAMPLE):
+            current = self.pool
+            if current is None:
+                continue
+            s = current.statistics()
+            if current is not pool:
+                pool = current
+                rates.restart()  # the new pool counts from 0
+            self.record_many(
+                queue_depth=s.queued,
+                busy_workers=s.busy,
+                **rates.update(
+                    t,
+                    throughput=s.completed + s.failed,
+                    rejections=s.rejected,
+                    retries=s.retried,
+                ),
+            )
 
     # -- teacher actions ------------------------------------------------------
 
@@ -388,7 +376,7 @@ class WorkerPoolScenario(Scenario):
     def _request_shutdown(self, timeout: float, text: str) -> None:
         if self.pool is None:
             self.note("no pool is running")
-        elif select(Send(self._requests, timeout), default=True)[0] == 0:
+        elif try_send(self._requests, timeout):
             self.note(text)
         else:
             self.note("a shutdown is already under way")

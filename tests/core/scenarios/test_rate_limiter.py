@@ -1,100 +1,54 @@
-"""Lesson "rate-limiter": parameters, a headless run with every action, the limit holds."""
+"""Lesson "rate-limiter": the limit holds, a burst spends the saved tokens, the rate changes live.
+
+(Parameters, declarations and a run with every action: test_every_scenario.py.)
+"""
 
 from __future__ import annotations
 
-import pytest
 from helpers import wait_until
+from scenario_harness import assert_clean, assert_refuses, at, has_metrics, notes, start, stop
 
-from core.scenarios import ScenarioRun
 from core.scenarios.rate_limiter import RateLimiterLesson
-from core.trace import Kind
-
-SPEED = 10
 
 
-def start(scenario: RateLimiterLesson) -> ScenarioRun:
-    run = ScenarioRun(scenario, speed=SPEED)
-    run.start()
-    wait_until(lambda: scenario.recorder.version > 0, message="no metric was recorded")
-    return run
-
-
-def notes(run: ScenarioRun) -> list[str]:
-    return [e.value for e in run.tracer.events() if e.kind is Kind.NOTE]
-
-
-def finish(run: ScenarioRun) -> None:
-    report = run.stop(2.0)
-    assert run.error is None
-    assert run.runtime.panics == []
-    assert run.runtime.deadlock is None
-    assert report.clean, report
-
-
-@pytest.mark.parametrize(
-    ("name", "value"), [("rate", 0), ("burst", 0), ("clients", 21), ("demand", "many")]
-)
-def test_bad_params_are_refused_naming_the_param(name, value):
-    with pytest.raises(ValueError, match=name):
-        RateLimiterLesson(**{name: value})
-
-
-def test_every_param_metric_and_action_explains_itself():
-    for p in RateLimiterLesson.params:
-        assert p.help and p.unit and p.minimum is not None and p.maximum is not None
-    for m in RateLimiterLesson.metrics:
-        assert m.unit and m.help
-    for a in RateLimiterLesson.actions:
-        assert a.label and a.help
-        assert callable(getattr(RateLimiterLesson, f"on_{a.name.replace('-', '_')}"))
-
-
-def test_headless_run_with_every_action_records_metrics_and_stops_clean():
-    s = RateLimiterLesson()
-    run = start(s)
-    try:
-        for a in RateLimiterLesson.actions:
-            assert run.act(a.name).join(2.0)
-        wait_until(lambda: run.runtime.clock.now() >= 2.0)
-    finally:
-        finish(run)
-    for m in RateLimiterLesson.metrics:
-        assert s.recorder.series(m.name)[1], f"no samples of {m.name}"
+def test_a_demand_that_is_no_number_is_refused_naming_it():
+    assert_refuses(RateLimiterLesson, "demand", "many")
 
 
 def test_demand_above_the_rate_is_rejected():
-    s = RateLimiterLesson(rate=5, burst=1, clients=8, demand=10)  # 80 requests/s asked
-    run = start(s)
+    # 8 clients x 10 requests/s = 80 requests/s asked of 5 tokens/s.
+    run = start(RateLimiterLesson, ready=has_metrics, rate=5, burst=1, clients=8, demand=10)
     try:
-        wait_until(lambda: run.runtime.clock.now() >= 1.5)
+        at(run, 1.5)
     finally:
-        finish(run)
-    _, allowed = s.recorder.series("allowed_per_s")
-    _, rejected = s.recorder.series("rejected_per_s")
-    assert sum(rejected) > sum(allowed)
-    assert max(s.recorder.series("tokens")[1]) <= 1
+        stop(run)
+    assert_clean(run)
+    rec = run.scenario.recorder
+    assert sum(rec.series("rejected_per_s")[1]) > sum(rec.series("allowed_per_s")[1])
+    assert max(rec.series("tokens")[1]) <= 1
 
 
 def test_burst_lets_the_saved_tokens_through_then_rejects():
-    s = RateLimiterLesson(rate=1, burst=10, clients=1, demand=0.5)
-    run = start(s)
+    run = start(RateLimiterLesson, ready=has_metrics, rate=1, burst=10, clients=1, demand=0.5)
     try:
         assert run.act("burst").join(2.0)
     finally:
-        finish(run)
+        stop(run)
+    assert_clean(run)
     said = next(n for n in notes(run) if n.startswith("Burst"))
     allowed = int(said.split(": ")[1].split(" got")[0])
     assert 8 <= allowed <= 11  # the bucket held about 10 (a client may have spent one)
 
 
 def test_raise_and_lower_rate_change_the_rate_live():
-    s = RateLimiterLesson(rate=10)
-    run = start(s)
+    run = start(RateLimiterLesson, ready=has_metrics, rate=10)
+    rec = run.scenario.recorder
     try:
         assert run.act("raise-rate").join(2.0)
-        wait_until(lambda: s.recorder.last("rate") == 20)
+        wait_until(lambda: rec.last("rate") == 20)
         assert run.act("lower-rate").join(2.0)
         assert run.act("lower-rate").join(2.0)
-        wait_until(lambda: s.recorder.last("rate") == 5)
+        wait_until(lambda: rec.last("rate") == 5)
     finally:
-        finish(run)
+        stop(run)
+    assert_clean(run)

@@ -1,75 +1,52 @@
-"""Lesson "resource-keeper": bounded params, a clean run, and the blocked clients when broken."""
+"""Lesson "resource-keeper": inc fails fast after a stop, times out when slow; broken, blocks.
+
+(Parameters, declarations and runs with every action: test_every_scenario.py.)
+"""
 
 from __future__ import annotations
 
-import pytest
-from helpers import wait_until
+from scenario_harness import has_metrics, last, play
 
-from core.scenarios import ScenarioRun
 from core.scenarios.resource_keeper import ResourceKeeperLesson
 
-ACTIONS = [a.name for a in ResourceKeeperLesson.actions]
+
+def play_keeper(action: str, duration: float = 2.0, **params):
+    """Inject *action* at runtime second 0.3, play on until *duration*."""
+    return play(
+        ResourceKeeperLesson,
+        duration=duration,
+        actions=[(0.3, action)],
+        ready=has_metrics,
+        stop_timeout=1.0,
+        **params,
+    )
 
 
-def play(scenario, actions=(), until: float = 2.0) -> tuple[ScenarioRun, object]:
-    """Run *scenario* at 10x until runtime second *until*, injecting *actions* on the way."""
-    run = ScenarioRun(scenario, speed=10, seed=7)
-    run.start()
-    try:
-        wait_until(lambda: run.scenario.recorder.version > 0)
-        for k, name in enumerate(actions):
-            wait_until(lambda k=k: run.runtime.clock.now() >= 0.3 + 0.4 * k)
-            run.act(name)
-        wait_until(lambda: run.runtime.clock.now() >= until)
-    finally:
-        report = run.stop(1.0)
-    return run, report
+def nobody_waits_on_a_stopped_keeper(s: ResourceKeeperLesson) -> bool:
+    rec = s.recorder
+    return rec.last("keeper_alive") == 0 and rec.last("failed") > 0 and rec.last("waiting") == 0
 
 
-@pytest.mark.parametrize("param", ResourceKeeperLesson.params, ids=lambda p: p.name)
-def test_out_of_range_param_is_refused_with_its_name(param):
-    bad = "nope" if param.kind is str else param.maximum + 1
-    with pytest.raises(ValueError, match=param.name):
-        ResourceKeeperLesson(**{param.name: bad})
-
-
-def test_unknown_param_is_refused_with_its_name():
-    with pytest.raises(ValueError, match="colour"):
-        ResourceKeeperLesson(colour="red")
-
-
-def test_headless_run_with_every_action_is_clean():
-    run, report = play(ResourceKeeperLesson(), ACTIONS)
-    assert report.clean, report
-    assert run.runtime.panics == []
-    assert run.error is None
-    for m in ResourceKeeperLesson.metrics:
-        assert run.scenario.recorder.series(m.name)[1], f"metric {m.name} has no sample"
-
-
-def test_broken_variant_with_every_action_raises_nothing():
-    run, _ = play(ResourceKeeperLesson(variant="broken"), ACTIONS)
-    assert run.runtime.panics == []
-    assert run.error is None
+def every_client_blocks(s: ResourceKeeperLesson) -> bool:
+    return s.recorder.last("waiting") == s["clients"]
 
 
 def test_after_stop_keeper_inc_fails_at_once_and_no_client_waits():
-    run, report = play(ResourceKeeperLesson(), ["stop-keeper"], until=1.5)
-    assert report.clean
-    rec = run.scenario.recorder
-    assert rec.last("keeper_alive") == 0
-    assert rec.last("failed") > 0
-    assert rec.last("waiting") == 0
+    run = play_keeper("stop-keeper", duration=1.5, until=nobody_waits_on_a_stopped_keeper)
+    assert run.report.clean
+    assert last(run, "keeper_alive") == 0
+    assert last(run, "failed") > 0
+    assert last(run, "waiting") == 0
 
 
 def test_slow_keeper_makes_inc_time_out():
-    run, report = play(ResourceKeeperLesson(timeout=50, slow_delay=500), ["slow-keeper"])
-    assert report.clean
-    assert run.scenario.recorder.last("failed") > 0
+    run = play_keeper("slow-keeper", timeout=50, slow_delay=500)
+    assert run.report.clean
+    assert last(run, "failed") > 0
 
 
 def test_broken_variant_clients_block_forever_after_stop():
-    run, report = play(ResourceKeeperLesson(variant="broken"), ["stop-keeper"], until=1.5)
+    run = play_keeper("stop-keeper", duration=1.5, until=every_client_blocks, variant="broken")
     assert run.runtime.panics == []
-    assert run.scenario.recorder.last("waiting") == run.scenario["clients"]
-    assert [line for line in report.leaked if "[chan send]: client-" in line], report
+    assert last(run, "waiting") == run.scenario["clients"]
+    assert [line for line in run.report.leaked if "[chan send]: client-" in line], run.report

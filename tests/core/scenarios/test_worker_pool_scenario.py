@@ -1,36 +1,24 @@
-"""The worker-pool lesson: load, faults, graceful and timed-out shutdown, the racy textbook pool."""
+"""The worker-pool lesson: load, faults, graceful and timed-out shutdown, the racy textbook pool.
+
+(Parameters, declarations and runs with every action: test_every_scenario.py.)
+"""
 
 from __future__ import annotations
 
 import re
 
-import pytest
 from helpers import wait_until
+from scenario_harness import assert_healthy, at, notes, play, spaced, start, stop
 
 from core.runtime import State
-from core.scenarios import ScenarioRun
 from core.scenarios.worker_pool import WorkerPoolScenario
-from core.trace import Kind
-
-SPEED = 10.0
 
 
-def start(speed: float = SPEED, **params) -> ScenarioRun:
-    run = ScenarioRun(WorkerPoolScenario(**params), speed=speed)
-    run.start()
-    wait_until(lambda: run.scenario.pool is not None)
-    return run
+def pool_ready(scenario: WorkerPoolScenario) -> bool:
+    return scenario.pool is not None
 
 
-def at(run: ScenarioRun, t: float) -> None:
-    wait_until(lambda: run.runtime.clock.now() >= t, message=f"runtime clock never reached {t}")
-
-
-def notes(run: ScenarioRun) -> list[str]:
-    return [e.value for e in run.tracer.events() if e.kind is Kind.NOTE]
-
-
-def note_matching(run: ScenarioRun, pattern: str) -> re.Match:
+def note_matching(run, pattern: str) -> re.Match:
     found: list[re.Match] = []
 
     def seen() -> bool:
@@ -41,28 +29,9 @@ def note_matching(run: ScenarioRun, pattern: str) -> re.Match:
     return found[0]
 
 
-@pytest.mark.parametrize(
-    ("param", "bad"),
-    [
-        ("workers", 0),
-        ("workers", 9),
-        ("queue_size", -1),
-        ("produce_rate", 0.0),
-        ("job_time", 5.0),
-        ("failure_rate", 1.5),
-        ("max_retries", 7),
-        ("variant", "racy"),
-    ],
-)
-def test_bad_param_is_refused_naming_it(param, bad):
-    with pytest.raises(ValueError, match=param):
-        WorkerPoolScenario(**{param: bad})
-
-
-def test_declarations_explain_themselves():
+def test_declarations_name_the_lesson():
     cls = WorkerPoolScenario
     assert cls.id == "worker-pool" and cls.chapter == "Worker pool"
-    assert all(p.help and (p.unit or p.kind is str) for p in cls.params)
     assert {a.name for a in cls.actions} == {
         "burst",
         "slow-workers",
@@ -71,13 +40,10 @@ def test_declarations_explain_themselves():
         "shutdown",
         "shutdown-timeout",
     }
-    assert all(a.label and a.help for a in cls.actions)
-    assert all(m.unit and m.help for m in cls.metrics)
     assert cls.source_modules == ("core.patterns.worker_pool", "core.scenarios.worker_pool")
 
 
-def test_headless_run_with_every_action_ends_clean():
-    run = start(job_time=0.2)
+def test_load_faults_and_both_shutdowns_end_clean():
     actions = [
         "burst",
         "slow-workers",
@@ -87,20 +53,19 @@ def test_headless_run_with_every_action_ends_clean():
         "burst",
         "shutdown",
     ]
-    for k, action in enumerate(actions):
-        at(run, 0.2 + 0.25 * k)
-        run.act(action)
-    at(run, 2.2)
-    report = run.stop(2.0)
-    assert report.clean, report
-    assert run.finished and run.error is None
-    assert not run.runtime.panics
-    for m in WorkerPoolScenario.metrics:
-        assert run.scenario.recorder.series(m.name)[1], f"no samples of {m.name}"
+    run = play(
+        WorkerPoolScenario,
+        duration=2.2,
+        actions=spaced(actions),
+        ready=pool_ready,
+        job_time=0.2,
+    )
+    assert run.finished
+    assert_healthy(run)
 
 
 def test_graceful_shutdown_drains_every_accepted_job():
-    run = start(job_time=0.3, failure_rate=0.5)
+    run = start(WorkerPoolScenario, ready=pool_ready, job_time=0.3, failure_rate=0.5)
     try:
         at(run, 0.8)
         run.act("shutdown")
@@ -109,11 +74,11 @@ def test_graceful_shutdown_drains_every_accepted_job():
         note_matching(run, "a fresh pool starts")
         assert not any(n.startswith("lost:") for n in notes(run))
     finally:
-        assert run.stop(2.0).clean
+        assert stop(run).clean
 
 
 def test_shutdown_with_a_tiny_timeout_reports_shutdown_timeout_then_drains():
-    run = start(job_time=1.0)
+    run = start(WorkerPoolScenario, ready=pool_ready, job_time=1.0)
     try:
         wait_until(lambda: run.scenario.pool.statistics().busy > 0)
         run.act("shutdown-timeout")
@@ -121,34 +86,41 @@ def test_shutdown_with_a_tiny_timeout_reports_shutdown_timeout_then_drains():
         m = note_matching(run, r"pool shut down: (\d+) jobs accepted, (\d+) results")
         assert m[1] == m[2]
     finally:
-        assert run.stop(2.0).clean
+        assert stop(run).clean
 
 
 def test_burst_overflows_the_queue_and_is_partly_refused():
-    run = start(workers=1, queue_size=3, job_time=2.0)
+    run = start(WorkerPoolScenario, ready=pool_ready, workers=1, queue_size=3, job_time=2.0)
     try:
         run.act("burst")
         m = note_matching(run, r"burst: (\d+) of 15 jobs accepted")
         assert int(m[1]) <= 1 + 3  # a worker and the queue
         wait_until(lambda: run.scenario.pool.statistics().rejected >= 11)
     finally:
-        assert run.stop(2.0).clean
+        assert stop(run).clean
 
 
 def test_kill_worker_leaves_the_others_running():
-    run = start(workers=3)
+    run = start(WorkerPoolScenario, ready=pool_ready, workers=3)
     try:
         run.act("kill-worker")
         wait_until(lambda: run.scenario.pool.statistics().workers == 2)
         completed = run.scenario.pool.statistics().completed
         wait_until(lambda: run.scenario.pool.statistics().completed > completed + 2)
     finally:
-        assert run.stop(2.0).clean
+        assert stop(run).clean
 
 
 def test_broken_variant_panics_when_shutdown_closes_the_queue_under_the_producer():
     # Long jobs and no queue: the producer waits in its send almost all the time.
-    run = start(speed=20.0, variant="broken", job_time=3.0, queue_size=0)
+    run = start(
+        WorkerPoolScenario,
+        ready=pool_ready,
+        speed=20.0,
+        variant="broken",
+        job_time=3.0,
+        queue_size=0,
+    )
     try:
         assert any(n.startswith("BROKEN VARIANT") for n in notes(run))
 
@@ -165,4 +137,4 @@ def test_broken_variant_panics_when_shutdown_closes_the_queue_under_the_producer
         assert (g.name, str(exc)) == ("producer", "send on closed channel")
         note_matching(run, r"^lost: job \d+ never got a result")
     finally:
-        assert run.stop(2.0).clean
+        assert stop(run).clean
