@@ -71,6 +71,7 @@ from gui.player import Player, PlayerState
 from gui.replay import ReplayBar, ReplaySession
 from gui.settings import Settings, clamp_speed
 from gui.stage import StageView
+from gui.stage.view import DEFAULT_PLUMBING
 from gui.stepper import Stepper
 from gui.theme import Theme, theme_by_name
 
@@ -79,6 +80,9 @@ __all__ = ["MainWindow"]
 
 APP_NAME = "Goroutine Lab"
 RUN_FILTER = "Goroutine Lab run (*.run.json *.json)"
+STAGE_SHARE = 0.66  # of the height the stage and the tabs under it share
+STAGE_SHARE_PRESENTER = 0.74
+PLUMBING_KEY = "view/show_plumbing"  # QSettings: View > Show plumbing
 _GOROUTINE_LINE = re.compile(r"^\s*goroutine (\d+) \[", re.MULTILINE)
 
 
@@ -125,6 +129,11 @@ class MainWindow(QMainWindow):
         self._g_names: dict[int, str] = {}
         self._closing = False
         self._catalogue_was_visible = True  # before presenter mode hid it
+        # View > Show plumbing (off: the stage hides samplers, pacing timers...).
+        self._show_plumbing = str(self.settings.store.value(PLUMBING_KEY, "false")).lower() in (
+            "true",
+            "1",
+        )
 
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(resources.icon("app"))
@@ -220,9 +229,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.stage)
         self.splitter.addWidget(self.lower)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([580, 420])  # proportions: the stage, then the tabs
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
 
         central = QWidget()
@@ -339,6 +347,15 @@ class MainWindow(QMainWindow):
         self.act_teach_tabs.setChecked(True)
         self.act_teach_tabs.toggled.connect(self.teach_tabs.setVisible)
         view.addAction(self.act_teach_tabs)
+        self.act_plumbing = QAction("Show plumbing", self)
+        self.act_plumbing.setCheckable(True)
+        self.act_plumbing.setToolTip(
+            "Also draw the helpers a learner does not need: metric samplers and their "
+            "tickers, pacing timers, the run's root context, bookkeeping locks"
+        )
+        self.act_plumbing.setChecked(self._show_plumbing)
+        self.act_plumbing.toggled.connect(self.set_show_plumbing)
+        view.addAction(self.act_plumbing)
         view.addSeparator()
         view.addAction(self.catalogue_dock.toggleViewAction())
         view.addAction(self.controls_dock.toggleViewAction())
@@ -421,6 +438,7 @@ class MainWindow(QMainWindow):
         self.summary_label.setText(cls.summary)
         self.setWindowTitle(f"{cls.title} — {APP_NAME}")
         self.controls.set_scenario(cls, self._values)
+        self._apply_plumbing()
         self.code.set_scenario(cls)
         self.lesson.set_scenario(cls)
         self.plots.set_metrics(cls.metrics, None, cls.id)
@@ -435,6 +453,27 @@ class MainWindow(QMainWindow):
             self.player.stop()
             self._clear_views()
         return True
+
+    @property
+    def show_plumbing(self) -> bool:
+        return self._show_plumbing
+
+    def set_show_plumbing(self, on: bool) -> None:
+        """Draw the lesson's plumbing on stage too (remembered in the settings)."""
+        on = bool(on)
+        if self.act_plumbing.isChecked() != on:
+            self.act_plumbing.setChecked(on)  # toggled calls back here
+            return
+        self._show_plumbing = on
+        if self._remember:
+            self.settings.store.setValue(PLUMBING_KEY, "true" if on else "false")
+        self._apply_plumbing()
+
+    def _apply_plumbing(self) -> None:
+        """Hide the default plumbing and the lesson's own (its ``plumbing`` patterns)."""
+        cls = self._scenario_cls
+        extra = tuple(getattr(cls, "plumbing", ())) if cls is not None else ()
+        self.stage.set_hidden_names(() if self._show_plumbing else (*DEFAULT_PLUMBING, *extra))
 
     def _checked_values(self, cls: type[Scenario], values: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -567,6 +606,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.catalogue_dock, self.controls_dock], widths, Qt.Orientation.Horizontal
         )
+        # And give the stage more of the height: it is what a room reads.
+        total = max(sum(self.splitter.sizes()), 1000)
+        stage = round(total * (STAGE_SHARE_PRESENTER if self._presenter else STAGE_SHARE))
+        self.splitter.setSizes([stage, total - stage])
 
     def toggle_presenter(self) -> None:
         self.set_presenter(not self._presenter)
@@ -842,13 +885,16 @@ class MainWindow(QMainWindow):
         if self._replay is not None:
             r = self._replay
             self.clock_label.setText(f"t = {r.position:.1f} s")
+            self.stage.set_time(r.position)
             n = sum(1 for g in self.stage.model.goroutines.values() if not g.finished)
             self.status_goroutines.setText(f"{n} goroutine{'s' if n != 1 else ''} (replay)")
             self.status_events.setText(f"{r.index:,} of {len(r.events):,} events")
             self.status_speed.setText(f"speed {format_speed(self.player.speed)}")
             return
         if rt is not None:
-            self.clock_label.setText(f"t = {rt.clock.now():.1f} s")
+            now = rt.clock.now()
+            self.clock_label.setText(f"t = {now:.1f} s")
+            self.stage.set_time(now)
             n = len(rt.goroutines())
             self.status_goroutines.setText(f"{n} goroutine{'s' if n != 1 else ''} alive")
         else:
@@ -1105,6 +1151,7 @@ class MainWindow(QMainWindow):
         self.summary_label.setText(cls.summary)
         self.setWindowTitle(f"Replay: {cls.title} — {APP_NAME}")
         self.controls.set_scenario(cls, self._values)
+        self._apply_plumbing()
         self.code.set_scenario(cls)
         self.lesson.set_scenario(cls)
         self.plots.set_metrics(cls.metrics, None, cls.id)

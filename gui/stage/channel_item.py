@@ -20,11 +20,13 @@ from gui.stage.style import StageStyle
 __all__ = ["MAX_SLOTS", "ChannelItem"]
 
 MAX_SLOTS = 10  # a bigger buffer shows its oldest values and a "+N" slot
+MAX_LABEL_W = 330  # a channel widens for its name up to this (scene units, times k)
 
 
 class ChannelItem(StageItem):
     def __init__(self, style: StageStyle, cid: int) -> None:
         self.cap = -1
+        self._name = ""
         w, h = self._size(style, 0)
         super().__init__(style, w, h)
         self.cid = cid
@@ -40,11 +42,16 @@ class ChannelItem(StageItem):
         return 26 * k, 14 * k, 6 * k, 22 * k  # header, end (mouth) width, padding, footer
 
     @classmethod
-    def _size(cls, style: StageStyle, cap: int) -> tuple[float, float]:
+    def _size(cls, style: StageStyle, cap: int, name: str = "") -> tuple[float, float]:
         header, end, pad, footer = cls._metrics(style)
         slots = min(cap, MAX_SLOTS)
         inner = 130 * style.k if slots == 0 else slots * style.slot_w + pad
-        w = max(220 * style.k, inner + 2 * end)
+        # Wide enough for its name (and "closed", "10/10"), up to a limit: it elides.
+        label = style.fm_name.horizontalAdvance(f"chan {name}") + 2 * end + 12 * style.k
+        label += style.fm_small.horizontalAdvance("closed") + style.fm_text.horizontalAdvance(
+            "10/10"
+        )
+        w = max(220 * style.k, inner + 2 * end, min(label, MAX_LABEL_W * style.k))
         h = header + style.slot_h + 2 * pad + footer
         return w, h
 
@@ -103,10 +110,11 @@ class ChannelItem(StageItem):
         *fmt* shortens values for display (a ticker's clock times)."""
         self._c = c
         resized = False
-        if c.cap != self.cap:
+        if c.cap != self.cap or c.name != self._name:
             self.cap = c.cap
+            self._name = c.name
             old = (self.w, self.h)
-            self.resize(*self._size(self.style, c.cap))
+            self.resize(*self._size(self.style, c.cap, c.name))
             resized = old != (self.w, self.h)
         buf = c.buffer
         n = len(buf) - min(in_flight, len(buf))
@@ -141,7 +149,7 @@ class ChannelItem(StageItem):
 
     def restyle(self, style: StageStyle) -> None:
         super().restyle(style)
-        self.w, self.h = self._size(style, max(self.cap, 0))
+        self.w, self.h = self._size(style, max(self.cap, 0), self._name)
 
     # -- painting ----------------------------------------------------------------
 

@@ -22,8 +22,16 @@ __all__ = ["GoroutineItem", "status_line"]
 _MAX_CASES = 6
 
 
-def status_line(g: GoroutineView, name_of: Callable[[int], str]) -> str:
-    """What the goroutine is doing, in a learner's words (what it waits on)."""
+def status_line(
+    g: GoroutineView,
+    name_of: Callable[[int], str],
+    hides: Callable[[str], bool] | None = None,
+) -> str:
+    """What the goroutine is doing, in a learner's words (what it waits on).
+
+    A select leaves out the channels *hides* says are kept off the stage
+    (a metric ticker, the run's root context): only what the lesson is about.
+    """
     st = g.state
     obj = g.waiting_on_name or (name_of(g.waiting_on) if g.waiting_on else "")
     if g.gate:
@@ -36,7 +44,7 @@ def status_line(g: GoroutineView, name_of: Callable[[int], str]) -> str:
         return f"waits to receive from {obj}" if obj else "waits to receive"
     if st == "blocked_select":
         names = [name_of(c) for c in g.waiting_chans]
-        names = [n for n in names if n]
+        names = [n for n in names if n and not (hides and hides(n))]
         return f"select on {', '.join(names)}" if names else "waits in select"
     if st == "blocked_lock":
         verb = "RLock" if "rlock" in g.wait_reason.lower() else "Lock"
@@ -52,6 +60,8 @@ def status_line(g: GoroutineView, name_of: Callable[[int], str]) -> str:
 
 class GoroutineItem(StageItem):
     """One goroutine (see the module docstring). Click: the view emits goroutine_clicked."""
+
+    hides: Callable[[str], bool] | None = None  # names kept off the stage (set by the view)
 
     def __init__(self, style: StageStyle, gid: int, lod: str = "full") -> None:
         self.lod = lod
@@ -120,7 +130,7 @@ class GoroutineItem(StageItem):
         """Take the goroutine's new state; returns whether the size changed (relayout)."""
         self._g = g
         self.state = g.state
-        status = status_line(g, name_of)
+        status = status_line(g, name_of, self.hides)
         self._status = status
         rows = 0
         if sel is not None and self.lod == "full" and (len(sel.cases) >= 3 or -1 in sel.wins):

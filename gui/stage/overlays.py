@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -23,6 +22,7 @@ from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge
 __all__ = ["StageBanner", "StageCaption", "StageLegend"]
 
 _TITLES = {"panic": "panic", "deadlock": "deadlock", "info": "note"}
+MAX_LINES = 5  # of a banner's text (the rest: its tooltip)
 
 
 class StageBanner(QFrame):
@@ -33,6 +33,7 @@ class StageBanner(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.kind = ""
+        self._full = ""
         self.setObjectName("stageBanner")
         self._title = QLabel(self)
         self._title.setTextFormat(Qt.PlainText)
@@ -46,28 +47,31 @@ class StageBanner(QFrame):
         self._close.setToolTip("Hide this banner")
         self._close.setAutoRaise(True)
         self._close.clicked.connect(self._on_close_clicked)
-        col = QVBoxLayout()
-        col.setSpacing(4)
-        col.addWidget(self._title)
-        col.addWidget(self._text)
+        # One row: the title, Go's words, the close button. Compact, so the
+        # goroutines it is about stay in view under it.
         row = QHBoxLayout(self)
-        row.setContentsMargins(16, 10, 10, 12)
-        row.addLayout(col, 1)
+        row.setContentsMargins(14, 6, 6, 8)
+        row.setSpacing(14)
+        row.addWidget(self._title, 0, Qt.AlignTop)
+        row.addWidget(self._text, 1)
         row.addWidget(self._close, 0, Qt.AlignTop)
         self.hide()
 
     @property
     def text(self) -> str:
-        return self._text.text()
+        return self._full
 
     def show_message(self, text: str, kind: str, style: StageStyle) -> None:
         self.kind = kind
+        self._full = text
         self._title.setText(_TITLES.get(kind, kind))
-        # Go's reports are several lines (one per goroutine): keep the first dozen.
-        lines = text.splitlines()
-        if len(lines) > 14:
-            lines = [*lines[:13], f"… {len(lines) - 13} more lines"]
+        # Go's reports are several lines (one per goroutine): no blank lines, the
+        # first few; the whole text is in the tooltip (and the Reports tab).
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if len(lines) > MAX_LINES:
+            lines = [*lines[: MAX_LINES - 1], f"… {len(lines) - MAX_LINES + 1} more lines"]
         self._text.setText("\n".join(lines))
+        self._text.setToolTip(text)
         self.restyle(style)
         self.show()
         self.raise_()
@@ -76,14 +80,16 @@ class StageBanner(QFrame):
         color = style.accent if self.kind == "info" else style.danger
         fg = style.on(color)
         bg = QColor(color)
+        bg.setAlpha(235)
         self.setStyleSheet(
-            f"#stageBanner {{ background: {bg.name()}; border-radius: 10px; }}"
+            f"#stageBanner {{ background: rgba({bg.red()}, {bg.green()}, {bg.blue()}, "
+            f"{bg.alpha()}); border-radius: 8px; }}"
             f"#stageBanner QLabel {{ color: {fg.name()}; background: transparent; }}"
             f"#stageBanner QToolButton {{ color: {fg.name()}; border: none; font-size: "
-            f"{round(18 * style.k)}px; }}"
+            f"{round(16 * style.k)}px; }}"
         )
         title = QFont(style.title_font)
-        title.setPixelSize(round(18 * style.k))
+        title.setPixelSize(round(16 * style.k))
         self._title.setFont(title)
         mono = QFont(style.mono_font)
         mono.setPixelSize(round(14 * style.k))

@@ -17,8 +17,9 @@ goroutines a compact level of detail (dots) instead of a slower frame.
 from __future__ import annotations
 
 import time
+from fnmatch import fnmatchcase
 
-from PySide6.QtCore import QEvent, QLineF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLineF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
@@ -42,7 +43,29 @@ from gui.stage.sync_items import (
 from gui.stage.tokens import TokenAnimator
 from gui.theme import Theme
 
-__all__ = ["StageView"]
+__all__ = ["DEFAULT_PLUMBING", "StageView"]
+
+# Names (fnmatch patterns, on goroutine and object names) of what a learner does
+# not need to see: metric samplers and their tickers, pacing timers, the run's
+# root context and its Done channel, bookkeeping locks. A lesson's ``plumbing``
+# ClassVar adds its own; View > Show plumbing shows everything.
+DEFAULT_PLUMBING: tuple[str, ...] = (
+    "metrics",
+    "metrics tick",
+    "metrics tick.C",
+    "meter",
+    "meter.C",
+    "sampler",
+    "pace",
+    "pace.C",
+    "* pace",
+    "* pace.C",
+    "* interval",
+    "* interval.C",
+    "lesson.mu",
+    "*.root",
+    "*.root.Done",
+)
 
 # Level of detail by how many goroutines are on stage (with some hysteresis).
 FULL_MAX = 36
@@ -137,6 +160,9 @@ class StageView(QGraphicsView):
         self._caption = StageCaption(self)
         self._caption.restyle(self._style)
         self._spot = 0  # the goroutine in the spotlight (0: none)
+        self._hidden: tuple[str, ...] = DEFAULT_PLUMBING
+        self._hidden_cache: dict[str, bool] = {}  # name -> hidden (fnmatch once per name)
+        self._clock: float | None = None  # the runtime clock, as the window reads it
         self._apply_background()
 
     # -- the window's API -------------------------------------------------------
@@ -160,6 +186,7 @@ class StageView(QGraphicsView):
         self._cramped = False
         self._show_contexts = False
         self._spot = 0
+        self._clock = None
         self.clear_banner()
         self.clear_caption()
         self._legend.set_status("")
@@ -175,6 +202,12 @@ class StageView(QGraphicsView):
         spot = self._spot
         self.reset()
         self.model = model
+        self._populate(model.deadlock)
+        self.spotlight(spot)
+
+    def _populate(self, deadlock: str | None = None) -> None:
+        """Make an item for everything the model holds (that is not hidden), placed at once."""
+        model = self.model
         d = SceneDiff(
             goroutines=set(model.goroutines),
             channels=set(model.channels),
@@ -185,7 +218,7 @@ class StageView(QGraphicsView):
             cells=set(model.cells),
             onces=set(model.onces),
             structure=True,
-            deadlock=model.deadlock,
+            deadlock=deadlock,
         )
         self._apply_diff(d)
         self._relayout(time.monotonic())
@@ -193,7 +226,54 @@ class StageView(QGraphicsView):
         for item in self._movers:
             item.settle()
         self._movers.clear()
+
+    def set_hidden_names(self, patterns: tuple[str, ...]) -> None:
+        """Hide goroutines and objects whose name matches one of *patterns* (fnmatch,
+        case-sensitive), and their lines; ``()`` shows everything.
+
+        The model still tracks them (the status line counts them as hidden; the
+        window's other views are unaffected). The stage is redrawn from the
+        model at once, without animation. See DEFAULT_PLUMBING.
+        """
+        patterns = tuple(patterns)
+        if patterns == self._hidden:
+            return
+        self._hidden = patterns
+        self._hidden_cache.clear()
+        spot = self._spot
+        self._anim.clear()
+        for table in self._tables():
+            for item in table.values():
+                self._scene.removeItem(item)
+            table.clear()
+        self._order.clear()
+        self._movers.clear()
+        self._unplaced.clear()
+        self._to_draw.clear()
+        self._show_contexts = False
+        self._populate()
         self.spotlight(spot)
+        self._update_status()
+        self._kick()
+
+    @property
+    def hidden_names(self) -> tuple[str, ...]:
+        return self._hidden
+
+    def hides(self, name: str) -> bool:
+        """Whether a goroutine or object called *name* is kept off the stage."""
+        h = self._hidden_cache.get(name)
+        if h is None:
+            if len(self._hidden_cache) > 20_000:  # names like "job 12345.C" keep coming
+                self._hidden_cache.clear()
+            h = self._hidden_cache[name] = any(fnmatchcase(name, p) for p in self._hidden)
+        return h
+
+    def set_time(self, t: float) -> None:
+        """The runtime clock's time (the window reads it): the status line shows it,
+        so the stage and the header agree even while nothing moves."""
+        self._clock = t
+        self._update_status()
 
     def show_caption(self, text: str) -> None:
         """Say in the top-left corner what just happened (plain text; a step's sentence)."""
@@ -261,6 +341,16 @@ class StageView(QGraphicsView):
     @property
     def banner_text(self) -> str:
         return self._banner.text if self._banner.isVisible() else ""
+
+    @property
+    def status_text(self) -> str:
+        """The status line under the stage ("t = 1.2 s · 4 goroutines · ...")."""
+        return self._legend.status
+
+    @property
+    def banner_geometry(self):
+        """The banner's rectangle in the viewport (a QRect; empty when hidden)."""
+        return self._banner.geometry() if self._banner.isVisible() else QRect()
 
     @property
     def banner_kind(self) -> str:
@@ -384,9 +474,15 @@ class StageView(QGraphicsView):
             g = m.goroutines.get(gid)
             # A goroutine already done when we first hear of it (or retired) is not
             # drawn again; a panicked or leaked one is: it is the story.
-            if gid not in self._g_items and g is not None and (g.state != "done" or g.leaked):
+            if (
+                gid not in self._g_items
+                and g is not None
+                and (g.state != "done" or g.leaked)
+                and not self.hides(g.name)
+            ):
                 item = GoroutineItem(st, gid, self.lod)
                 item.spotlit = gid == self._spot
+                item.hides = self.hides
                 self._add(self._g_items, ("g", gid), item)
                 parent = self._g_items.get(m.goroutines[gid].parent)
                 if parent is not None and parent not in self._unplaced:
@@ -396,10 +492,19 @@ class StageView(QGraphicsView):
                     self._unplaced.discard(item)
         for cid in d.channels:
             c = m.channels.get(cid)
-            if cid not in self._c_items and c is not None and self._shows_channel(c):
+            if (
+                cid not in self._c_items
+                and c is not None
+                and self._shows_channel(c)
+                and not self.hides(c.name)
+            ):
                 self._add(self._c_items, ("c", cid), ChannelItem(st, cid))
                 tid = m.timer_chans.get(cid)
-                if tid is not None and tid not in self._timer_items:  # its clock comes too
+                if (
+                    tid is not None
+                    and tid not in self._timer_items
+                    and not self.hides(m.object_name(tid))
+                ):  # its clock comes too
                     self._add(self._timer_items, ("t", tid), TimerItem(st, tid))
                     d.timers.add(tid)
         for ids, src, table, cls, tag in (
@@ -421,7 +526,12 @@ class StageView(QGraphicsView):
                     continue
             for oid in ids:
                 o = src.get(oid)
-                if oid not in table and o is not None and _in_use(o):
+                if (
+                    oid not in table
+                    and o is not None
+                    and _in_use(o)
+                    and not self.hides(m.object_name(oid))
+                ):
                     self._add(table, (tag, oid), cls(st, oid))
         if d.structure:
             self._layout_dirty = True
@@ -740,11 +850,15 @@ class StageView(QGraphicsView):
         done = sorted(
             (i.finished_at, gid) for gid, i in self._g_items.items() if i.finished_at is not None
         )
-        # Each stays LINGER_S; of a crowd finishing together, only the last few.
+        # Each stays LINGER_S; of a crowd finishing together, only the last few;
+        # of finished goroutines with one name (a lesson's rounds), only the latest.
+        latest = {self._goroutine_name(gid): t for t, gid in done}
         old = [
             gid
             for k, (t, gid) in enumerate(done)
-            if now - t >= LINGER_S or k < len(done) - LINGER_MAX
+            if now - t >= LINGER_S
+            or k < len(done) - LINGER_MAX
+            or t < latest[self._goroutine_name(gid)]
         ]
         for gid in old:
             self._remove(self._g_items, ("g", gid))
@@ -804,13 +918,21 @@ class StageView(QGraphicsView):
 
     def _update_status(self) -> None:
         m = self.model
-        n = len(m.goroutines)
-        blocked = m.waiting_count()
-        done = sum(1 for g in m.goroutines.values() if g.finished)
-        live = n - done
-        parts = [f"t = {m.now:.1f} s", f"{live} goroutine{'' if live == 1 else 's'}"]
+        live = blocked = hidden = 0
+        for g in m.goroutines.values():
+            if g.finished:
+                continue
+            if self.hides(g.name):
+                hidden += 1
+            else:
+                live += 1
+                blocked += g.blocked
+        t = m.now if self._clock is None else self._clock
+        parts = [f"t = {t:.1f} s", f"{live} goroutine{'' if live == 1 else 's'}"]
         if blocked:
             parts.append(f"{blocked} blocked")
+        if hidden:
+            parts.append(f"{hidden} plumbing hidden")
         if self._anim.skipped:
             parts.append(f"{self._anim.skipped} moves not animated")
         self._legend.set_status("   ·   ".join(parts))
@@ -915,16 +1037,48 @@ class StageView(QGraphicsView):
         shelf_keys.sort(key=lambda t: (t[0], t[1]))
         sw = 0.0
         if shelf_keys:
-            # One row, each item as close under its users as its neighbours allow.
-            right = -20 * k
-            row_h = 0.0
-            for bary, _, key, item in shelf_keys:
-                x = max(bary - item.w / 2 if bary else 0.0, right + 20 * k)
-                pos[key] = (x, y)
-                items[key] = item
-                right = x + item.w
-                row_h = max(row_h, item.h)
-            sw = right
+            # Rows of items, each as close under its users as its neighbours allow.
+            # As many rows (1 to 4) as make the whole drawing largest on screen: a
+            # long shelf under a narrow flow would shrink everything to fit.
+            sgap = 20 * k
+            row_h = max(i.h for *_, i in shelf_keys)
+            total = sum(i.w + sgap for *_, i in shelf_keys) - sgap
+            widest = max(i.w for *_, i in shelf_keys)
+            below = (self._ctx_tree_height() if self._ctx_items else 0.0) + 40 * k
+
+            def scale_at(rows: int) -> float:
+                w = max(fw, widest, total / rows)
+                h = y + rows * row_h + (rows - 1) * sgap + below
+                return min(vw / w, vh / h)
+
+            rows = max(range(1, min(4, len(shelf_keys)) + 1), key=lambda r: (scale_at(r), -r))
+            limit = max(fw, widest, total / rows) * 1.05
+            # Split (in order) into rows no wider than the limit; in each row every
+            # item goes under its users, pushed right by its neighbours, then the
+            # row moves left as far as it overflows the limit.
+            rows_of: list[list] = [[]]
+            used = -sgap
+            for entry in shelf_keys:
+                w = entry[3].w
+                if rows_of[-1] and used + sgap + w > limit:
+                    rows_of.append([])
+                    used = -sgap
+                rows_of[-1].append(entry)
+                used += sgap + w
+            for n, row in enumerate(rows_of):
+                if n:
+                    y += row_h + sgap
+                xs = []
+                right = -sgap
+                for bary, _, _, item in row:
+                    x = max(bary - item.w / 2 if bary else 0.0, right + sgap)
+                    xs.append(x)
+                    right = x + item.w
+                dx = max(0.0, min(right - limit, xs[0]))
+                for x, (_, _, key, item) in zip(xs, row):
+                    pos[key] = (x - dx, y)
+                    items[key] = item
+                sw = max(sw, right - dx)
             y += row_h + 40 * k
         # Then the context tree.
         bw = bh = 0.0
@@ -1197,9 +1351,9 @@ class StageView(QGraphicsView):
         if self._banner.isVisible():
             margin = 14
             width = min(vp.width() - 2 * margin, 980)
-            self._banner.setFixedWidth(max(200, width))
-            self._banner.adjustSize()
-            h = min(self._banner.sizeHint().height(), int(vp.height() * 0.6))
+            width = max(200, width)
+            self._banner.setFixedWidth(width)
+            h = min(self._banner.heightForWidth(width), int(vp.height() * 0.35))
             self._banner.setGeometry(
                 vp.left() + (vp.width() - width) // 2, vp.top() + margin, width, h
             )

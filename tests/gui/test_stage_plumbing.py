@@ -1,0 +1,134 @@
+"""What the stage leaves out (plumbing), its clock, and a banner that leaves the drawing in view."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from core.trace import Kind, TraceEvent
+from gui.stage import StageView
+from gui.stage.view import DEFAULT_PLUMBING
+from gui.theme import DARK
+
+
+class Trace:
+    def __init__(self) -> None:
+        self._seq = itertools.count(1)
+        self.t = 0.0
+
+    def __call__(self, kind, g=0, obj=0, name="", value="", extra=()) -> TraceEvent:
+        self.t += 0.01
+        return TraceEvent(next(self._seq), self.t, kind, g, obj, name, value, tuple(extra))
+
+    def go(self, gid, name):
+        return [
+            self(Kind.GO_CREATE, g=0, obj=gid, name=name),
+            self(Kind.GO_START, g=gid, obj=gid, name=name),
+        ]
+
+    def chan(self, cid, name, cap=0):
+        return self(Kind.CHAN_MAKE, obj=cid, name=name, value=str(cap), extra=(cap,))
+
+    def recv_block(self, gid, cid, name):
+        return self(Kind.GO_BLOCK, g=gid, obj=cid, name=name, value="chan receive")
+
+
+@pytest.fixture
+def stage(qtbot) -> StageView:
+    v = StageView(DARK)
+    qtbot.addWidget(v)
+    v.resize(1000, 600)
+    v.show()
+    return v
+
+
+def lesson_with_plumbing(tr: Trace) -> list[TraceEvent]:
+    """A worker waiting on "jobs", a sampler ("meter") waiting on the root context's Done."""
+    return [
+        *tr.go(1, "worker"),
+        *tr.go(2, "meter"),
+        tr.chan(100, "jobs"),
+        tr.chan(101, "lesson.root.Done"),
+        tr.recv_block(1, 100, "jobs"),
+        tr.recv_block(2, 101, "lesson.root.Done"),
+    ]
+
+
+def test_default_plumbing_is_not_drawn(stage):
+    stage.apply_events(lesson_with_plumbing(Trace()))
+    assert stage.hidden_names == DEFAULT_PLUMBING
+    assert stage.goroutine_item(1) is not None and stage.channel_item(100) is not None
+    assert stage.goroutine_item(2) is None and stage.channel_item(101) is None
+    assert 2 in stage.model.goroutines  # the model still tracks it
+
+
+def test_hidden_items_have_no_lines(stage):
+    stage.apply_events(lesson_with_plumbing(Trace()))
+    stage.tick()
+    lines = sum(len(curves) + len(straight) for _, curves, straight in stage._edges.groups)
+    assert lines == 1  # worker <- jobs; none to the hidden sampler
+
+
+def test_showing_plumbing_brings_hidden_items_back(stage):
+    stage.apply_events(lesson_with_plumbing(Trace()))
+    stage.set_hidden_names(())
+    assert stage.goroutine_item(2) is not None and stage.channel_item(101) is not None
+    assert stage.goroutine_item(2).isVisible()
+
+
+def test_hiding_again_removes_them(stage):
+    stage.apply_events(lesson_with_plumbing(Trace()))
+    stage.set_hidden_names(())
+    stage.set_hidden_names(("work*",))
+    assert stage.goroutine_item(1) is None
+    assert stage.goroutine_item(2) is not None
+
+
+def test_status_line_counts_hidden_goroutines_apart(stage):
+    stage.apply_events(lesson_with_plumbing(Trace()))
+    stage.set_time(0.0)
+    assert "1 goroutine " in stage.status_text + " "
+    assert "1 plumbing hidden" in stage.status_text
+
+
+def test_status_line_shows_the_clock_it_is_given(stage):
+    stage.apply_events(lesson_with_plumbing(Trace()))
+    stage.set_time(12.34)
+    assert stage.status_text.startswith("t = 12.3 s")
+
+
+def test_deadlock_banner_leaves_most_of_the_stage_in_view(stage):
+    report = "fatal error: all goroutines are asleep - deadlock!\n\n" + "\n".join(
+        f"goroutine {g} [chan receive]: worker {g} on jobs" for g in range(1, 30)
+    )
+    stage.show_banner(report, "deadlock")
+    assert stage.banner_text == report  # the whole text, even if the banner shows less
+    assert stage.banner_geometry.height() <= stage.viewport().height() * 0.35
+
+
+def test_window_hides_the_default_and_the_lessons_plumbing(window, monkeypatch):
+    from core import scenarios
+    from gui.stage.view import DEFAULT_PLUMBING
+
+    monkeypatch.setattr(scenarios.get("select"), "plumbing", ("source c",), raising=False)
+    window.open_lesson("select", play=False)
+    assert window.stage.hidden_names == (*DEFAULT_PLUMBING, "source c")
+
+
+def test_show_plumbing_turns_hiding_off(window):
+    window.open_lesson("select", play=False)
+    assert not window.act_plumbing.isChecked()
+    window.act_plumbing.trigger()
+    assert window.show_plumbing and window.stage.hidden_names == ()
+
+
+def test_show_plumbing_is_remembered(qtbot, settings):
+    from gui.main_window import MainWindow
+
+    w = MainWindow(settings, theme="dark", questions=False)
+    qtbot.addWidget(w)
+    w.set_show_plumbing(True)
+    again = MainWindow(settings, theme="dark", questions=False)
+    qtbot.addWidget(again)
+    assert again.act_plumbing.isChecked() and again.show_plumbing
