@@ -242,6 +242,10 @@ class Scenario:
     metrics: ClassVar[tuple[Metric, ...]] = ()
     # Modules whose source the Code tab shows (the pattern, then the scenario).
     source_modules: ClassVar[tuple[str, ...]] = ()
+    # fnmatch patterns of goroutine and object names that are machinery, not the
+    # lesson (the stage hides them unless View > Show plumbing is on), added to the
+    # window's defaults (metric samplers, pacing timers, the root context).
+    plumbing: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **values: Any) -> None:
         known = {p.name: p for p in self.params}
