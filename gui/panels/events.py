@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.trace import Kind, TraceEvent
+from gui.text import plain_tooltip
 from gui.theme import Theme
 
 __all__ = ["EventDescriber", "EventFilterProxy", "EventTableModel", "EventsPanel"]
@@ -349,7 +350,7 @@ class EventTableModel(QAbstractTableModel):
                 return f"{r[1]:.3f}"
             return r[c] if c != self.SEQ else str(r[0])
         if role == Qt.ItemDataRole.ToolTipRole and c == self.TEXT:
-            return r[5]
+            return plain_tooltip(r[5])
         if role == Qt.ItemDataRole.ForegroundRole and c == self.KIND:
             return self._kind_colors.get(r[6])
         return None

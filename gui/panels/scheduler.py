@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from core.teaching import GateChoice, gate_choices
 from core.trace import Kind, TraceEvent
+from gui.text import plain_tooltip
 from gui.theme import Theme
 
 __all__ = ["SchedulerPanel", "gate_words"]
@@ -210,7 +211,9 @@ class SchedulerPanel(QWidget):
             first = "   (next for Step)" if i == 0 else ""
             item = QListWidgetItem(f"{c.name}  →  {what}{first}")
             item.setData(Qt.ItemDataRole.UserRole, c.g)
-            item.setToolTip(f"goroutine {c.g} ({c.name}) waits at the gate before: {c.op}")
+            item.setToolTip(
+                plain_tooltip(f"goroutine {c.g} ({c.name}) waits at the gate before: {c.op}")
+            )
             self.queue.addItem(item)
             if c.g == keep:
                 self.queue.setCurrentItem(item)

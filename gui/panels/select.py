@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from core.teaching import SelectSite, SelectStats
 from core.trace import TraceEvent
+from gui.text import plain_tooltip
 from gui.theme import Theme
 
 __all__ = ["SelectPanel", "case_states"]
@@ -335,8 +336,10 @@ class SelectPanel(QWidget):
             self.sites.addItem(labels[row], i)
             self.sites.setItemData(
                 row,
-                f"goroutine {s.g} ({s.goroutine_name}): "
-                + "; ".join(c.describe() for c in s.cases),
+                plain_tooltip(
+                    f"goroutine {s.g} ({s.goroutine_name}): "
+                    + "; ".join(c.describe() for c in s.cases)
+                ),
                 Qt.ItemDataRole.ToolTipRole,
             )
             if keep is not None and (s.g, i) == keep:

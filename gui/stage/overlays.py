@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from gui.scene import STATES
 from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge
+from gui.text import plain_tooltip
 
 __all__ = ["StageBanner", "StageCaption", "StageLegend"]
 
@@ -71,7 +72,7 @@ class StageBanner(QFrame):
         if len(lines) > MAX_LINES:
             lines = [*lines[: MAX_LINES - 1], f"… {len(lines) - MAX_LINES + 1} more lines"]
         self._text.setText("\n".join(lines))
-        self._text.setToolTip(text)
+        self._text.setToolTip(plain_tooltip(text))
         self.restyle(style)
         self.show()
         self.raise_()

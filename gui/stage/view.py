@@ -41,6 +41,7 @@ from gui.stage.sync_items import (
     WaitGroupItem,
 )
 from gui.stage.tokens import TokenAnimator
+from gui.text import plain_tooltip
 from gui.theme import Theme
 
 __all__ = ["DEFAULT_PLUMBING", "StageView"]
@@ -1378,10 +1379,14 @@ class StageView(QGraphicsView):
         self._fit()
         self._kick()
 
+    def tooltip_for(self, item) -> str:
+        """The tooltip shown for *item*: its tip as literal text (names may hold HTML)."""
+        return plain_tooltip(getattr(item, "tip", ""))
+
     def viewportEvent(self, event) -> bool:
         if event.type() == QEvent.ToolTip:
             for item in self.items(event.pos()):
-                tip = getattr(item, "tip", "")
+                tip = self.tooltip_for(item)
                 if tip:
                     QToolTip.showText(event.globalPos(), tip, self.viewport())
                     return True
