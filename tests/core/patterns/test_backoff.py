@@ -11,14 +11,7 @@ from core.patterns.backoff import Backoff, retry, sleep_ctx
 from core.runtime import Runtime, State, context, now
 from core.runtime.context import Canceled
 
-
-@pytest.fixture
-def rt():
-    r = Runtime(name="backoff")
-    r.clock.speed = 20
-    with r.active():
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 20
 
 
 def run(rt: Runtime, fn):

@@ -9,19 +9,13 @@ import pytest
 from helpers import wait_until
 
 from core.patterns.batcher import Batcher, BatcherClosed
-from core.runtime import Chan, Panic, Runtime, State, now
+from core.runtime import Chan, Panic, State, now
 
 PRODUCERS = 4
 ITEMS = 600  # close once this many were added
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="batcher")
-    r.clock.speed = 20
-    with r.active():
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 20
 
 
 class Sink:

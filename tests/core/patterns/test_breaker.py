@@ -6,18 +6,12 @@ import pytest
 from helpers import wait_until
 
 from core.patterns.breaker import BreakerState, CircuitBreaker, CircuitOpen
-from core.runtime import Chan, Runtime, State, now
+from core.runtime import Chan, State, now
 
 CLOSED, HALF_OPEN, OPEN = BreakerState.CLOSED, BreakerState.HALF_OPEN, BreakerState.OPEN
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="breaker")
-    r.clock.speed = 20
-    with r.active():
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 20
 
 
 def ok():

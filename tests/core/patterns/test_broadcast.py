@@ -6,18 +6,10 @@ import pytest
 from helpers import wait_until
 
 from core.patterns.broadcast import MessageBroadcaster, SignalBroadcaster
-from core.runtime import Runtime, go
+from core.runtime import go
 
-
-@pytest.fixture
-def rt():
-    """A fresh runtime, active on the test thread; it must stop clean and panic-free."""
-    runtime = Runtime(name="test-broadcast")
-    with runtime.active():
-        yield runtime
-    report = runtime.stop(2.0)
-    assert report.clean, report
-    assert not runtime.panics, runtime.panics
+RT_NO_PANICS = True
+RT_STOP_TIMEOUT = 2.0
 
 
 def join_all(goroutines, timeout: float = 5.0) -> None:

@@ -11,13 +11,7 @@ from core.runtime import AtomicInt64, Chan, Runtime, State, context, now
 STAMPEDE = 20
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="cache")
-    r.clock.speed = 20
-    with r.active():
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 20
 
 
 def run_all(rt: Runtime, fns) -> list:

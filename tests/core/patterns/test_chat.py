@@ -6,18 +6,11 @@ import pytest
 from helpers import wait_until
 
 from core.patterns.chat import Chat, ChatClient
-from core.runtime import Runtime, go
+from core.runtime import go
 
-
-@pytest.fixture
-def rt():
-    """A fresh runtime at top speed, active on the test thread; it must stop clean."""
-    runtime = Runtime(name="test-chat", speed=20)
-    with runtime.active():
-        yield runtime
-    report = runtime.stop(2.0)
-    assert report.clean, report
-    assert not runtime.panics, runtime.panics
+RT_SPEED = 20
+RT_NO_PANICS = True
+RT_STOP_TIMEOUT = 2.0
 
 
 def drain(ch) -> list[str]:

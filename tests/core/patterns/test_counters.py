@@ -13,14 +13,6 @@ GOROUTINES = 8
 INCREMENTS = 2_000
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="counters")
-    with r.active():  # objects made by the test belong to r
-        yield r
-    assert r.stop(1.0).clean
-
-
 def hammer(rt: Runtime, counter) -> None:
     """GOROUTINES goroutines, INCREMENTS increments each; returns when all are done."""
 

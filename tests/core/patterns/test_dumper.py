@@ -10,17 +10,12 @@ from helpers import wait_until
 import core.patterns.dumper as dumper_module
 from core.patterns.dumper import CounterDumper
 from core.patterns.user_counters import UserCounters
-from core.runtime import Runtime, Ticker, context
+from core.runtime import Ticker, context
 
 INTERVAL = 0.1  # runtime seconds; the clock runs at 10x: one dump per 10 ms
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="dumper", speed=10)
-    with r.active():  # objects made by the test belong to r
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 10
 
 
 class Counters:

@@ -13,13 +13,7 @@ TASKS = 12
 LIMIT = 3
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="errgroup")
-    r.clock.speed = 20
-    with r.active():
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 20
 
 
 def run(rt: Runtime, fn):

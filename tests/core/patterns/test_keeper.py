@@ -12,14 +12,6 @@ from core.runtime import Runtime, State
 from core.trace import Kind, Tracer
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="keeper")
-    with r.active():  # the keeper and its goroutine belong to r
-        yield r
-    assert r.stop(1.0).clean
-
-
 def call(rt: Runtime, fn, *args, timeout: float = 5.0):
     """Run fn(*args) in a goroutine of rt; return its result."""
     out = []

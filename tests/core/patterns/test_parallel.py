@@ -13,12 +13,7 @@ from core.runtime import Runtime, current, sleep
 METHODS = ["process", "process_with_channels"]
 
 
-@pytest.fixture
-def rt():
-    r = Runtime(name="parallel", speed=10)
-    with r.active():  # goroutines started by the processor belong to r
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 10
 
 
 class Probe:

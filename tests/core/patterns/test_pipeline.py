@@ -11,14 +11,7 @@ from helpers import wait_until
 from core.patterns.pipeline import fan_out, generate, merge, stage
 from core.runtime import Runtime, WaitGroup, context, current, now
 
-
-@pytest.fixture
-def rt():
-    r = Runtime(name="pipeline")
-    r.clock.speed = 20
-    with r.active():
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 20
 
 
 def collect(rt: Runtime, ch) -> list:

@@ -9,14 +9,7 @@ from core.patterns.ratelimit import TickerLimiter, TokenBucket
 from core.runtime import Runtime, State, context, now
 from core.runtime.context import Canceled, DeadlineExceeded
 
-
-@pytest.fixture
-def rt():
-    r = Runtime(name="ratelimit")
-    r.clock.speed = 20
-    with r.active():
-        yield r
-    assert r.stop(1.0).clean
+RT_SPEED = 20
 
 
 def run(rt: Runtime, fn):

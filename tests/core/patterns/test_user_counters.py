@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from helpers import wait_until
 
 from core.patterns.user_counters import UnsafeUserCounters, UserCounters
@@ -12,14 +11,6 @@ from core.trace import Kind, Tracer
 GOROUTINES = 8
 INCREMENTS = 2_000
 USERS = ("alice", "bob", "carol", "dave")
-
-
-@pytest.fixture
-def rt():
-    r = Runtime(name="user-counters")
-    with r.active():  # objects made by the test belong to r
-        yield r
-    assert r.stop(1.0).clean
 
 
 def run_all(rt: Runtime, fns) -> None:

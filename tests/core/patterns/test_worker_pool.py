@@ -14,18 +14,11 @@ from core.patterns.worker_pool import (
     WorkerPool,
     backoff_delays,
 )
-from core.runtime import Chan, Panic, Runtime, go, now
+from core.runtime import Chan, Panic, go, now
 
-
-@pytest.fixture
-def rt():
-    """A fresh runtime at top speed, active on the test thread; it must stop clean."""
-    runtime = Runtime(name="test-pool", speed=20)
-    with runtime.active():
-        yield runtime
-    report = runtime.stop(2.0)
-    assert report.clean, report
-    assert not runtime.panics, runtime.panics
+RT_SPEED = 20
+RT_NO_PANICS = True
+RT_STOP_TIMEOUT = 2.0
 
 
 def gated(gate: Chan):
