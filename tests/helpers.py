@@ -40,3 +40,18 @@ def join(t: threading.Thread, timeout: float = 5.0) -> None:
     """Join *t*; fail the test if it is still alive after *timeout*."""
     t.join(timeout)
     assert not t.is_alive(), f"thread {t.name} still alive after {timeout} s"
+
+
+def run_in(rt, fn: Callable[[], object], timeout: float = 5.0) -> object:
+    """Run *fn* in a goroutine of *rt*; return its result or the exception it raised."""
+    out: list = []
+
+    def wrap() -> None:
+        try:
+            out.append(fn())
+        except Exception as exc:  # handed to the test
+            out.append(exc)
+
+    g = rt.go(wrap, name="caller")
+    assert g.join(timeout), "the goroutine did not finish"
+    return out[0]

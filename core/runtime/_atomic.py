@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from core.runtime._goroutine import _me, current_runtime
+from core.runtime._goroutine import _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
 from core.trace import Kind
 
@@ -33,9 +33,7 @@ class AtomicInt64:
         self._rt = current_runtime()
         self._l = threading.Lock()
         self._v = _wrap(int(value))
-        tr = self._rt.tracer
-        if tr is not None:
-            tr.emit(Kind.SYNC_MAKE, g=_me().id, obj=self.id, name=self.name, value="AtomicInt64")
+        trace_make(self._rt, self, "AtomicInt64")
 
     def _trace(self, op: str, v: int) -> None:
         tr = self._rt.tracer

@@ -250,6 +250,13 @@ def _asleep(g: Goroutine) -> bool:
     return g.state.blocked and g.parker.locked()
 
 
+def trace_make(rt: Runtime, obj: Any, type_name: str, extra: tuple = ()) -> None:
+    """Announce a new sync object (SYNC_MAKE) to *rt*'s tracer, if one is installed."""
+    tr = rt.tracer
+    if tr is not None:
+        tr.emit(Kind.SYNC_MAKE, g=_me().id, obj=obj.id, name=obj.name, value=type_name, extra=extra)
+
+
 @dataclass
 class StopReport:
     """What :meth:`Runtime.stop` found: goroutines that did not end on cancellation."""

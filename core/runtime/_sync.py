@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.runtime._errors import Goexit, Panic
-from core.runtime._goroutine import Goroutine, State, _me, current_runtime
+from core.runtime._goroutine import Goroutine, State, _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
 from core.trace import Kind
 
@@ -38,9 +38,7 @@ class _SyncObject:
         self.id = next_object_id()
         self.name = name or f"{self.kind.lower()}-{self.id}"
         self._rt = current_runtime()
-        tr = self._rt.tracer
-        if tr is not None:
-            tr.emit(Kind.SYNC_MAKE, g=_me().id, obj=self.id, name=self.name, value=self.kind)
+        trace_make(self._rt, self, self.kind)
 
     def _emit(self, kind: Kind, value: Any = "", extra: tuple = (), g: int | None = None) -> None:
         tr = self._rt.tracer

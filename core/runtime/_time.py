@@ -13,7 +13,7 @@ import time
 from core.runtime._chan import Chan
 from core.runtime._clock import TimerEntry
 from core.runtime._errors import Goexit, Panic
-from core.runtime._goroutine import State, _me, current_runtime
+from core.runtime._goroutine import State, _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
 from core.trace import Kind
 
@@ -85,16 +85,7 @@ class Timer:
         # fire must still match to deliver (stop and reset bump it).
         self._entry: TimerEntry | None = None
         self._gen = 0
-        tr = self._rt.tracer
-        if tr is not None:
-            tr.emit(
-                Kind.SYNC_MAKE,
-                g=_me().id,
-                obj=self.id,
-                name=self.name,
-                value="Timer",
-                extra=(self.c.id, d),
-            )
+        trace_make(self._rt, self, "Timer", (self.c.id, d))
         with self._l:
             self._start(d)
 
@@ -173,16 +164,7 @@ class Ticker:
         self._entry: TimerEntry | None = None
         self._gen = 0
         self.dropped = 0
-        tr = self._rt.tracer
-        if tr is not None:
-            tr.emit(
-                Kind.SYNC_MAKE,
-                g=_me().id,
-                obj=self.id,
-                name=self.name,
-                value="Ticker",
-                extra=(self.c.id, d),
-            )
+        trace_make(self._rt, self, "Ticker", (self.c.id, d))
         with self._l:
             clock = self._rt.clock
             self._schedule(clock.now() + d)

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from core.runtime._chan import Chan
-from core.runtime._goroutine import _me, current_runtime
+from core.runtime._goroutine import _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
 from core.trace import Kind
 
@@ -118,16 +118,7 @@ class _CancelCtx(Context):
         self._children: set[_CancelCtx] = set()
         self._deadline = deadline
         self._timer = None
-        tr = self._rt.tracer
-        if tr is not None:
-            tr.emit(
-                Kind.SYNC_MAKE,
-                g=_me().id,
-                obj=self.id,
-                name=self.name,
-                value="Context",
-                extra=(parent.id, deadline, kind, self._done.id),
-            )
+        trace_make(self._rt, self, "Context", (parent.id, deadline, kind, self._done.id))
 
     def done(self) -> Chan:
         return self._done
@@ -196,17 +187,13 @@ class _ValueCtx(Context):
         self.parent = parent
         self._key = key
         self._val = val
-        tr = current_runtime().tracer
-        if tr is not None:
-            done = parent.done()
-            tr.emit(
-                Kind.SYNC_MAKE,
-                g=_me().id,
-                obj=self.id,
-                name=self.name,
-                value="Context",
-                extra=(parent.id, parent.deadline(), "value", done.id if done else 0),
-            )
+        done = parent.done()
+        trace_make(
+            current_runtime(),
+            self,
+            "Context",
+            (parent.id, parent.deadline(), "value", done.id if done else 0),
+        )
 
     def done(self) -> Chan | None:
         return self.parent.done()

@@ -5,28 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from helpers import wait_until
+from helpers import run_in, wait_until
 
 from core.patterns.backoff import Backoff, retry, sleep_ctx
-from core.runtime import Runtime, State, context, now
+from core.runtime import State, context, now
 from core.runtime.context import Canceled
 
 RT_SPEED = 20
-
-
-def run(rt: Runtime, fn):
-    """Run fn in a goroutine; return its result or the exception it raised."""
-    out: list = []
-
-    def wrap():
-        try:
-            out.append(fn())
-        except Exception as exc:
-            out.append(exc)
-
-    g = rt.go(wrap, name="caller")
-    assert g.join(5.0), "the goroutine did not finish"
-    return out[0]
 
 
 def first(n: int, b: Backoff) -> list[float]:
@@ -89,7 +74,7 @@ def test_retry_returns_the_first_success(rt):
             raise a
         return a
 
-    result = run(
+    result = run_in(
         rt,
         lambda: retry(
             context.background(),
@@ -110,7 +95,7 @@ def test_retry_raises_the_last_error_after_every_attempt(rt):
         calls.append(1)
         raise OSError(f"failure {len(calls)}")
 
-    err = run(rt, lambda: retry(context.background(), always_fails, 4, Backoff(base=0.01)))
+    err = run_in(rt, lambda: retry(context.background(), always_fails, 4, Backoff(base=0.01)))
     assert isinstance(err, OSError) and str(err) == "failure 4"
     assert len(calls) == 4
 
@@ -125,7 +110,7 @@ def test_retry_sleeps_the_backoff_delays_on_the_runtime_clock(rt):
         return a
 
     t0 = now()
-    assert run(rt, lambda: retry(context.background(), flaky, 3, Backoff(base=0.1))) == "ok"
+    assert run_in(rt, lambda: retry(context.background(), flaky, 3, Backoff(base=0.1))) == "ok"
     assert now() - t0 >= 0.3 - 1e-9  # 0.1 + 0.2
 
 
@@ -156,7 +141,7 @@ def test_retry_on_a_done_context_never_calls(rt):
     ctx, cancel = context.with_cancel(context.background())
     cancel()
     calls: list = []
-    err = run(rt, lambda: retry(ctx, lambda: calls.append(1), 3))
+    err = run_in(rt, lambda: retry(ctx, lambda: calls.append(1), 3))
     assert isinstance(err, Canceled)
     assert calls == []
 
@@ -168,14 +153,14 @@ def test_retry_needs_at_least_one_attempt(rt):
 
 def test_sleep_ctx_sleeps_on_the_runtime_clock(rt):
     t0 = now()
-    assert run(rt, lambda: sleep_ctx(context.background(), 0.2)) is None
+    assert run_in(rt, lambda: sleep_ctx(context.background(), 0.2)) is None
     assert now() - t0 >= 0.2 - 1e-9
 
 
 def test_sleep_ctx_raises_when_the_deadline_comes_first(rt):
     ctx, cancel = context.with_timeout(context.background(), 0.1)
     t0 = now()
-    err = run(rt, lambda: sleep_ctx(ctx, 100))
+    err = run_in(rt, lambda: sleep_ctx(ctx, 100))
     cancel()
     assert err is ctx.err()
     assert now() - t0 < 50
@@ -190,7 +175,7 @@ def test_retry_does_not_retry_a_failure_once_the_context_is_done(rt):
         cancel()
         raise OSError("interrupted")
 
-    err = run(rt, lambda: retry(ctx, fails_as_ctx_ends, 5, Backoff(base=0.01)))
+    err = run_in(rt, lambda: retry(ctx, fails_as_ctx_ends, 5, Backoff(base=0.01)))
     assert err is ctx.err()
     assert isinstance(err.__cause__, OSError)
     assert calls == [1]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import wait_until
+from helpers import run_in, wait_until
 
 from core.patterns.errgroup import Group, Semaphore, with_context
-from core.runtime import AtomicInt64, Chan, Panic, Runtime, State, context, sleep
+from core.runtime import AtomicInt64, Chan, Panic, State, context, sleep
 from core.runtime.context import Canceled
 
 TASKS = 12
@@ -16,27 +16,12 @@ LIMIT = 3
 RT_SPEED = 20
 
 
-def run(rt: Runtime, fn):
-    """Run fn in a goroutine; return its result or the exception it raised."""
-    out: list = []
-
-    def wrap():
-        try:
-            out.append(fn())
-        except Exception as exc:
-            out.append(exc)
-
-    g = rt.go(wrap, name="caller")
-    assert g.join(5.0), "the goroutine did not finish"
-    return out[0]
-
-
 def test_wait_returns_none_when_every_task_succeeds(rt):
     g = Group()
     done = AtomicInt64()
     for _ in range(5):
         g.go(done.add, 1)
-    assert run(rt, g.wait) is None
+    assert run_in(rt, g.wait) is None
     assert done.load() == 5
 
 
@@ -53,7 +38,7 @@ def test_wait_returns_the_first_error(rt):
 
     g.go(second)
     g.go(fails_first)
-    assert run(rt, g.wait) is first
+    assert run_in(rt, g.wait) is first
 
 
 def test_the_first_error_cancels_the_groups_context(rt):
@@ -71,14 +56,14 @@ def test_the_first_error_cancels_the_groups_context(rt):
         raise boom
 
     g.go(fail)
-    assert run(rt, g.wait) is boom
+    assert run_in(rt, g.wait) is boom
     assert isinstance(seen[0], Canceled)
 
 
 def test_wait_cancels_the_groups_context_even_without_error(rt):
     g, ctx = with_context(context.background())
     g.go(lambda: None)
-    assert run(rt, g.wait) is None
+    assert run_in(rt, g.wait) is None
     assert isinstance(ctx.err(), Canceled)
 
 
@@ -86,7 +71,7 @@ def test_the_parent_context_is_not_cancelled_by_the_group(rt):
     parent, cancel = context.with_cancel(context.background())
     g, _ = with_context(parent)
     g.go(lambda: 1 / 0)
-    assert isinstance(run(rt, g.wait), ZeroDivisionError)
+    assert isinstance(run_in(rt, g.wait), ZeroDivisionError)
     assert parent.err() is None
     cancel()
 
@@ -111,7 +96,7 @@ def test_set_limit_keeps_the_running_tasks_at_or_below_the_limit(rt):
             g.go(task)
         return g.wait()
 
-    assert run(rt, start_all) is None
+    assert run_in(rt, start_all) is None
     assert most.load() == LIMIT
 
 
@@ -124,7 +109,7 @@ def test_go_blocks_while_the_limit_is_reached(rt):
     wait_until(lambda: starter.state is State.BLOCKED_SEND)
     release.close()
     assert starter.join(2.0)
-    assert run(rt, g.wait) is None
+    assert run_in(rt, g.wait) is None
 
 
 def test_try_go_refuses_when_the_limit_is_reached(rt):
@@ -134,7 +119,7 @@ def test_try_go_refuses_when_the_limit_is_reached(rt):
     assert g.try_go(release.recv)
     assert not g.try_go(lambda: None)
     release.close()
-    assert run(rt, g.wait) is None
+    assert run_in(rt, g.wait) is None
 
 
 def test_set_limit_while_tasks_run_panics_with_gos_words(rt):
@@ -145,7 +130,7 @@ def test_set_limit_while_tasks_run_panics_with_gos_words(rt):
     with pytest.raises(Panic, match="modify limit while 1 goroutines"):
         g.set_limit(3)
     release.close()
-    assert run(rt, g.wait) is None
+    assert run_in(rt, g.wait) is None
 
 
 def test_a_limit_of_zero_is_refused(rt):
@@ -195,7 +180,7 @@ def test_semaphore_acquire_with_a_done_context_takes_no_slot(rt):
     s = Semaphore(1)
     ctx, cancel = context.with_cancel(context.background())
     cancel()
-    assert isinstance(run(rt, lambda: s.acquire(ctx)), Canceled)
+    assert isinstance(run_in(rt, lambda: s.acquire(ctx)), Canceled)
     assert s.in_use() == 0
 
 

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from helpers import wait_until
+from helpers import run_in, wait_until
 
 from core.patterns.ratelimit import TickerLimiter, TokenBucket
-from core.runtime import Runtime, State, context, now
+from core.runtime import State, context, now
 from core.runtime.context import Canceled, DeadlineExceeded
 
 RT_SPEED = 20
-
-
-def run(rt: Runtime, fn):
-    """Run fn in a goroutine; return its result or the exception it raised."""
-    out: list = []
-
-    def wrap():
-        try:
-            out.append(fn())
-        except Exception as exc:
-            out.append(exc)
-
-    g = rt.go(wrap, name="caller")
-    assert g.join(5.0), "the goroutine did not finish"
-    return out[0]
 
 
 def test_bucket_starts_full_and_lets_a_burst_through(rt):
@@ -51,13 +36,13 @@ def test_wait_blocks_until_a_token_is_earned(rt):
     b = TokenBucket(rate=5, burst=1)
     t0 = now()
     assert b.allow()
-    assert run(rt, lambda: b.wait(context.background())) is None
+    assert run_in(rt, lambda: b.wait(context.background())) is None
     assert now() - t0 >= 0.2 - 1e-9
 
 
 def test_wait_takes_a_saved_token_at_once(rt):
     b = TokenBucket(rate=0.001, burst=1)
-    assert run(rt, lambda: b.wait(context.background())) is None
+    assert run_in(rt, lambda: b.wait(context.background())) is None
     assert not b.allow()
 
 
@@ -84,7 +69,7 @@ def test_wait_raises_deadline_exceeded_when_the_deadline_passes_first(rt):
     b = TokenBucket(rate=0.01, burst=1)
     b.allow()
     ctx, cancel = context.with_timeout(context.background(), 0.2)
-    err = run(rt, lambda: b.wait(ctx))
+    err = run_in(rt, lambda: b.wait(ctx))
     cancel()
     assert isinstance(err, DeadlineExceeded)
 
@@ -93,7 +78,7 @@ def test_wait_on_a_done_context_raises_without_taking_a_token(rt):
     b = TokenBucket(rate=1, burst=1)
     ctx, cancel = context.with_cancel(context.background())
     cancel()
-    assert isinstance(run(rt, lambda: b.wait(ctx)), Canceled)
+    assert isinstance(run_in(rt, lambda: b.wait(ctx)), Canceled)
     assert b.allow()
 
 
@@ -143,7 +128,7 @@ def test_ticker_limiter_lets_one_request_through_per_interval(rt):
         for _ in range(5):
             lim.wait(context.background())
 
-    assert run(rt, five) is None
+    assert run_in(rt, five) is None
     lim.stop()
     assert now() - t0 >= 0.5 - 1e-9
 
@@ -152,5 +137,5 @@ def test_ticker_limiter_wait_raises_when_the_context_ends(rt):
     lim = TickerLimiter(0.1)
     lim.stop()  # no tick will come
     ctx, cancel = context.with_timeout(context.background(), 0.1)
-    assert isinstance(run(rt, lambda: lim.wait(ctx)), DeadlineExceeded)
+    assert isinstance(run_in(rt, lambda: lim.wait(ctx)), DeadlineExceeded)
     cancel()
