@@ -5,7 +5,14 @@
 (the :class:`Runtime`, its clock, goroutine states, deadlock detection).
 """
 
-from core.runtime._atomic import AtomicInt64
+from core.runtime._atomic import (
+    AtomicBool,
+    AtomicInt32,
+    AtomicInt64,
+    AtomicUint32,
+    AtomicUint64,
+    AtomicValue,
+)
 from core.runtime._chan import Chan, ChanStats, Recv, Send, select
 from core.runtime._clock import MAX_SPEED, MIN_SPEED, Clock
 from core.runtime._errors import Goexit, Panic
@@ -29,7 +36,12 @@ from core.runtime._time import Ticker, Timer, after, now, sleep
 __all__ = [
     "MAX_SPEED",
     "MIN_SPEED",
+    "AtomicBool",
+    "AtomicInt32",
     "AtomicInt64",
+    "AtomicUint32",
+    "AtomicUint64",
+    "AtomicValue",
     "Chan",
     "ChanStats",
     "Clock",
