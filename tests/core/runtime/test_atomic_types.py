@@ -5,6 +5,9 @@ apply). AtomicInt64 has its own file, test_atomic.py.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+
 import pytest
 from helpers import wait_until
 
@@ -106,8 +109,18 @@ def test_uint32_compare_and_swap_converts_old_and_new(rt):
     assert a.load() == 0
 
 
+@pytest.fixture
+def eager_switching() -> Iterator[None]:
+    """Make the interpreter switch threads very often, so that an unlocked
+    read-modify-write would lose updates within a test's few thousand operations."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(old)
+
+
 @pytest.mark.parametrize("cls", INT_TYPES)
-def test_int_concurrent_adds_are_never_lost(rt, cls):
+def test_int_concurrent_adds_are_never_lost(rt, eager_switching, cls):
     # Go: hammerAddInt32 / hammerAddUint32 / hammerAddUint64.
     a = cls()
     wg = WaitGroup()
@@ -117,7 +130,7 @@ def test_int_concurrent_adds_are_never_lost(rt, cls):
     assert a.load() == 8 * 1000
 
 
-def test_uint32_concurrent_decrements_wrap_and_come_back(rt):
+def test_uint32_concurrent_decrements_wrap_and_come_back(rt, eager_switching):
     # Adding -1 and +1 the same number of times from many goroutines ends where it began,
     # even though the value wraps below zero on the way.
     a = AtomicUint32(0)
@@ -130,7 +143,7 @@ def test_uint32_concurrent_decrements_wrap_and_come_back(rt):
 
 
 @pytest.mark.parametrize("cls", [AtomicInt32, AtomicUint32])
-def test_compare_and_swap_loops_never_lose_an_increment(rt, cls):
+def test_compare_and_swap_loops_never_lose_an_increment(rt, cls, eager_switching):
     # Go: hammerCompareAndSwapInt32 / hammerCompareAndSwapUint32.
     a = cls()
 
@@ -177,7 +190,7 @@ def test_bool_starts_at_the_given_value(rt):
     assert AtomicBool(True).load() is True
 
 
-def test_bool_compare_and_swap_lets_exactly_one_goroutine_win(rt):
+def test_bool_compare_and_swap_lets_exactly_one_goroutine_win(rt, eager_switching):
     # The classic "first one wins" flag: of many racing CAS(False, True), one succeeds.
     flag = AtomicBool()
     wins = AtomicInt32()
@@ -268,7 +281,7 @@ def test_value_swap(rt, init, new, want, panic):
     assert v.load() is new
 
 
-def test_value_concurrent_swaps_see_every_value_once(rt):
+def test_value_concurrent_swaps_see_every_value_once(rt, eager_switching):
     # Go: TestValueSwapConcurrent (smaller): every value swapped in is swapped out once.
     v = AtomicValue()
     m, n = 8, 300
