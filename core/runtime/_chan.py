@@ -21,11 +21,13 @@ from typing import Any
 from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import Goroutine, State, _me, _tls, current_runtime
 from core.runtime._ids import next_object_id
-from core.trace import Kind
+from core.runtime._waitq import ready as _ready
+from core.trace import Kind, short_repr
 
 __all__ = ["Chan", "ChanStats", "Recv", "Send", "select"]
 
 _RUNNING = State.RUNNING
+_RUNNABLE = State.RUNNABLE
 
 
 class _Sudog:
@@ -116,7 +118,7 @@ class Chan:
         if isinstance(cap, bool) or not isinstance(cap, int):
             raise TypeError(f"channel capacity must be an int, got {type(cap).__name__}")
         if cap < 0:
-            raise ValueError("makechan: size out of range")
+            raise Panic("makechan: size out of range")
         self.id = next_object_id()
         self.name = name or f"chan-{self.id}"
         self.cap = cap
@@ -137,16 +139,13 @@ class Chan:
         self._received = 0
         tr = self._rt.tracer
         if tr is not None:
-            tr.emit(
-                Kind.CHAN_MAKE,
-                g=_me().id,
-                obj=self.id,
-                name=self.name,
-                value=str(cap),
-                extra=(cap,),
-            )
+            tr.emit(Kind.CHAN_MAKE, g=_me().id, obj=self.id, name=self.name, extra=(cap,))
+        self._rt._register(self, "Chan")
 
     # -- the locked core, shared by send/recv/select ---------------------
+    # Every change below is traced once, under self._lock, and a goroutine it
+    # wakes is made runnable here too (its state, then the event that says so);
+    # the caller releases its parker once the lock is free (_waitq).
 
     def _send_locked(self, value: Any) -> tuple[bool, _Sudog | None]:
         """Send without blocking; returns (done, receiver to wake). Lock held, not closed."""
@@ -159,9 +158,14 @@ class Chan:
             sg.ok = True
             self._sent += 1
             self._received += 1
+            g = sg.g
+            g.state = _RUNNABLE  # _waitq.ready, inlined
+            g.waiting_on = None
             tr = self._rt.tracer
             if tr is not None:
-                self._trace_handoff(tr, _me().id, sg.g.id, value, sg)
+                me = _me().id
+                case = sg.index if sg.sel is not None else -1
+                tr.emit(Kind.CHAN_HANDOFF, me, self.id, self.name, value, (me, g.id, g.id, case))
             return True, sg
         buf = self._buf
         if len(buf) < self.cap:
@@ -169,14 +173,7 @@ class Chan:
             self._sent += 1
             tr = self._rt.tracer
             if tr is not None:
-                tr.emit(
-                    Kind.CHAN_SEND,
-                    g=_me().id,
-                    obj=self.id,
-                    name=self.name,
-                    value=value,
-                    extra=("buffer", len(buf)),
-                )
+                tr.emit(Kind.CHAN_SEND, _me().id, self.id, self.name, value, (len(buf),))
             return True, None
         return False, None
 
@@ -186,35 +183,33 @@ class Chan:
         if buf:
             value = buf.popleft()
             self._received += 1
-            tr = self._rt.tracer
-            if tr is not None:
-                tr.emit(
-                    Kind.CHAN_RECV,
-                    g=_me().id,
-                    obj=self.id,
-                    name=self.name,
-                    value=value,
-                    extra=("buffer", len(buf)),
-                )
             sq = self._sendq
             while sq:
                 sg = sq.popleft()
                 if sg.sel is not None and not _claim(sg):
                     continue
+                # The slot just freed takes the first parked sender's value.
                 buf.append(sg.value)
                 sg.ok = True
                 self._sent += 1
+                g = sg.g
+                g.state = _RUNNABLE
+                g.waiting_on = None
+                tr = self._rt.tracer
                 if tr is not None:
+                    case = sg.index if sg.sel is not None else -1
                     tr.emit(
-                        Kind.CHAN_SEND,
-                        g=sg.g.id,
-                        obj=self.id,
-                        name=self.name,
-                        value=sg.value,
-                        extra=("buffer", len(buf)),
+                        Kind.CHAN_RECV,
+                        _me().id,
+                        self.id,
+                        self.name,
+                        value,
+                        (len(buf), True, g.id, short_repr(sg.value), case),
                     )
-                    self._trace_wake(tr, sg, _me().id)
                 return True, value, True, sg
+            tr = self._rt.tracer
+            if tr is not None:
+                tr.emit(Kind.CHAN_RECV, _me().id, self.id, self.name, value, (len(buf),))
             return True, value, True, None
         sq = self._sendq
         while sq:
@@ -225,62 +220,21 @@ class Chan:
             sg.ok = True
             self._sent += 1
             self._received += 1
+            g = sg.g
+            g.state = _RUNNABLE
+            g.waiting_on = None
             tr = self._rt.tracer
             if tr is not None:
                 me = _me().id
-                tr.emit(
-                    Kind.CHAN_SEND,
-                    g=sg.g.id,
-                    obj=self.id,
-                    name=self.name,
-                    value=value,
-                    extra=("handoff", me),
-                )
-                tr.emit(
-                    Kind.CHAN_RECV,
-                    g=me,
-                    obj=self.id,
-                    name=self.name,
-                    value=value,
-                    extra=("handoff", sg.g.id),
-                )
-                self._trace_wake(tr, sg, me)
+                case = sg.index if sg.sel is not None else -1
+                tr.emit(Kind.CHAN_HANDOFF, me, self.id, self.name, value, (g.id, me, g.id, case))
             return True, value, True, sg
         if self._closed:
             tr = self._rt.tracer
             if tr is not None:
-                tr.emit(
-                    Kind.CHAN_RECV,
-                    g=_me().id,
-                    obj=self.id,
-                    name=self.name,
-                    value="",
-                    extra=("closed",),
-                )
+                tr.emit(Kind.CHAN_RECV, _me().id, self.id, self.name, None, (0, False))
             return True, None, False, None
         return False, None, False, None
-
-    def _trace_handoff(self, tr, me: int, receiver: int, value: Any, sg: _Sudog) -> None:
-        v = value
-        tr.emit(
-            Kind.CHAN_SEND, g=me, obj=self.id, name=self.name, value=v, extra=("handoff", receiver)
-        )
-        tr.emit(
-            Kind.CHAN_RECV, g=receiver, obj=self.id, name=self.name, value=v, extra=("handoff", me)
-        )
-        self._trace_wake(tr, sg, me)
-
-    def _trace_wake(self, tr, sg: _Sudog, waker: int) -> None:
-        if sg.sel is not None:
-            tr.emit(
-                Kind.SELECT,
-                g=sg.g.id,
-                obj=self.id,
-                name=self.name,
-                value=str(sg.index),
-                extra=(sg.index, (sg.index,), sg.sel.shape),
-            )
-        tr.emit(Kind.GO_UNBLOCK, g=sg.g.id, obj=self.id, name=self.name, extra=(waker,))
 
     # -- operations -----------------------------------------------------
 
@@ -311,7 +265,7 @@ class Chan:
             self._sent += 1
             tr = rt.tracer
             if tr is not None:
-                tr.emit(Kind.CHAN_SEND, _me().id, self.id, self.name, value, ("buffer", len(buf)))
+                tr.emit(Kind.CHAN_SEND, _me().id, self.id, self.name, value, (len(buf),))
             lock.release()
             return
         done, wake = self._send_locked(value)
@@ -328,9 +282,9 @@ class Chan:
         self._sendq.append(sg)
         rt._block(me, self, sg, State.BLOCKED_SEND, "chan send")
         lock.release()
-        # rt._wait(me, sg), inlined on this hot path:
+        # _waitq.park(me, sg), inlined on this hot path:
         me.parker.acquire()
-        me._blocked_on = me.waiting_on = None
+        me._blocked_on = None
         me.state = _RUNNING
         if sg.cancelled:
             raise Goexit
@@ -356,7 +310,7 @@ class Chan:
             self._received += 1
             tr = rt.tracer
             if tr is not None:
-                tr.emit(Kind.CHAN_RECV, _me().id, self.id, self.name, value, ("buffer", len(buf)))
+                tr.emit(Kind.CHAN_RECV, _me().id, self.id, self.name, value, (len(buf),))
             lock.release()
             return value, True
         done, value, ok, wake = self._recv_locked()
@@ -373,9 +327,9 @@ class Chan:
         self._recvq.append(sg)
         rt._block(me, self, sg, State.BLOCKED_RECV, "chan receive")
         lock.release()
-        # rt._wait(me, sg), inlined on this hot path:
+        # _waitq.park(me, sg), inlined on this hot path:
         me.parker.acquire()
-        me._blocked_on = me.waiting_on = None
+        me._blocked_on = None
         me.state = _RUNNING
         if sg.cancelled:
             raise Goexit
@@ -412,12 +366,12 @@ class Chan:
                 wake.append(sg)
         self._recvq.clear()
         self._sendq.clear()
+        for sg in wake:
+            _ready(sg.g)
         tr = rt.tracer
         if tr is not None:
-            me = _me().id
-            tr.emit(Kind.CHAN_CLOSE, g=me, obj=self.id, name=self.name, extra=(len(wake),))
-            for sg in wake:
-                self._trace_wake(tr, sg, me)
+            woken = tuple((sg.g.id, sg.index if sg.sel is not None else -1) for sg in wake)
+            tr.emit(Kind.CHAN_CLOSE, g=_me().id, obj=self.id, name=self.name, extra=(woken,))
         lock.release()
         for sg in wake:
             sg.g.parker.release()
@@ -485,6 +439,16 @@ class Chan:
         """A copy of the values waiting in the buffer, oldest first."""
         with self._lock:
             return list(self._buf)
+
+    def _snapshot(self) -> tuple[str, dict]:
+        """This channel's entry in ``Runtime.snapshot()``."""
+        with self._lock:
+            return "channels", {
+                "name": self.name,
+                "cap": self.cap,
+                "buffer": [short_repr(v) for v in self._buf],
+                "closed": self._closed,
+            }
 
     def __repr__(self) -> str:
         return (

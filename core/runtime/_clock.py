@@ -65,6 +65,12 @@ class Clock:
         self._closed = False
         self._name = name
         self.on_pause_change: Callable[[bool], None] | None = None
+        # Frozen (basis[3]) <=> paused by the teacher, or held (by the window): guarded by _lock.
+        self._user_paused = False
+        self._holds = 0
+        # A callback that raised: counted, reported through on_fault, never fatal to the thread.
+        self.faults = 0
+        self.on_fault: Callable[[BaseException], None] | None = None
 
     # -- time -----------------------------------------------------------
 
@@ -104,24 +110,50 @@ class Clock:
 
     @property
     def paused(self) -> bool:
-        return self._basis[3]
+        """Paused by the teacher (a hold freezes time too, but is not a pause)."""
+        return self._user_paused
+
+    def _refreeze(self) -> None:
+        """Freeze or thaw the basis to match pause and holds (lock held)."""
+        frozen = self._user_paused or self._holds > 0
+        if frozen == self._basis[3]:
+            return
+        if frozen:
+            self._set_basis((_monotonic(), self.now(), self._basis[2], True))
+        else:
+            self._set_basis((_monotonic(), self._basis[1], self._basis[2], False))
 
     def pause(self) -> None:
         """Freeze runtime time: sleeps and timers stop advancing."""
         with self._cv:
-            if self._basis[3]:
+            if self._user_paused:
                 return
-            self._set_basis((_monotonic(), self.now(), self._basis[2], True))
+            self._user_paused = True
+            self._refreeze()
         if self.on_pause_change is not None:
             self.on_pause_change(True)
 
     def resume(self) -> None:
         with self._cv:
-            if not self._basis[3]:
+            if not self._user_paused:
                 return
-            self._set_basis((_monotonic(), self._basis[1], self._basis[2], False))
+            self._user_paused = False
+            self._refreeze()
         if self.on_pause_change is not None:
             self.on_pause_change(False)
+
+    def hold(self) -> None:
+        """Freeze time without pausing (the runtime holds its goroutines meanwhile)."""
+        with self._cv:
+            self._holds += 1
+            self._refreeze()
+
+    def release(self) -> None:
+        """End one :meth:`hold`."""
+        with self._cv:
+            if self._holds:
+                self._holds -= 1
+                self._refreeze()
 
     def advance_to_next(self) -> bool:
         """While paused, jump runtime time to the next pending entry and fire it.
@@ -129,7 +161,7 @@ class Clock:
         Returns False when nothing is pending (or the clock is running).
         """
         with self._cv:
-            if not self._basis[3]:
+            if not self._user_paused:
                 return False
             self._drop_cancelled_head()
             if not self._heap:
@@ -144,18 +176,26 @@ class Clock:
     # -- the heap -------------------------------------------------------
 
     def schedule(
-        self, deadline: float, fn: Callable[[], None], is_sleep: bool = False
+        self,
+        deadline: float,
+        fn: Callable[[], None],
+        is_sleep: bool = False,
+        publish: Callable[[TimerEntry], None] | None = None,
     ) -> TimerEntry:
         """Call *fn* on the timer thread at runtime time *deadline*.
 
-        *fn* must return promptly and never block. Raises ``RuntimeError``
-        once the clock is closed.
+        *fn* must return promptly and never block. *publish*, if given, runs
+        under the clock's lock right after the entry is in the heap: nothing
+        can fire it (nor step to it) before *publish* has returned. Raises
+        ``RuntimeError`` once the clock is closed.
         """
         entry = TimerEntry(deadline, fn, is_sleep)
         with self._cv:
             if self._closed:
                 raise RuntimeError("clock closed")
             heapq.heappush(self._heap, (deadline, next(self._seq), entry))
+            if publish is not None:
+                publish(entry)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._serve, name=f"{self._name}-timers", daemon=True
@@ -188,6 +228,11 @@ class Clock:
         """How many entries wait to fire."""
         with self._lock:
             return len(self._heap) - self._cancelled
+
+    def in_flight(self) -> bool:
+        """A timer's callback is running now (it may still change the program)."""
+        with self._lock:
+            return bool(self._in_flight)
 
     def pending_channel_timers(self) -> int:
         """Pending entries that are not goroutine sleeps (timers, tickers, deadlines)."""
@@ -232,7 +277,16 @@ class Clock:
                     else:
                         self._cancelled -= 1
             for entry in list(due):
-                entry.fn()
+                try:
+                    entry.fn()
+                except BaseException as exc:  # a broken callback must not stop every timer
+                    self.faults += 1
+                    report = self.on_fault
+                    if report is not None:
+                        try:
+                            report(exc)
+                        except Exception:
+                            pass
                 with self._lock:
                     due.remove(entry)
 

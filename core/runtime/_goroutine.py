@@ -4,14 +4,16 @@ A :class:`Runtime` owns a clock, an optional tracer, the registry of its
 live goroutines and a root context. Each goroutine is a daemon thread that
 knows its runtime; goroutines started from inside a goroutine inherit it.
 
-Parking. A goroutine that must wait puts a waiter record in the queue of
-the object it waits on, records ``_blocked_on = (owner, waiter)`` and
-acquires its own ``parker`` lock, which is held whenever the goroutine is
-not parked. Whoever wakes it (having removed the waiter under the owner's
-lock, or claimed a select's token) releases the parker exactly once. To
-kill a parked goroutine, :meth:`Runtime.stop` asks the owner to cancel the
-waiter (``owner._cancel_wait(waiter) -> bool``); only if that succeeds does
-it release the parker, so a wake-up is never delivered twice.
+Parking and waking go through ``_waitq`` (the waker makes the goroutine
+runnable and reports it, as Go's ``goready``). To kill a parked goroutine,
+:meth:`Runtime.stop` asks the owner to cancel the waiter
+(``owner._cancel_wait(waiter) -> bool``); only if that succeeds does it wake
+it, so a wake-up is never delivered twice.
+
+The registry. Every channel and sync object registers with its runtime
+(:func:`trace_make`), weakly: :meth:`Runtime.snapshot` reads the real state
+of those still alive, and a traced runtime reports each one that is
+collected (OBJ_FREE), so a model built from the trace forgets it too.
 
 Pause and step. While the runtime is gated (paused), every primitive
 operation first waits at the gate (:meth:`Runtime._checkpoint`); ``step``
@@ -20,20 +22,22 @@ lets exactly one waiting goroutine through for one operation.
 
 from __future__ import annotations
 
-import enum
 import itertools
 import random
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.runtime import _waitq
 from core.runtime._clock import Clock
 from core.runtime._errors import Goexit, Panic
-from core.trace import Kind, Tracer
+from core.trace import Kind, Tracer, WaitRecord
+from core.trace.events import State
 
 __all__ = [
     "DeadlockReport",
@@ -48,25 +52,6 @@ __all__ = [
     "gosched",
     "trace_point",
 ]
-
-
-class State(enum.Enum):
-    """What a goroutine is doing, as a learner should read it."""
-
-    RUNNABLE = "runnable"  # waiting at the pause gate, ready to run
-    RUNNING = "running"
-    BLOCKED_SEND = "blocked_send"
-    BLOCKED_RECV = "blocked_recv"
-    BLOCKED_SELECT = "blocked_select"
-    BLOCKED_LOCK = "blocked_lock"
-    BLOCKED_WAITGROUP = "blocked_waitgroup"
-    SLEEPING = "sleeping"
-    DONE = "done"
-    PANICKED = "panicked"
-
-    @property
-    def blocked(self) -> bool:
-        return self.name.startswith("BLOCKED")
 
 
 _tls = threading.local()
@@ -157,9 +142,9 @@ class Goroutine:
             self.panic_traceback = traceback.format_exc()
             rt._record_panic(self, exc)
         finally:
-            self.state = ended
             self._blocked_on = None
             self.waiting_on = None
+            self.state = ended
             self._fn = self._args = None
             rt._ended(self)
 
@@ -242,19 +227,19 @@ def trace_point(kind: Kind, obj_id: int = 0, obj_name: str = "", value: Any = ""
 
 
 def _asleep(g: Goroutine) -> bool:
-    """Blocked and not yet woken.
-
-    A woken goroutine keeps its BLOCKED state until its thread runs again,
-    but its waker has already released its parker: that one is runnable.
-    """
-    return g.state.blocked and g.parker.locked()
+    """Blocked and not yet woken (a waker makes a goroutine runnable before it runs)."""
+    return g.state.blocked
 
 
 def trace_make(rt: Runtime, obj: Any, type_name: str, extra: tuple = ()) -> None:
-    """Announce a new sync object (SYNC_MAKE) to *rt*'s tracer, if one is installed."""
+    """Register a new sync object with *rt* and announce it (SYNC_MAKE) if traced.
+
+    *extra* is the SyncMake payload (``core.trace.events``).
+    """
     tr = rt.tracer
     if tr is not None:
         tr.emit(Kind.SYNC_MAKE, g=_me().id, obj=obj.id, name=obj.name, value=type_name, extra=extra)
+    rt._register(obj, type_name)
 
 
 @dataclass
@@ -263,6 +248,7 @@ class StopReport:
 
     leaked: list[str] = field(default_factory=list)  # had to be killed
     leaked_ids: list[int] = field(default_factory=list)  # their goroutine ids
+    leaked_records: list[WaitRecord] = field(default_factory=list)  # what each waited on
     alive: list[str] = field(default_factory=list)  # still running after the deadline
 
     @property
@@ -272,11 +258,12 @@ class StopReport:
 
 @dataclass
 class DeadlockReport:
-    """A set of goroutines that can never wake, in Go's words."""
+    """A set of goroutines that can never wake: records, and Go's words made from them."""
 
     goroutines: list[str]
     text: str
     explanations: list[str] = field(default_factory=list)
+    records: list[WaitRecord] = field(default_factory=list)
 
 
 class Runtime:
@@ -292,6 +279,7 @@ class Runtime:
         self.name = name
         self.clock = Clock(speed, name=name)
         self.clock.on_pause_change = self._on_pause_change
+        self.clock.on_fault = self._on_clock_fault
         self.tracer: Tracer | None = None
         self.rng = random.Random(seed)
         self._gids = itertools.count(1)
@@ -301,6 +289,7 @@ class Runtime:
         self._gating = False
         self._gate_cv = threading.Condition(threading.Lock())
         self._at_gate: dict[Goroutine, str] = {}  # guarded by _gate_cv
+        self._at_hold: set[Goroutine] = set()  # guarded by _gate_cv: waiting out a hold
         self._grant: Goroutine | None = None  # guarded by _gate_cv
         self._stopping = False  # stop() began: the gate is open for good
         self._killing = False  # stop()'s grace is over: every wait raises Goexit
@@ -308,6 +297,10 @@ class Runtime:
         self.panics: list[tuple[Goroutine, BaseException]] = []
         self.deadlock: DeadlockReport | None = None
         self._external: set[int] = set()  # ids of objects outside code may signal
+        # Weak registry of the channels and sync objects made in this runtime (id -> ref).
+        self._objects: dict[int, weakref.ref] = {}
+        self._held = False  # the window is behind: goroutines wait at the gate (see hold)
+        self._user_paused = False
         self._root = None
         if tracer is not None:
             self.set_tracer(tracer)
@@ -371,71 +364,109 @@ class Runtime:
         """Ids of the objects declared external (the root context's done channel, ...)."""
         return frozenset(self._external)
 
+    def _on_clock_fault(self, exc: BaseException) -> None:
+        """A timer callback raised: the clock goes on; the trace says what happened."""
+        tr = self.tracer
+        if tr is not None:
+            tr.emit(Kind.FAULT, value=f"timer callback: {type(exc).__name__}: {exc}")
+
     def _record_panic(self, g: Goroutine, exc: BaseException) -> None:
         self.panics.append((g, exc))
         tr = self.tracer
         if tr is not None:
             text = str(exc) if isinstance(exc, Panic) else f"{type(exc).__name__}: {exc}"
-            tr.emit(Kind.GO_PANIC, g=g.id, obj=g.id, name=g.name, value=text)
+            tr.emit(Kind.GO_PANIC, g=g.id, obj=g.id, name=g.name, value=text, extra=(False,))
 
     def _ended(self, g: Goroutine) -> None:
-        self._live.pop(g.id, None)
+        # Reported before it leaves the registry: a snapshot that still finds it
+        # sees it done (and leaves it out), as the model does after GO_END.
         tr = self.tracer
         if tr is not None:
             tr.emit(Kind.GO_END, g=g.id, obj=g.id, name=g.name)
+        self._live.pop(g.id, None)
         with self._ended_cv:
             self._ended_cv.notify_all()
 
-    # -- parking (used by every blocking primitive) ----------------------
+    # -- the registry of objects ------------------------------------------
+
+    def _register(self, obj: Any, kind: str = "") -> None:
+        """Remember *obj* (a *kind*: "Chan", "Mutex", "Context", ...) weakly, for
+        snapshots; a traced runtime reports its end (OBJ_FREE)."""
+        oid = obj.id
+        objects = self._objects
+
+        def gone(_ref: weakref.ref, oid: int = oid) -> None:
+            objects.pop(oid, None)
+            tr = self.tracer
+            if tr is not None:
+                tr.emit(Kind.OBJ_FREE, obj=oid)
+
+        try:
+            objects[oid] = (weakref.ref(obj, gone), kind)
+        except TypeError:  # not weakly referenceable: never in a snapshot
+            pass
+
+    def objects(self) -> list[tuple[Any, str]]:
+        """The registered objects still alive with their kinds, oldest first."""
+        out = []
+        for _oid, (ref, kind) in sorted(list(self._objects.items())):
+            obj = ref()
+            if obj is not None:
+                out.append((obj, kind))
+        return out
+
+    # -- parking (used by every blocking primitive; see _waitq) ----------
 
     def _block(self, me: Goroutine, owner: Any, waiter: Any, state: State, reason: str) -> None:
-        """Record that *me* is about to park on *owner*. Called under the owner's lock.
-
-        The caller has queued *waiter* on *owner*; it then releases its lock
-        and calls :meth:`_wait`.
-        """
-        me.state = state
-        me.wait_reason = reason
-        me.waiting_on = owner
-        me._blocked_on = (owner, waiter)
-        tr = self.tracer
-        if tr is not None:
-            ids = getattr(owner, "watched_ids", None)
-            if ids is not None:
-                tr.emit(Kind.GO_BLOCK, g=me.id, value=reason, extra=tuple(ids()))
-            else:
-                tr.emit(
-                    Kind.GO_BLOCK,
-                    g=me.id,
-                    obj=getattr(owner, "id", 0),
-                    name=getattr(owner, "name", ""),
-                    value=reason,
-                )
+        """Record that *me* is about to park on *owner*. Called under the owner's lock."""
+        _waitq.block(self, me, owner, waiter, state, reason)
 
     def _wait(self, me: Goroutine, waiter: Any) -> None:
-        """Park until woken. Called with no lock held.
-
-        Raises:
-            Goexit: the runtime is stopping and killed this wait.
-        """
-        me.parker.acquire()
-        me._blocked_on = None
-        me.waiting_on = None
-        me.state = State.RUNNING
-        if waiter.cancelled:
-            raise Goexit
+        """Park until woken. Called with no lock held. Raises ``Goexit`` when killed."""
+        _waitq.park(me, waiter)
 
     # -- pause gate and stepping ---------------------------------------
 
     def _on_pause_change(self, paused: bool) -> None:
         with self._gate_cv:
-            self._gating = paused and not self._stopping
+            self._user_paused = paused
+            self._gating = (paused or self._held) and not self._stopping
             self._gate_cv.notify_all()
 
+    def hold(self) -> None:
+        """Hold every goroutine at its next operation, and the clock, until :meth:`release`.
+
+        For a window that fell behind the trace: the run waits for the
+        picture instead of the picture guessing. Unlike :meth:`pause`, a
+        hold is invisible to the program and to the picture: no state
+        changes, no event; runtime time stands still meanwhile.
+        """
+        with self._gate_cv:
+            if self._held or self._stopping:
+                return
+            self._held = True
+            self._gating = True
+        self.clock.hold()
+
+    def release(self) -> None:
+        """End a :meth:`hold`."""
+        with self._gate_cv:
+            if not self._held:
+                return
+            self._held = False
+            self._gating = self._user_paused and not self._stopping
+            self._gate_cv.notify_all()
+        self.clock.release()
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
     def _checkpoint(self, op: str, obj: Any, obj_id: int = 0, obj_name: str = "") -> None:
-        """Wait at the gate while paused, until a step lets this goroutine through.
+        """Wait at the gate while paused or held, until a step (or the end of it) lets us go.
 
         The object is *obj* (its id and name), or given as *obj_id*/*obj_name*.
+        Called with no lock of the runtime's objects held.
         """
         me = _me()
         if me.id == 0:
@@ -443,7 +474,11 @@ class Runtime:
         if me._kill:
             raise Goexit
         with self._gate_cv:
-            if not self._gating:
+            while self._held and not self._user_paused and not me._kill:
+                self._at_hold.add(me)
+                self._gate_cv.wait()
+            self._at_hold.discard(me)
+            if not self._user_paused or self._stopping:
                 return
             self._at_gate[me] = op
             prev = me.state
@@ -465,6 +500,7 @@ class Runtime:
                 self._grant = None
                 if tr is not None:
                     tr.emit(Kind.GO_STEP, g=me.id, value=op)
+            # Resumed: no event; its next operation shows it running.
         if me._kill:
             raise Goexit
 
@@ -544,13 +580,16 @@ class Runtime:
         # Re-check: a goroutine may have woken while we looked.
         if any(not _asleep(g) or not g.alive for g in involved):
             return None
+        records = [wait_record(g) for g in involved]
         lines = [g.describe() for g in involved]
         text = "fatal error: all goroutines are asleep - deadlock!\n\n" + "\n".join(lines)
-        report = DeadlockReport(goroutines=lines, text=text, explanations=self._explain(involved))
+        report = DeadlockReport(
+            goroutines=lines, text=text, explanations=self._explain(involved), records=records
+        )
         if self.deadlock is None or self.deadlock.goroutines != lines:
             tr = self.tracer
             if tr is not None:
-                tr.emit(Kind.DEADLOCK, value=text)
+                tr.emit(Kind.DEADLOCK, value=text, extra=(tuple(records),))
         self.deadlock = report
         return report
 
@@ -623,14 +662,15 @@ class Runtime:
                 if not g._kill:
                     report.leaked.append(g.describe())
                     report.leaked_ids.append(g.id)
+                    report.leaked_records.append(wait_record(g))
                     g._kill = True
                 self._kill(g)
             self._wait_empty(min(deadline, time.monotonic() + 0.01))
         report.alive = [g.describe() for g in self.goroutines()]
         tr = self.tracer
         if tr is not None:
-            for gid, line in zip(report.leaked_ids, report.leaked, strict=True):
-                tr.emit(Kind.LEAK, g=gid, value=line)
+            for rec, line in zip(report.leaked_records, report.leaked, strict=True):
+                tr.emit(Kind.LEAK, g=rec.g, value=line, extra=rec)
         self.clock.close(max(0.05, deadline - time.monotonic()))
         self.stopped = True
         return report
@@ -642,7 +682,11 @@ class Runtime:
         owner, waiter = blocked
         if owner._cancel_wait(waiter):
             waiter.cancelled = True
-            g.parker.release()
+            _waitq.ready(g)
+            tr = self.tracer
+            if tr is not None:
+                tr.emit(Kind.GO_UNBLOCK, g=g.id, obj=getattr(owner, "id", 0), extra=(0,))
+            _waitq.wake(g)
 
     def _wait_empty(self, until: float) -> None:
         with self._ended_cv:
@@ -652,5 +696,100 @@ class Runtime:
                     return
                 self._ended_cv.wait(min(left, 0.05))
 
+    # -- the real state ---------------------------------------------------
+
+    def quiescent(self) -> bool:
+        """Every live goroutine is parked (blocked, sleeping) or held at the gate,
+        and no timer callback is running: nothing moves until someone acts."""
+        with self._gate_cv:
+            waiting = set(self._at_gate) | self._at_hold
+        for g in list(self._live.values()):
+            st = g.state
+            if st.parked or st is State.DONE or st is State.PANICKED:
+                continue
+            if g not in waiting:
+                return False
+        return not self.clock.in_flight()
+
+    def snapshot(self, timeout: float = 1.0) -> dict:
+        """The runtime's state, read from the primitives themselves (not from the trace).
+
+        Taken while paused (a running runtime is paused for it and resumed
+        after), once every live goroutine is parked or held at the pause
+        gate; waits up to *timeout* seconds for that, and says in
+        ``"quiescent"`` whether it came. The shape is CONTRACT.md's: the same
+        as :meth:`core.trace.RunModel.snapshot`'s.
+        """
+        was_paused = self.clock.paused
+        if not was_paused:
+            self.pause()
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                quiet = self.quiescent()
+                tr = self.tracer
+                before = tr.last_seq if tr is not None else 0
+                snap = self._read_state(quiet)
+                after = tr.last_seq if tr is not None else 0
+                if quiet and before == after and self.quiescent():
+                    return snap
+                if time.monotonic() >= deadline:
+                    snap["quiescent"] = False
+                    return snap
+                with self._ended_cv:
+                    self._ended_cv.wait(0.002)
+        finally:
+            if not was_paused:
+                self.resume()
+
+    def _read_state(self, quiet: bool) -> dict:
+        goroutines: dict[int, dict] = {}
+        for g in sorted(list(self._live.values()), key=lambda g: g.id):
+            st = g.state
+            if st is State.DONE or st is State.PANICKED:
+                continue
+            on = g.waiting_on if st.blocked else None
+            oid = getattr(on, "id", 0) if on is not None else 0
+            goroutines[g.id] = {"name": g.name, "state": st.value, "waiting_on": oid or None}
+        out: dict[str, Any] = {
+            "quiescent": quiet,
+            "goroutines": goroutines,
+            "channels": {},
+            "mutexes": {},
+            "rwmutexes": {},
+            "waitgroups": {},
+            "contexts": {},
+        }
+        for obj, kind in self.objects():
+            if kind == "Context":
+                err = obj.err()
+                out["contexts"][obj.id] = {"name": obj.name, "err": str(err) if err else None}
+                continue
+            read = getattr(obj, "_snapshot", None)
+            if read is not None:
+                table, entry = read()
+                out[table][obj.id] = entry
+        return out
+
     def __repr__(self) -> str:
         return f"<Runtime {self.name!r} goroutines={len(self._live)}>"
+
+
+def wait_record(g: Goroutine) -> WaitRecord:
+    """What *g* waits on, as facts (a deadlock, leak or stop report's line)."""
+    st = g.state
+    on = g.waiting_on if st.blocked else None
+    if st is State.SLEEPING:
+        reason = "sleep"
+    elif st.blocked:
+        reason = g.wait_reason or st.value
+    else:
+        reason = st.value
+    return WaitRecord(
+        g.id,
+        g.name,
+        st.value,
+        reason,
+        getattr(on, "id", 0) if on is not None else 0,
+        getattr(on, "name", "") if on is not None else "",
+    )

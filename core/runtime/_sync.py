@@ -15,6 +15,7 @@ from typing import Any
 from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import Goroutine, State, _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
+from core.runtime._waitq import ready
 from core.trace import Kind
 
 __all__ = ["Mutex", "Once", "RWMutex", "WaitGroup"]
@@ -68,6 +69,11 @@ class Mutex(_SyncObject):
         self._waiters: deque[_Waiter] = deque()
         self._holder: Goroutine | None = None  # who locked it last (explanations only)
 
+    # Traced, LOCK and UNLOCK are emitted under self._wl, in the critical
+    # section that takes or frees self._l, so the trace never shows the mutex
+    # free while someone holds it, nor two holders. Untraced, the fast paths
+    # touch only self._l.
+
     def lock(self) -> None:
         """Lock the mutex; blocks until it is free.
 
@@ -76,11 +82,20 @@ class Mutex(_SyncObject):
         rt = self._rt
         if rt._gating:
             rt._checkpoint("sync.Mutex.Lock", self)
-        if not self._l.acquire(False):
-            self._lock_slow()
-        if rt.tracer is not None:
-            self._holder = _me()
-            self._emit(Kind.LOCK, "w")
+        if rt.tracer is None:
+            if not self._l.acquire(False):
+                self._lock_slow()
+            return
+        with self._wl:
+            if self._l.acquire(False):
+                self._took()
+                return
+        self._lock_slow()
+
+    def _took(self) -> None:
+        """Record the new holder (self._wl held, traced)."""
+        me = self._holder = _me()
+        self._emit(Kind.LOCK, extra=("w",), g=me.id)
 
     def _lock_slow(self) -> None:
         me = _me()
@@ -88,31 +103,34 @@ class Mutex(_SyncObject):
         while True:
             w = _Waiter(me)
             with self._wl:
-                # Register first, then retry: unlock releases the lock and
-                # only then looks for waiters, so either the retry succeeds
-                # or the unlock sees this waiter (never a lost wake-up).
+                # Register first, then retry: an untraced unlock releases the
+                # lock and only then looks for waiters, so either the retry
+                # succeeds or the unlock sees this waiter (never a lost wake-up).
                 self._waiters.append(w)
                 if self._l.acquire(False):
                     self._waiters.remove(w)
+                    if rt.tracer is not None:
+                        self._took()
                     return
                 if me._kill:
                     self._waiters.remove(w)
                     raise Goexit
                 rt._block(me, self, w, State.BLOCKED_LOCK, "sync.Mutex.Lock")
             rt._wait(me, w)
-            # Woken by an unlock: compete for the lock (Go's normal mode).
-            if self._l.acquire(False):
-                return
+            # Woken by an unlock: compete for the lock (Go's normal mode); the
+            # loop's retry takes it, or parks again.
 
     def try_lock(self) -> bool:
         """Lock if free, without waiting; True if it did. Go: ``mu.TryLock()``"""
         rt = self._rt
         if rt._gating:
             rt._checkpoint("sync.Mutex.TryLock", self)
-        ok = self._l.acquire(False)
-        if ok and rt.tracer is not None:
-            self._holder = _me()
-            self._emit(Kind.LOCK, "w")
+        if rt.tracer is None:
+            return self._l.acquire(False)
+        with self._wl:
+            ok = self._l.acquire(False)
+            if ok:
+                self._took()
         return ok
 
     def unlock(self, *_exc: object) -> None:
@@ -126,19 +144,29 @@ class Mutex(_SyncObject):
         rt = self._rt
         if rt._gating:
             rt._checkpoint("sync.Mutex.Unlock", self)
-        try:
-            self._l.release()
-        except RuntimeError:
-            raise Panic("sync: unlock of unlocked mutex") from None
-        if rt.tracer is not None:
-            self._emit(Kind.UNLOCK, "w")
-        if self._waiters:
-            with self._wl:
-                w = self._waiters.popleft() if self._waiters else None
+        if rt.tracer is None:
+            try:
+                self._l.release()
+            except RuntimeError:
+                raise Panic("sync: unlock of unlocked mutex") from None
+            if self._waiters:
+                with self._wl:
+                    w = self._waiters.popleft() if self._waiters else None
+                    if w is not None:
+                        ready(w.g)
                 if w is not None:
-                    self._emit(Kind.GO_UNBLOCK, g=w.g.id, extra=(_me().id,))
+                    w.g.parker.release()
+            return
+        with self._wl:
+            if not self._l.locked():
+                raise Panic("sync: unlock of unlocked mutex")
+            w = self._waiters.popleft() if self._waiters else None
             if w is not None:
-                w.g.parker.release()
+                ready(w.g)
+            self._emit(Kind.UNLOCK, extra=("w", w.g.id if w is not None else 0))
+            self._l.release()
+        if w is not None:
+            w.g.parker.release()
 
     # ``with mu:`` calls lock and unlock directly: one Python call each way
     # (unlock ignores the exception triple __exit__ passes).
@@ -152,6 +180,10 @@ class Mutex(_SyncObject):
     def holder_name(self) -> str:
         h = self._holder
         return h.name if h is not None and self.locked else ""
+
+    def _snapshot(self) -> tuple[str, dict]:
+        with self._wl:
+            return "mutexes", {"name": self.name, "locked": self._l.locked()}
 
     def _cancel_wait(self, w: _Waiter) -> bool:
         with self._wl:
@@ -198,7 +230,7 @@ class RWMutex(_SyncObject):
         with self._l:
             if not self._writer and not self._writeq:
                 self._readers += 1
-                self._emit(Kind.LOCK, "r")
+                self._emit(Kind.LOCK, extra=("r",))
                 return
             if me._kill:
                 raise Goexit
@@ -219,7 +251,7 @@ class RWMutex(_SyncObject):
             if self._readers == 0:
                 raise Panic("sync: RUnlock of unlocked RWMutex")
             self._readers -= 1
-            self._emit(Kind.UNLOCK, "r")
+            self._emit(Kind.UNLOCK, extra=("r",))
             wake = self._grant_locked()
         _release(wake)
 
@@ -235,7 +267,7 @@ class RWMutex(_SyncObject):
         with self._l:
             if not self._writer and self._readers == 0 and not self._writeq:
                 self._writer = True
-                self._emit(Kind.LOCK, "w")
+                self._emit(Kind.LOCK, extra=("w",))
                 return
             if me._kill:
                 raise Goexit
@@ -258,33 +290,32 @@ class RWMutex(_SyncObject):
             if not self._writer:
                 raise Panic("sync: Unlock of unlocked RWMutex")
             self._writer = False
-            self._emit(Kind.UNLOCK, "w")
+            self._emit(Kind.UNLOCK, extra=("w",))
             wake = self._grant_locked(readers_first=True)
         _release(wake)
 
     def _grant_locked(self, readers_first: bool = False) -> list[_Waiter]:
-        """Hand the lock to whoever may have it now; returns the waiters to wake."""
+        """Hand the lock to whoever may have it now; returns the waiters to wake.
+
+        Each grant is one LOCK event (handed=True) naming the new holder, who
+        is made runnable by it.
+        """
         if self._writer:
             return []
-        if readers_first and self._readq:
+        if (readers_first and self._readq) or (not self._writeq and self._readq):
             wake = list(self._readq)
             self._readq.clear()
             self._readers += len(wake)
             for w in wake:
-                self._emit(Kind.LOCK, "r", g=w.g.id)
+                ready(w.g)
+                self._emit(Kind.LOCK, extra=("r", True), g=w.g.id)
             return wake
         if self._readers == 0 and self._writeq:
             w = self._writeq.popleft()
             self._writer = True
-            self._emit(Kind.LOCK, "w", g=w.g.id)
+            ready(w.g)
+            self._emit(Kind.LOCK, extra=("w", True), g=w.g.id)
             return [w]
-        if not self._writeq and self._readq:
-            wake = list(self._readq)
-            self._readq.clear()
-            self._readers += len(wake)
-            for w in wake:
-                self._emit(Kind.LOCK, "r", g=w.g.id)
-            return wake
         return []
 
     def _cancel_wait(self, w: _Waiter) -> bool:
@@ -302,6 +333,14 @@ class RWMutex(_SyncObject):
         return (
             "a writer" if self._writer else (f"{self._readers} reader(s)" if self._readers else "")
         )
+
+    def _snapshot(self) -> tuple[str, dict]:
+        with self._l:
+            return "rwmutexes", {
+                "name": self.name,
+                "writer": self._writer,
+                "readers": self._readers,
+            }
 
     def rlocker(self) -> _RLocker:
         """A lock whose ``with`` takes the read lock. Go: ``rw.RLocker()``"""
@@ -359,13 +398,12 @@ class WaitGroup(_SyncObject):
             if count < 0:
                 raise Panic("sync: negative WaitGroup counter")
             self._count = count
-            self._emit(Kind.WG_ADD, str(count), extra=(delta,))
             wake: list[_Waiter] = []
             if count == 0 and self._waiters:
                 wake, self._waiters = self._waiters, []
-                me = _me().id
                 for w in wake:
-                    self._emit(Kind.GO_UNBLOCK, g=w.g.id, extra=(me,))
+                    ready(w.g)
+            self._emit(Kind.WG_ADD, str(count), extra=(count, delta, tuple(w.g.id for w in wake)))
         _release(wake)
 
     def done(self) -> None:
@@ -379,8 +417,8 @@ class WaitGroup(_SyncObject):
             rt._checkpoint("sync.WaitGroup.Wait", self)
         me = _me()
         with self._l:
-            self._emit(Kind.WG_WAIT, str(self._count))
             if self._count == 0:
+                self._emit(Kind.WG_WAIT, "0", extra=(0,))
                 return
             if me._kill:
                 raise Goexit
@@ -408,6 +446,10 @@ class WaitGroup(_SyncObject):
     @property
     def count(self) -> int:
         return self._count
+
+    def _snapshot(self) -> tuple[str, dict]:
+        with self._l:
+            return "waitgroups", {"name": self.name, "counter": self._count}
 
     def _cancel_wait(self, w: _Waiter) -> bool:
         with self._l:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+from core.runtime import _waitq
 from core.runtime._chan import Chan
 from core.runtime._clock import TimerEntry
 from core.runtime._errors import Goexit, Panic
@@ -41,22 +42,28 @@ def sleep(d: float) -> None:
         time.sleep(0)
         return
     clock = rt.clock
-    tr = rt.tracer
+    until = clock.now() + d
 
     def wake() -> None:
+        # The waker (the clock's thread) makes the sleeper runnable and says so.
+        _waitq.ready(me)
         t = rt.tracer
         if t is not None:
             t.emit(Kind.GO_UNBLOCK, g=me.id, extra=(0,))
-        me.parker.release()
+        _waitq.wake(me)
 
-    me.state = State.SLEEPING
-    me.wait_reason = "sleep"
-    if tr is not None:
-        tr.emit(Kind.GO_SLEEP, g=me.id, value=f"{d:g}")
-    entry = clock.schedule(clock.now() + d, wake, is_sleep=True)
-    me.waiting_on = None
-    me._blocked_on = (clock, entry)
-    rt._wait(me, entry)
+    def publish(entry) -> None:
+        # Under the clock's lock: the sleeper is SLEEPING exactly while its entry is pending.
+        me.state = State.SLEEPING
+        me.wait_reason = "sleep"
+        me.waiting_on = None
+        me._blocked_on = (clock, entry)
+        t = rt.tracer
+        if t is not None:
+            t.emit(Kind.GO_SLEEP, g=me.id, value=f"{d:g}", extra=(d, until))
+
+    entry = clock.schedule(until, wake, is_sleep=True, publish=publish)
+    _waitq.park(me, entry)
 
 
 def after(d: float) -> Chan:
@@ -85,7 +92,7 @@ class Timer:
         # fire must still match to deliver (stop and reset bump it).
         self._entry: TimerEntry | None = None
         self._gen = 0
-        trace_make(self._rt, self, "Timer", (self.c.id, d))
+        trace_make(self._rt, self, "Timer", (0, None, "timer", self.c.id, d))
         with self._l:
             self._start(d)
 
@@ -103,7 +110,7 @@ class Timer:
             t = rt.clock.now()
             tr = rt.tracer
             if tr is not None:
-                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t)
+                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t, extra=(self.c.id,))
             self.c._offer(t)
 
     def stop(self) -> bool:
@@ -112,13 +119,13 @@ class Timer:
         Go: ``t.Stop()``
         """
         with self._l:
-            return self._stop_locked()
+            return self._stop_locked(None)
 
-    def _stop_locked(self) -> bool:
+    def _stop_locked(self, reset_to: float | None) -> bool:
         self._gen += 1
         e, self._entry = self._entry, None
         cancelled = e is not None and self._rt.clock.cancel(e)
-        return _drain(self.c) or cancelled
+        return _drain(self, self.c, cancelled, reset_to)
 
     def reset(self, d: float) -> bool:
         """Restart the timer to fire after *d*; returns what ``stop`` would.
@@ -126,17 +133,39 @@ class Timer:
         Go: ``t.Reset(d)``
         """
         with self._l:
-            active = self._stop_locked()
+            active = self._stop_locked(d)
             self._start(d)
             return active
 
 
-def _drain(c: Chan) -> bool:
-    """Discard a value waiting in a timer's channel; True if there was one."""
+def _drain(timer, c: Chan, cancelled: bool, reset_to: float | None) -> bool:
+    """Discard a value waiting in a timer's channel (traced: TIMER_STOP or TIMER_RESET,
+    under the channel's lock); True if the timer was pending or a value waited."""
     with c._lock:
         had = bool(c._buf)
         c._buf.clear()
-        return had
+        active = had or cancelled
+        tr = timer._rt.tracer
+        if tr is not None:
+            if reset_to is None:
+                tr.emit(
+                    Kind.TIMER_STOP,
+                    _me().id,
+                    timer.id,
+                    timer.name,
+                    "",
+                    (c.id, active, had),
+                )
+            else:
+                tr.emit(
+                    Kind.TIMER_RESET,
+                    _me().id,
+                    timer.id,
+                    timer.name,
+                    "",
+                    (c.id, active, had, reset_to),
+                )
+        return active
 
 
 class Ticker:
@@ -164,7 +193,7 @@ class Ticker:
         self._entry: TimerEntry | None = None
         self._gen = 0
         self.dropped = 0
-        trace_make(self._rt, self, "Ticker", (self.c.id, d))
+        trace_make(self._rt, self, "Ticker", (0, None, "ticker", self.c.id, d))
         with self._l:
             clock = self._rt.clock
             self._schedule(clock.now() + d)
@@ -181,7 +210,7 @@ class Ticker:
             t = rt.clock.now()
             tr = rt.tracer
             if tr is not None:
-                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t)
+                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t, extra=(self.c.id,))
             if not self.c._offer(t):
                 self.dropped += 1
             d = self._d
@@ -196,20 +225,19 @@ class Ticker:
     def stop(self) -> None:
         """No more ticks; a tick not yet received is discarded. Go: ``t.Stop()``"""
         with self._l:
-            self._cancel_locked()
+            self._cancel_locked(None)
 
-    def _cancel_locked(self) -> None:
+    def _cancel_locked(self, reset_to: float | None) -> None:
         self._gen += 1
         e, self._entry = self._entry, None
-        if e is not None:
-            self._rt.clock.cancel(e)
-        _drain(self.c)
+        cancelled = e is not None and self._rt.clock.cancel(e)
+        _drain(self, self.c, cancelled, reset_to)
 
     def reset(self, d: float) -> None:
         """Tick every *d* from now on. Go: ``t.Reset(d)``"""
         if d <= 0:
             raise Panic("non-positive interval for Ticker.Reset")
         with self._l:
-            self._cancel_locked()
+            self._cancel_locked(d)
             self._d = d
             self._schedule(self._rt.clock.now() + d)

@@ -94,12 +94,6 @@ class SelectSite:
 
 
 @dataclass
-class _Parked:
-    chans: tuple[int, ...]
-    site: SelectSite | None
-
-
-@dataclass
 class SelectStats:
     """Select sites built from trace events, incrementally (:meth:`apply`).
 
@@ -110,50 +104,52 @@ class SelectStats:
     chan_names: dict[int, str] = field(default_factory=dict)
     goroutine_names: dict[int, str] = field(default_factory=dict)
     events_counted: int = 0  # SELECT events counted in some site
-    _parked: dict[int, _Parked] = field(default_factory=dict, repr=False)
-    # goroutine -> its last channel operation (channel, "send"|"recv"): the runtime traces a
-    # woken select's own CHAN_SEND/CHAN_RECV just before its SELECT, which gives the direction.
-    _last_chan_op: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
+    _parked: dict[int, SelectSite] = field(default_factory=dict, repr=False)
 
     def apply(self, events: Iterable[TraceEvent]) -> None:
         """Count *events* (new ones, in trace order)."""
         for ev in events:
             kind = ev.kind
             if kind is Kind.SELECT:
-                self._on_select(ev)
+                p = ev.payload
+                site = self._site_for_shape(ev.g, tuple(tuple(c) for c in p.cases))
+                self._parked.pop(ev.g, None)
+                self._count(site, p.picked, tuple(p.ready), ev.t)
             elif kind is Kind.CHAN_MAKE:
                 self.chan_names[ev.obj] = ev.obj_name
             elif kind is Kind.GO_CREATE:
                 self.goroutine_names[ev.obj] = ev.obj_name
-            elif kind is Kind.GO_BLOCK and ev.value.startswith("select"):
-                self._on_park(ev)
-            elif kind is Kind.CHAN_SEND or kind is Kind.CHAN_RECV:
-                if ev.obj_name:
-                    self.chan_names.setdefault(ev.obj, ev.obj_name)
-                op = "send" if kind is Kind.CHAN_SEND else "recv"
-                self._last_chan_op[ev.g] = (ev.obj, op)
+            elif kind is Kind.GO_BLOCK:
+                p = ev.payload
+                if p.state == "blocked_select":
+                    site = self._site_for_shape(ev.g, tuple(tuple(c) for c in p.cases))
+                    site.parked = True
+                    self._parked[ev.g] = site
+            elif kind is Kind.CHAN_HANDOFF:
+                p = ev.payload
+                self._woken(p.woken, p.case, ev.t)
+            elif kind is Kind.CHAN_RECV:
+                p = ev.payload
+                if p.sender:
+                    self._woken(p.sender, p.case, ev.t)
+            elif kind is Kind.CHAN_CLOSE:
+                for g, case in ev.payload.woken:
+                    self._woken(g, case, ev.t)
 
     def sites_of(self, g: int) -> list[SelectSite]:
         return [s for s in self.sites if s.g == g]
 
     # -- events -------------------------------------------------------------
 
-    def _on_park(self, ev: TraceEvent) -> None:
-        chans = tuple(c for c in ev.extra if isinstance(c, int))
-        site = self._match_signature(ev.g, chans)
+    def _woken(self, g: int, case: int, t: float) -> None:
+        """A parked select of *g* completed on *case* (the channel event that woke it says so)."""
+        if case < 0:
+            return
+        site = self._parked.pop(g, None)
         if site is not None:
-            site.parked = True
-            self._renew_channels(site, chans)
-        self._parked[ev.g] = _Parked(chans, site)
+            self._count(site, case, (case,), t)
 
-    def _on_select(self, ev: TraceEvent) -> None:
-        picked, ready, shape = ev.extra if len(ev.extra) == 3 else (int(ev.value), (), ())
-        if shape:
-            site = self._site_for_shape(ev.g, shape)
-            self._parked.pop(ev.g, None)
-        else:
-            site = self._site_for_wake(ev, picked)
-        self._last_chan_op.pop(ev.g, None)
+    def _count(self, site: SelectSite, picked: int, ready: tuple, t: float) -> None:
         site.parked = False
         site._grow(max([picked + 1, *(i + 1 for i in ready)]))
         site.total += 1
@@ -165,7 +161,7 @@ class SelectStats:
             site.ready[i] += 1
         site.last_pick = picked
         site.last_ready = tuple(ready)
-        site.last_t = ev.t
+        site.last_t = t
         self.events_counted += 1
 
     def _site_for_shape(self, g: int, shape: tuple) -> SelectSite:
@@ -190,34 +186,6 @@ class SelectStats:
             case.chan_name = self.chan_names.get(ch, "") if ch else ""
         site.shape_known = True
         site.signature = chans
-        return site
-
-    def _site_for_wake(self, ev: TraceEvent, picked: int) -> SelectSite:
-        parked = self._parked.pop(ev.g, None)
-        chans = parked.chans if parked is not None else ()
-        site = parked.site if parked is not None else None
-        if site is None:
-            site = self._match_signature(ev.g, chans)
-        if site is None:
-            site = self._new_site(ev.g, chans)
-        if picked >= 0:
-            # The woken case is known exactly: its index, its channel, and (from the
-            # select's own channel event just before) its direction.
-            site._grow(picked + 1)
-            case = site.cases[picked]
-            if ev.obj:
-                case.chan = ev.obj
-                case.chan_name = self.chan_names.get(ev.obj, ev.obj_name)
-            op = self._last_chan_op.get(ev.g)
-            if case.kind == _UNKNOWN and op is not None and op[0] == ev.obj:
-                case.kind = op[1]
-            if picked < len(chans) and chans[picked] == ev.obj:
-                # Case i is the i-th channel listed: no nil case comes before it, so
-                # the cases before it are the channels listed before it.
-                for j in range(picked):
-                    if site.cases[j].chan != chans[j]:
-                        site.cases[j].chan = chans[j]
-                        site.cases[j].chan_name = self.chan_names.get(chans[j], "")
         return site
 
     def _match_signature(self, g: int, chans: tuple[int, ...]) -> SelectSite | None:

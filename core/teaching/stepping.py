@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core.runtime import Runtime
-from core.trace import Kind, TraceEvent, Tracer
+from core.teaching.sentences import clauses
+from core.trace import Kind, TraceEvent, Tracer, woken_by
 
 __all__ = ["GateChoice", "Step", "describe_events", "gate_choices", "step", "step_and_describe"]
 
@@ -119,11 +120,12 @@ def _watch(
             elif ev.kind is Kind.GO_STEP and stepped is None:
                 stepped = ev.g
                 waiting.add(ev.g)
-            elif ev.kind is Kind.GO_UNBLOCK:
-                waiting.add(ev.g)
-                rested.discard(ev.g)
-            elif ev.kind in _RESTING and ev.g in waiting:
-                rested.add(ev.g)
+            else:
+                for w in woken_by(ev):  # made runnable by this event: it moves next
+                    waiting.add(w)
+                    rested.discard(w)
+                if ev.kind in _RESTING and ev.g in waiting:
+                    rested.add(ev.g)
         if waiting and waiting <= rested:
             complete = True
             break
@@ -148,86 +150,6 @@ def step_and_describe(rt: Runtime, g_id: int | None = None, timeout: float = 1.0
     return step(rt, g_id, timeout).text
 
 
-# -- words ------------------------------------------------------------------------
-
-
-def _op_words(op: str, obj: str) -> str:
-    on = f" {obj}" if obj else ""
-    return {
-        "chan send": f"send on{on}",
-        "chan receive": f"receive from{on}",
-        "chan close": f"close{on}",
-        "select": "run a select",
-        "mem.read": f"read{on}" if obj else "read a shared variable",
-        "mem.write": f"write{on}" if obj else "write a shared variable",
-        "runtime.Gosched": "yield (runtime.Gosched)",
-        "time.Sleep": "sleep",
-    }.get(op, f"{op}{on}")
-
-
-def _clause(ev: TraceEvent, name: Callable[[int], str]) -> tuple[int, str] | None:
-    """(the goroutine it is about, what it did) for one event; None for silent events."""
-    k, obj, v, x = ev.kind, ev.obj_name, ev.value, ev.extra
-    if k is Kind.MEM_READ:
-        return ev.g, f"read {obj} = {v}"
-    if k is Kind.MEM_WRITE:
-        return ev.g, f"wrote {obj} = {v}"
-    if k is Kind.CHAN_SEND:
-        if x and x[0] == "handoff":
-            return ev.g, f"handed {v} to {name(x[1])} on {obj}"
-        n = x[1] if len(x) > 1 else "?"
-        return ev.g, f"put {v} into {obj} ({n} in the buffer)"
-    if k is Kind.CHAN_RECV:
-        if x and x[0] == "closed":
-            return ev.g, f"found {obj} closed (got the zero value, ok=false)"
-        if x and x[0] == "handoff":
-            return ev.g, f"received {v} from {obj}"
-        return ev.g, f"took {v} from {obj}'s buffer"
-    if k is Kind.CHAN_CLOSE:
-        return ev.g, f"closed {obj}"
-    if k is Kind.SELECT:
-        picked = x[0] if x else int(v)
-        if picked < 0:
-            return ev.g, "took the default of a select"
-        return ev.g, f"chose case {picked} of a select ({obj})"
-    if k is Kind.GO_BLOCK:
-        on = f" on {obj}" if obj else ""
-        return ev.g, f"blocked ({v}{on})"
-    if k is Kind.GO_UNBLOCK:
-        waker = x[0] if x else 0
-        if waker == 0:
-            return ev.g, "was woken by the clock"
-        return waker, f"woke {name(ev.g)}"
-    if k is Kind.LOCK:
-        return ev.g, f"{'read-' if v == 'r' else ''}locked {obj}"
-    if k is Kind.UNLOCK:
-        return ev.g, f"{'read-' if v == 'r' else ''}unlocked {obj}"
-    if k is Kind.WG_ADD:
-        delta = x[0] if x else "?"
-        return ev.g, f"added {delta} to {obj} (now {v})"
-    if k is Kind.WG_WAIT:
-        return ev.g, f"checked {obj} (counter {v})"
-    if k is Kind.ATOMIC:
-        return ev.g, f"set {obj} to {v} atomically"
-    if k is Kind.GO_CREATE:
-        return ev.g, f"started {ev.obj_name}"
-    if k is Kind.GO_SLEEP:
-        return ev.g, f"went to sleep for {v} s"
-    if k is Kind.GO_PANIC:
-        return ev.g, f"panicked: {v}"
-    if k is Kind.GO_END:
-        return ev.g, "ended"
-    if k is Kind.TIMER_FIRE:
-        return 0, f"{obj} fired"
-    if k is Kind.CTX_CANCEL:
-        return ev.g, f"cancelled {obj} ({v})"
-    if k is Kind.GO_STEP and v == "runtime.Gosched":
-        return ev.g, "yielded the processor (runtime.Gosched)"
-    if k is Kind.GO_GATE:
-        return ev.g, f"waits to {_op_words(v, obj)}"
-    return None  # GO_START, GO_STEP, NOTE, METRIC, DEADLOCK, LEAK, SYNC_MAKE, CHAN_MAKE...
-
-
 def describe_events(events: Iterable[TraceEvent], names: dict[int, str]) -> list[str]:
     """One sentence per goroutine that did something in *events*, in order of appearance.
 
@@ -241,14 +163,10 @@ def describe_events(events: Iterable[TraceEvent], names: dict[int, str]) -> list
     for ev in events:
         if ev.kind is Kind.GO_CREATE:
             names[ev.obj] = ev.obj_name
-        c = _clause(ev, name)
-        if c is not None:
-            said.setdefault(c[0], []).append(c[1])
+        for g, words in clauses(ev, name):
+            said.setdefault(g, []).append(words)
     out = []
-    for g, clauses in said.items():
-        if len(clauses) == 1:
-            body = clauses[0]
-        else:
-            body = ", ".join(clauses[:-1]) + ", then " + clauses[-1]
+    for g, parts in said.items():
+        body = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", then " + parts[-1]
         out.append(f"{name(g)} {body}.")
     return out

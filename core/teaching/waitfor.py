@@ -171,17 +171,17 @@ class UsageIndex:
         self.names[ev.obj] = ev.obj_name
         self.kinds[ev.obj] = ev.value
         self._maker(ev)
-        x = ev.extra
-        if ev.value in ("Timer", "Ticker") and x:
-            self.timer_chans[x[0]] = ev.obj
-        elif ev.value == "Context" and len(x) >= 4:
-            self.ctx_parent[ev.obj] = x[0]
-            self.ctx_deadline[ev.obj] = x[1]
-            if x[3]:
-                self.done_of_ctx[ev.obj] = x[3]
+        p = ev.payload
+        if ev.value in ("Timer", "Ticker") and p.chan:
+            self.timer_chans[p.chan] = ev.obj
+        elif ev.value == "Context":
+            self.ctx_parent[ev.obj] = p.parent
+            self.ctx_deadline[ev.obj] = p.deadline
+            if p.chan:
+                self.done_of_ctx[ev.obj] = p.chan
                 # A value context shares its parent's done channel: the channel stays
                 # the cancellable context's.
-                self.ctx_done.setdefault(x[3], ev.obj)
+                self.ctx_done.setdefault(p.chan, ev.obj)
 
     def _on_chan_send(self, ev: TraceEvent) -> None:
         self._name(ev)
@@ -192,6 +192,18 @@ class UsageIndex:
     def _on_chan_recv(self, ev: TraceEvent) -> None:
         self._name(ev)
         self._use(ev.obj, ev.g, RECV)
+        p = ev.payload
+        if p.sender:  # a parked sender's value moved into the freed slot
+            self._use(ev.obj, p.sender, SEND)
+            self.sends.setdefault(p.sender, []).append((self.events_seen, ev.obj))
+
+    def _on_chan_handoff(self, ev: TraceEvent) -> None:
+        self._name(ev)
+        p = ev.payload
+        self._use(ev.obj, p.sender, SEND)
+        self._use(ev.obj, p.receiver, RECV)
+        if p.sender:
+            self.sends.setdefault(p.sender, []).append((self.events_seen, ev.obj))
 
     def _on_chan_close(self, ev: TraceEvent) -> None:
         self._name(ev)
@@ -199,16 +211,16 @@ class UsageIndex:
         self._use(ev.obj, ev.g, CLOSE)
 
     def _on_select(self, ev: TraceEvent) -> None:
-        shape = ev.extra[2] if len(ev.extra) >= 3 else ()
-        if not shape:
-            return  # a parked select that woke: its channels came with its GO_BLOCK
+        self._select_shape(ev.g, ev.payload.cases)
+
+    def _select_shape(self, g: int, shape: tuple) -> None:
         chans = []
         for kind, ch in shape:
             if kind == "nil" or not ch:
                 continue
             chans.append(ch)
-            self._use(ch, ev.g, SELECT_SEND if kind == "send" else SELECT_RECV)
-        self._select_site(ev.g, chans)
+            self._use(ch, g, SELECT_SEND if kind == "send" else SELECT_RECV)
+        self._select_site(g, chans)
 
     def _select_site(self, g: int, chans: list[int]) -> None:
         if not g:
@@ -220,23 +232,19 @@ class UsageIndex:
             per_g.setdefault(ch, set()).add(site)
 
     def _on_go_block(self, ev: TraceEvent) -> None:
-        if ev.value.startswith("select"):
-            chans = [c for c in ev.extra if isinstance(c, int) and c]
-            for ch in chans:
-                # Direction unknown from the event: counted both ways (conservative).
-                if not self.uses.get(ch, {}).get(ev.g, set()) & {SELECT_SEND, SELECT_RECV}:
-                    self._use(ch, ev.g, SELECT_ANY)
-            self._select_site(ev.g, chans)
-        elif ev.value == "chan send":
+        p = ev.payload
+        if p.state == "blocked_select":
+            self._select_shape(ev.g, p.cases)
+        elif p.state == "blocked_send":
             self._use(ev.obj, ev.g, SEND)
-        elif ev.value == "chan receive":
+        elif p.state == "blocked_recv":
             self._use(ev.obj, ev.g, RECV)
         self._name(ev)
 
     def _on_lock(self, ev: TraceEvent) -> None:
         self._name(ev)
         self._use(ev.obj, ev.g, LOCK)
-        if ev.value == "r":
+        if ev.payload.mode == "r":
             self.readers.setdefault(ev.obj, Counter())[ev.g] += 1
         else:
             self.writer[ev.obj] = ev.g
@@ -244,7 +252,7 @@ class UsageIndex:
     def _on_unlock(self, ev: TraceEvent) -> None:
         self._name(ev)
         self._use(ev.obj, ev.g, UNLOCK)
-        if ev.value == "r":
+        if ev.payload.mode == "r":
             held = self.readers.get(ev.obj)
             if held:
                 # Not owned (as in Go): any goroutine may release a read lock.
@@ -318,6 +326,7 @@ _HANDLERS = {
     Kind.SYNC_MAKE: UsageIndex._on_sync_make,
     Kind.CHAN_SEND: UsageIndex._on_chan_send,
     Kind.CHAN_RECV: UsageIndex._on_chan_recv,
+    Kind.CHAN_HANDOFF: UsageIndex._on_chan_handoff,
     Kind.CHAN_CLOSE: UsageIndex._on_chan_close,
     Kind.SELECT: UsageIndex._on_select,
     Kind.GO_BLOCK: UsageIndex._on_go_block,
@@ -773,18 +782,12 @@ def _starter(u: UsageIndex, g: int) -> str:
 
 
 def _asleep(g: Any) -> bool:
-    """Blocked and not yet woken (as the runtime's own deadlock check judges it).
-
-    A woken goroutine keeps its BLOCKED state until its thread runs again,
-    but its waker has already released its parker: that one is runnable.
-    """
-    return g.state.blocked and g.parker.locked()
+    """Blocked and not yet woken (its waker makes it runnable before it runs, as Go's goready)."""
+    return g.state.blocked
 
 
 def _external_ids(rt: Runtime) -> set[int]:
-    # The runtime keeps the objects that code outside may signal (the root context's
-    # done channel) in a private set; core.runtime has no public accessor for it yet.
-    return set(getattr(rt, "_external", ()))
+    return set(rt.external_ids())
 
 
 def _select_cases(sel: Any) -> list[tuple[int, str]]:

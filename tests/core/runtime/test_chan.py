@@ -43,8 +43,8 @@ def test_len_counts_the_buffered_values(rt, cap):
     assert ch.statistics().length == cap
 
 
-def test_negative_cap_raises_value_error(rt):
-    with pytest.raises(ValueError):
+def test_negative_cap_panics_as_go_makechan(rt):
+    with pytest.raises(Panic, match=r"^makechan: size out of range$"):
         Chan(-1)
 
 

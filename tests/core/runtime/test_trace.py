@@ -11,7 +11,7 @@ import time
 import pytest
 from helpers import wait_until
 
-import core.trace as trace_module
+import core.trace.ring as trace_module
 from core.runtime import (
     AtomicInt64,
     Chan,
@@ -199,11 +199,13 @@ def test_chrome_trace_closes_a_sleep_span_at_the_wake():
     assert [(e["tid"], e["name"], e["ts"], e["dur"]) for e in spans] == [(3, "sleep", 1e6, 1e6)]
 
 
-def test_chrome_trace_closes_a_blocked_span_at_the_unblock():
-    # Brief: GO_UNBLOCK g=the woken goroutine, obj=the object, extra=(waker id,).
+def test_chrome_trace_closes_a_blocked_span_at_the_event_that_woke_it():
+    # The waker reports the wake-up: here a handoff from goroutine 5 names 3 as woken.
     events = [
-        TraceEvent(1, 1.0, Kind.GO_BLOCK, g=3, obj=77, obj_name="jobs", value="chan receive"),
-        TraceEvent(2, 2.0, Kind.GO_UNBLOCK, g=3, obj=77, obj_name="jobs", extra=(5,)),
+        TraceEvent(
+            1, 1.0, Kind.GO_BLOCK, 3, 77, "jobs", extra=("blocked_recv", "chan receive", ())
+        ),
+        TraceEvent(2, 2.0, Kind.CHAN_HANDOFF, 5, 77, "jobs", "x", (5, 3, 3, -1)),
         TraceEvent(3, 2.5, Kind.GO_SLEEP, g=3, value="1"),
         TraceEvent(4, 3.5, Kind.GO_UNBLOCK, g=3, extra=(0,)),
         TraceEvent(5, 4.0, Kind.GO_END, g=3),
@@ -218,35 +220,35 @@ def test_chrome_trace_closes_a_blocked_span_at_the_unblock():
 # -- what the runtime emits, in order ------------------------------------------------------------
 
 
-def test_handoff_to_a_waiting_receiver_is_traced_in_order(traced_rt, tracer):
+def test_handoff_to_a_waiting_receiver_is_one_event_naming_both(traced_rt, tracer):
     ch = Chan(name="c")
     receiver = go(ch.recv, name="receiver")
     wait_until(lambda: receiver.state is State.BLOCKED_RECV)
     sender = go(ch.send, "v", name="sender")
     assert sender.join(5) and receiver.join(5)
     r, s = receiver.id, sender.id
-    evs = kinds(tracer, Kind.GO_BLOCK, Kind.CHAN_SEND, Kind.CHAN_RECV, Kind.GO_UNBLOCK)
+    evs = kinds(tracer, Kind.GO_BLOCK, Kind.CHAN_SEND, Kind.CHAN_RECV, Kind.CHAN_HANDOFF)
+    evs += kinds(tracer, Kind.GO_UNBLOCK)
     assert [fields(e) for e in evs] == [
-        (Kind.GO_BLOCK, r, ch.id, "chan receive", ()),
-        (Kind.CHAN_SEND, s, ch.id, "v", ("handoff", r)),
-        (Kind.CHAN_RECV, r, ch.id, "v", ("handoff", s)),
-        (Kind.GO_UNBLOCK, r, ch.id, "", (s,)),
+        (Kind.GO_BLOCK, r, ch.id, "", ("blocked_recv", "chan receive", ())),
+        (Kind.CHAN_HANDOFF, s, ch.id, "v", (s, r, r, -1)),
     ]
+    (h,) = kinds(tracer, Kind.CHAN_HANDOFF)
+    assert (h.payload.sender, h.payload.receiver, h.payload.woken) == (s, r, r)
 
 
-def test_receiver_taking_from_a_waiting_sender_is_traced_in_order(traced_rt, tracer):
+def test_receiver_taking_from_a_waiting_sender_is_one_handoff_event(traced_rt, tracer):
     ch = Chan(name="c")
     sender = go(ch.send, 42, name="sender")
     wait_until(lambda: sender.state is State.BLOCKED_SEND)
     receiver = go(ch.recv, name="receiver")
     assert sender.join(5) and receiver.join(5)
     r, s = receiver.id, sender.id
-    evs = kinds(tracer, Kind.GO_BLOCK, Kind.CHAN_SEND, Kind.CHAN_RECV, Kind.GO_UNBLOCK)
+    evs = kinds(tracer, Kind.GO_BLOCK, Kind.CHAN_SEND, Kind.CHAN_RECV, Kind.CHAN_HANDOFF)
+    evs += kinds(tracer, Kind.GO_UNBLOCK)
     assert [fields(e) for e in evs] == [
-        (Kind.GO_BLOCK, s, ch.id, "chan send", ()),
-        (Kind.CHAN_SEND, s, ch.id, "42", ("handoff", r)),
-        (Kind.CHAN_RECV, r, ch.id, "42", ("handoff", s)),
-        (Kind.GO_UNBLOCK, s, ch.id, "", (r,)),
+        (Kind.GO_BLOCK, s, ch.id, "", ("blocked_send", "chan send", ())),
+        (Kind.CHAN_HANDOFF, r, ch.id, "42", (s, r, s, -1)),
     ]
 
 
@@ -255,10 +257,10 @@ def test_buffered_send_and_recv_are_traced_with_the_buffer_length(traced_rt, tra
     g = go(lambda: (ch.send(1), ch.send(2), ch.recv()))
     assert g.join(5)
     evs = kinds(tracer, Kind.CHAN_SEND, Kind.CHAN_RECV)
-    assert [fields(e) for e in evs] == [
-        (Kind.CHAN_SEND, g.id, ch.id, "1", ("buffer", 1)),
-        (Kind.CHAN_SEND, g.id, ch.id, "2", ("buffer", 2)),
-        (Kind.CHAN_RECV, g.id, ch.id, "1", ("buffer", 1)),
+    assert [(e.kind, e.g, e.obj, e.value, e.payload.length) for e in evs] == [
+        (Kind.CHAN_SEND, g.id, ch.id, "1", 1),
+        (Kind.CHAN_SEND, g.id, ch.id, "2", 2),
+        (Kind.CHAN_RECV, g.id, ch.id, "1", 1),
     ]
 
 
@@ -275,14 +277,13 @@ def test_recv_from_a_full_buffer_traces_the_waiting_senders_value_moving_in(trac
         for e in tracer.since(mark)[0]
         if e.kind in (Kind.CHAN_SEND, Kind.CHAN_RECV, Kind.GO_UNBLOCK)
     ]
+    # One event: "old" leaves, "new" moves into the freed slot, the sender is woken.
     assert [fields(e) for e in evs] == [
-        (Kind.CHAN_RECV, receiver.id, ch.id, "old", ("buffer", 0)),
-        (Kind.CHAN_SEND, sender.id, ch.id, "new", ("buffer", 1)),
-        (Kind.GO_UNBLOCK, sender.id, ch.id, "", (receiver.id,)),
+        (Kind.CHAN_RECV, receiver.id, ch.id, "old", (1, True, sender.id, "new", -1)),
     ]
 
 
-def test_close_is_traced_before_the_waiters_it_wakes(traced_rt, tracer):
+def test_close_names_every_waiter_it_wakes(traced_rt, tracer):
     ch = Chan(name="c")
     receivers = [go(ch.recv) for _ in range(2)]
     wait_until(lambda: all(g.state is State.BLOCKED_RECV for g in receivers))
@@ -290,10 +291,9 @@ def test_close_is_traced_before_the_waiters_it_wakes(traced_rt, tracer):
     closer = go(ch.close, name="closer")
     assert closer.join(5)
     evs = [e for e in tracer.since(mark)[0] if e.kind in (Kind.CHAN_CLOSE, Kind.GO_UNBLOCK)]
-    assert (evs[0].kind, evs[0].g, evs[0].obj) == (Kind.CHAN_CLOSE, closer.id, ch.id)
-    assert sorted((e.kind, e.g, e.extra) for e in evs[1:]) == sorted(
-        (Kind.GO_UNBLOCK, g.id, (closer.id,)) for g in receivers
-    )
+    (close,) = evs
+    assert (close.kind, close.g, close.obj) == (Kind.CHAN_CLOSE, closer.id, ch.id)
+    assert sorted(close.payload.woken) == sorted((g.id, -1) for g in receivers)
 
 
 def test_recv_on_a_closed_chan_is_traced_as_closed(traced_rt, tracer):
@@ -302,13 +302,13 @@ def test_recv_on_a_closed_chan_is_traced_as_closed(traced_rt, tracer):
     g = go(ch.recv)
     assert g.join(5)
     evs = kinds(tracer, Kind.CHAN_RECV)
-    assert [(e.g, e.extra) for e in evs] == [(g.id, ("closed",))]
+    assert [(e.g, e.payload.ok, e.payload.length) for e in evs] == [(g.id, False, 0)]
 
 
 def test_chan_make_is_traced_with_its_cap(traced_rt, tracer):
     ch = Chan(4, name="jobs")
     evs = kinds(tracer, Kind.CHAN_MAKE)
-    assert [(e.obj, e.obj_name, e.value, e.extra) for e in evs] == [(ch.id, "jobs", "4", (4,))]
+    assert [(e.obj, e.obj_name, e.payload.cap) for e in evs] == [(ch.id, "jobs", 4)]
 
 
 def test_select_is_traced_with_its_pick_ready_cases_and_cases(traced_rt, tracer):
@@ -328,9 +328,14 @@ def test_blocked_select_is_traced_with_the_channels_it_waits_on(traced_rt, trace
     g = go(select, Recv(a), Recv(b))
     wait_until(lambda: g.state is State.BLOCKED_SELECT)
     blocks = kinds(tracer, Kind.GO_BLOCK)
-    assert [(e.g, e.obj, e.value, e.extra) for e in blocks] == [(g.id, 0, "select", (a.id, b.id))]
+    cases = (("recv", a.id), ("recv", b.id))
+    assert [(e.g, e.obj, e.extra) for e in blocks] == [
+        (g.id, 0, ("blocked_select", "select", cases))
+    ]
     b.send(1)
     assert g.join(5)
+    (woke,) = kinds(tracer, Kind.CHAN_HANDOFF)
+    assert (woke.payload.woken, woke.payload.case) == (g.id, 1)
 
 
 def test_goroutine_life_is_traced(traced_rt, tracer):
@@ -373,15 +378,15 @@ def test_sync_operations_are_traced(traced_rt, tracer):
         (wg.id, "WaitGroup"),
         (n.id, "AtomicInt64"),
     ]
-    locks = [(e.kind, e.obj, e.value) for e in kinds(tracer, Kind.LOCK, Kind.UNLOCK)]
+    locks = [(e.kind, e.obj, e.payload.mode) for e in kinds(tracer, Kind.LOCK, Kind.UNLOCK)]
     assert locks == [
         (Kind.LOCK, m.id, "w"),
         (Kind.UNLOCK, m.id, "w"),
         (Kind.LOCK, rw.id, "r"),
         (Kind.UNLOCK, rw.id, "r"),
     ]
-    adds = [(e.value, e.extra) for e in kinds(tracer, Kind.WG_ADD)]
-    assert adds == [("2", (2,)), ("1", (-1,)), ("0", (-1,))]
+    adds = [e.extra for e in kinds(tracer, Kind.WG_ADD)]
+    assert adds == [(2, 2, ()), (1, -1, ()), (0, -1, ())]
     assert [e.obj for e in kinds(tracer, Kind.WG_WAIT)] == [wg.id]
     assert [(e.obj, e.value) for e in kinds(tracer, Kind.ATOMIC)] == [(n.id, "5")]
     assert {e.g for e in kinds(tracer, Kind.LOCK, Kind.WG_ADD, Kind.ATOMIC)} == {g.id}

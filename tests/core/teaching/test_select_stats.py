@@ -26,6 +26,31 @@ def selects(events, g: int) -> list:
     return [e for e in events if e.kind is Kind.SELECT and e.g == g]
 
 
+def five_case_picks(events, g: int) -> list[tuple[int, tuple]]:
+    """(picked, ready) of every 5-case select *g* completed: a SELECT when it did not
+    park, else the case named by the channel event that woke it."""
+    out = []
+    parked = 0  # the number of cases of the select g is parked in
+    for e in events:
+        k = e.kind
+        if k is Kind.SELECT and e.g == g:
+            if len(e.payload.cases) == 5:
+                out.append((e.payload.picked, tuple(e.payload.ready)))
+        elif k is Kind.GO_BLOCK and e.g == g:
+            parked = len(e.payload.cases)
+        else:
+            woke = []
+            if (k is Kind.CHAN_HANDOFF and e.payload.woken == g) or (k is Kind.CHAN_RECV and e.payload.sender == g):
+                woke = [e.payload.case]
+            elif k is Kind.CHAN_CLOSE:
+                woke = [c for w, c in e.payload.woken if w == g]
+            for case in woke:
+                if case >= 0 and parked == 5:
+                    out.append((case, (case,)))
+                parked = 0
+    return out
+
+
 def test_histogram_of_two_always_ready_cases_matches_the_trace(rt):
     a, b = Chan(1, name="a"), Chan(1, name="b")
 
@@ -92,7 +117,8 @@ def test_parked_select_woken_by_a_send_counts_the_case_that_woke_it(rt):
     wait_until(lambda: g.state.blocked)
     stats = SelectStats()
     stats.apply(rt.tracer.events())
-    assert stats.sites == []  # nothing was ready: no SELECT yet, only its GO_BLOCK
+    (site,) = stats.sites  # nothing was ready: it parked, and its GO_BLOCK names its cases
+    assert site.parked and site.total == 0 and site.shape_known
     seq = rt.tracer.last_seq
     b.send("x")
     assert g.join(5)
@@ -131,33 +157,32 @@ def test_parked_select_with_nil_cases_is_counted_with_all_its_cases(rt):
     assert (site.wins, site.ready, site.total) == ([0, 1, 0, 1], [0, 1, 0, 1], 2)
 
 
-def test_a_wake_traced_without_its_cases_places_only_what_it_saw():
-    # A trace (or an old recording) whose woken select carries no case shape: its
-    # GO_BLOCK lists channels 1 and 2 only, not the nil cases at 0 and 2.
+def test_a_parked_select_woken_by_a_handoff_counts_the_case_its_event_names():
+    # GO_BLOCK names the select's cases (nil ones too); the handoff that wakes it names
+    # the case that won: nothing is inferred from the order of other events.
+    cases = (("nil", 0), ("recv", 1), ("nil", 0), ("recv", 2))
     events = [
-        TraceEvent(1, 0.0, Kind.CHAN_MAKE, 0, 1, "a", "0", (0,)),
-        TraceEvent(2, 0.0, Kind.CHAN_MAKE, 0, 2, "b", "0", (0,)),
-        TraceEvent(3, 0.0, Kind.GO_CREATE, 0, 5, "waiter", "0"),
-        TraceEvent(4, 0.1, Kind.GO_BLOCK, 5, 0, "", "select", (1, 2)),
-        TraceEvent(5, 0.2, Kind.CHAN_RECV, 5, 2, "b", "1", ("handoff", 0)),
-        TraceEvent(6, 0.2, Kind.SELECT, 5, 2, "b", "3", (3, (3,), ())),
-        TraceEvent(7, 0.3, Kind.GO_BLOCK, 5, 0, "", "select", (1, 2)),
-        TraceEvent(8, 0.4, Kind.CHAN_RECV, 5, 1, "a", "2", ("handoff", 0)),
-        TraceEvent(9, 0.4, Kind.SELECT, 5, 1, "a", "1", (1, (1,), ())),
+        TraceEvent(1, 0.0, Kind.CHAN_MAKE, 0, 1, "a", "", (0,)),
+        TraceEvent(2, 0.0, Kind.CHAN_MAKE, 0, 2, "b", "", (0,)),
+        TraceEvent(3, 0.0, Kind.GO_CREATE, 0, 5, "waiter", "", (0,)),
+        TraceEvent(4, 0.1, Kind.GO_BLOCK, 5, 0, "", "", ("blocked_select", "select", cases)),
+        TraceEvent(5, 0.2, Kind.CHAN_HANDOFF, 6, 2, "b", "1", (6, 5, 5, 3)),
+        TraceEvent(6, 0.3, Kind.GO_BLOCK, 5, 0, "", "", ("blocked_select", "select", cases)),
+        TraceEvent(7, 0.4, Kind.CHAN_HANDOFF, 6, 1, "a", "2", (6, 5, 5, 1)),
     ]
     stats = SelectStats()
     stats.apply(events)
     (site,) = stats.sites
     assert [(c.kind, c.chan_name) for c in site.cases] == [
-        ("?", ""),  # never seen: not guessed
+        ("nil", ""),
         ("recv", "a"),
-        ("?", ""),
+        ("nil", ""),
         ("recv", "b"),
     ]
     assert (site.wins, site.total, site.shape_known, site.goroutine_name) == (
         [0, 1, 0, 1],
         2,
-        False,
+        True,
         "waiter",
     )
 
@@ -194,18 +219,17 @@ def test_counts_of_the_select_lesson_match_its_trace():
     events = run.tracer.events()
     stats = SelectStats()
     stats.apply(events)
-    traced = [e for e in events if e.kind is Kind.SELECT]
-    assert stats.events_counted == len(traced) == sum(s.total for s in stats.sites)
+    assert stats.events_counted == sum(s.total for s in stats.sites)
     for site in stats.sites:
         assert sum(site.wins) + site.default_taken == site.total
     selector = next(g for g, n in stats.goroutine_names.items() if n == "selector")
     # Its select on ctx.Done, a, b, c and the timeout (it may have other, smaller ones).
     (site,) = [s for s in stats.sites_of(selector) if len(s.cases) == 5]
-    mine = [e for e in selects(events, selector) if len(e.extra[2]) == 5]
-    picks = Counter(e.extra[0] for e in mine)
+    mine = five_case_picks(events, selector)  # (picked, ready) from the trace itself
+    picks = Counter(p for p, _ in mine)
     assert site.shape_known and site.total == len(mine)
     assert site.wins == [picks[i] for i in range(5)]
-    assert site.ready == [sum(i in e.extra[1] for e in mine) for i in range(5)]
+    assert site.ready == [sum(i in r for _, r in mine) for i in range(5)]
     assert site.cases[1].chan_name == "a"  # a won: its case is placed, even if always parked
     for case in site.cases:
         assert case.chan_name == stats.chan_names.get(case.chan, "")

@@ -1,0 +1,45 @@
+"""The observation layer (stdlib only): what the runtime reports, and the run rebuilt from it.
+
+- ``events``: event kinds, one typed payload per kind, goroutine states;
+- ``ring``: the :class:`Tracer`, a bounded ring with sequence numbers;
+- ``model``: :class:`RunModel`, the run's state folded from events alone;
+- ``export``: Chrome-trace JSON (Perfetto) and atomic file writes.
+"""
+
+from core.trace.events import (
+    BLOCKED_STATES,
+    FINISHED_STATES,
+    STATES,
+    Kind,
+    State,
+    TraceEvent,
+    WaitRecord,
+    decode,
+    format_wait_records,
+    short_repr,
+    woken_by,
+)
+from core.trace.export import atomic_write_text, to_chrome_trace, write_chrome_trace
+from core.trace.model import RunDiff, RunModel
+from core.trace.ring import Subscriber, Tracer
+
+__all__ = [
+    "BLOCKED_STATES",
+    "FINISHED_STATES",
+    "STATES",
+    "Kind",
+    "RunDiff",
+    "RunModel",
+    "State",
+    "Subscriber",
+    "TraceEvent",
+    "Tracer",
+    "WaitRecord",
+    "atomic_write_text",
+    "decode",
+    "format_wait_records",
+    "short_repr",
+    "to_chrome_trace",
+    "woken_by",
+    "write_chrome_trace",
+]

@@ -1,0 +1,159 @@
+"""The Tracer: a bounded ring of events with absolute sequence numbers.
+
+A reader that keeps its last ``seq`` asks for what came since
+(:meth:`Tracer.since`) and learns how many it missed when the ring
+overflowed. Emitting never blocks on a reader: subscribers are called inline
+and must return at once. (A window that falls behind holds the *run* back at
+the runtime's pause gate instead; see ``gui.bridge``.)
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+
+from core.trace.events import _MAX_REPR, Kind, TraceEvent, short_repr
+
+__all__ = ["Subscriber", "Tracer"]
+
+Subscriber = Callable[[TraceEvent], None]
+
+
+class Tracer:
+    """A bounded ring of events with absolute sequence numbers.
+
+    ``emit`` never blocks and never fails for lack of room: when the ring is
+    full the oldest event is overwritten and counted in :attr:`dropped`.
+    The ring holds plain tuples (cheap to make inside a critical section);
+    readers get frozen :class:`TraceEvent` objects, made when they read.
+    Readers either subscribe (called inline, in the emitting thread, inside
+    the emitter's critical section: return at once, never call into core) or
+    poll with :meth:`since`.
+    """
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        # Slot seq % capacity holds the record of event seq:
+        # (seq, wall time, kind value, g, obj, name, value, extra).
+        self._ring: list[tuple | None] = [None] * capacity
+        # Sequence numbers start at 1; itertools.count is atomic under the GIL.
+        self._seq = itertools.count(1)
+        self._last = 0  # the highest seq written
+        t0 = _monotonic()
+        # Maps a wall time to runtime time; the runtime installs its clock's.
+        self.clock_at: Callable[[float], float] = lambda wall: wall - t0
+        self._subscribers: tuple[Subscriber, ...] = ()
+        self._sub_lock = threading.Lock()
+        self.subscriber_errors = 0  # exceptions raised by subscribers (swallowed, counted)
+
+    # -- writing ------------------------------------------------------------
+
+    def emit(
+        self,
+        kind: Kind,
+        g: int = 0,
+        obj: int = 0,
+        name: str = "",
+        value: object = "",
+        extra: tuple = (),
+    ) -> None:
+        """Record one event. Never blocks.
+
+        *extra* is the plain tuple of the kind's payload, in its field order
+        (``core.trace.events``).
+        """
+        if value.__class__ not in _CHEAP:
+            value = short_repr(value)
+        seq = next(self._seq)
+        # The kind is stored by its value (a str): a record of atomic values
+        # only is untracked by the garbage collector, so 200,000 records cost
+        # a full collection nothing (an enum member would keep them tracked).
+        rec = (seq, _monotonic(), kind._value_, g, obj, name, value, extra)
+        self._ring[seq % self.capacity] = rec
+        if seq > self._last:
+            self._last = seq
+        if self._subscribers:
+            ev = self._event(rec)
+            for fn in self._subscribers:
+                try:
+                    fn(ev)
+                except Exception:  # a broken reader must not break the emitter's critical section
+                    self.subscriber_errors += 1
+
+    def _event(self, rec: tuple) -> TraceEvent:
+        seq, wall, kind_value, g, obj, name, value, extra = rec
+        kind = _KIND_BY_VALUE[kind_value]
+        if value.__class__ is not str or (len(value) > _MAX_REPR and kind in _VALUE_KINDS):
+            value = short_repr(value)
+        return TraceEvent(seq, self.clock_at(wall), kind, g, obj, name, value, extra)
+
+    # -- reading ------------------------------------------------------------
+
+    @property
+    def last_seq(self) -> int:
+        return self._last
+
+    @property
+    def dropped(self) -> int:
+        """How many events the ring overwrote (were emitted but are gone)."""
+        return max(0, self._last - self.capacity)
+
+    def since(self, seq: int, limit: int | None = None) -> tuple[list[TraceEvent], int]:
+        """Events with a sequence number above *seq*, oldest first.
+
+        Returns ``(events, missed)`` where *missed* counts events after *seq*
+        that the ring already overwrote. At most *limit* events are returned.
+        """
+        last = self._last
+        first = max(seq + 1, last - self.capacity + 1, 1)
+        missed = first - (seq + 1) if seq + 1 < first else 0
+        end = last if limit is None else min(last, first + limit - 1)
+        out: list[TraceEvent] = []
+        ring, cap, make = self._ring, self.capacity, self._event
+        for s in range(first, end + 1):
+            rec = ring[s % cap]
+            if rec is not None and rec[0] == s:
+                out.append(make(rec))
+            elif rec is not None and rec[0] > s:
+                missed += 1  # overwritten while we read
+            else:
+                break  # seq taken but not stored yet: the reader asks again from here
+        return out, missed
+
+    def events(self) -> list[TraceEvent]:
+        """Every event still in the ring, oldest first."""
+        return self.since(0)[0]
+
+    # -- subscribers --------------------------------------------------------
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Call *fn* with every new event; returns the function that unsubscribes."""
+        with self._sub_lock:
+            self._subscribers = (*self._subscribers, fn)
+
+        def unsubscribe() -> None:
+            with self._sub_lock:
+                self._subscribers = tuple(s for s in self._subscribers if s is not fn)
+
+        return unsubscribe
+
+
+_CHEAP = frozenset({str, int, float, bool, type(None)})
+_KIND_BY_VALUE = {k.value: k for k in Kind}
+# Kinds whose value is a program's value (a token on the stage), cut to _MAX_REPR;
+# other kinds carry text for the learner (notes, reports), kept whole.
+_VALUE_KINDS = frozenset(
+    {
+        Kind.CHAN_SEND,
+        Kind.CHAN_RECV,
+        Kind.CHAN_HANDOFF,
+        Kind.ATOMIC,
+        Kind.MEM_READ,
+        Kind.MEM_WRITE,
+    }
+)
+_monotonic = time.monotonic
