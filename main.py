@@ -4,6 +4,11 @@ python main.py                       open the window on the first lesson
 python main.py --list-scenarios      list the lessons
 python main.py --headless --scenario ID [--duration S] [--speed X]
     [--param k=v ...] [--action NAME@T ...] [--trace out.json]
+python main.py --scenario ID --record out.gif --quit-after 10    (.gif, .webp, .mp4)
+python main.py --scenario ID --screenshot stage.svg
+python main.py --install-desktop-entry
+
+The ``goroutine-lab`` console script is the same program (:func:`gui.launcher.main`).
 """
 
 from __future__ import annotations
@@ -11,18 +16,9 @@ from __future__ import annotations
 import sys
 
 from core.cli import build_parser
+from gui.launcher import main
 
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.list_scenarios or args.headless:
-        from core.scenarios import headless
-
-        return headless.main(args)
-    from gui.app import main as gui_main
-
-    return gui_main(args)
-
+__all__ = ["build_parser", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,6 +12,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="goroutine-lab",
         description="Goroutine Lab: watch Go's concurrency patterns run, pause them, step them, "
         "break them.",
+        epilog="Exit status: 0 ok, 1 a file could not be written, 2 a wrong option, "
+        "3 a system library that Qt needs is missing (the message says what to install).",
     )
     p.add_argument(
         "--scenario", metavar="ID", help="the lesson to open or run (see --list-scenarios)"
@@ -32,14 +34,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--screenshot",
         metavar="PATH",
-        help="run the lesson, save the window to PATH (PNG) and exit",
+        help="run the lesson, then save PATH and exit: PATH.png is the window, "
+        "PATH.svg the stage as vectors (for slides)",
+    )
+    p.add_argument(
+        "--record",
+        metavar="PATH",
+        help="record the stage over the first --quit-after seconds of runtime to PATH "
+        "(.gif, .webp or .mp4), then exit",
+    )
+    p.add_argument(
+        "--record-size",
+        metavar="WxH",
+        default="1280x720",
+        help="with --record: the animation's size in pixels (default 1280x720; "
+        "'stage' for the stage's own size)",
+    )
+    p.add_argument(
+        "--record-fps",
+        type=float,
+        default=15.0,
+        metavar="N",
+        help="with --record: frames per second (default 15)",
     )
     p.add_argument(
         "--quit-after",
         type=float,
         default=None,
         metavar="S",
-        help="with --screenshot: seconds to run before the screenshot (default 3)",
+        help="with --screenshot: seconds to run before the screenshot (default 3); "
+        "with --record: seconds of runtime to record (default 10)",
+    )
+    p.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add Goroutine Lab to the desktop's application menu (a .desktop file and the "
+        "icon under ~/.local/share), then exit",
     )
     p.add_argument(
         "--list-scenarios",

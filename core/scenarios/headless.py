@@ -12,7 +12,9 @@ from core.scenarios import ScenarioRun, catalogue, get
 from core.scenarios._base import Scenario
 from core.trace import Kind, write_chrome_trace
 
-__all__ = ["main", "parse_params", "run_headless"]
+__all__ = ["describe_actions", "describe_params", "main", "parse_params", "run_headless"]
+
+_FATAL = "fatal error: all goroutines are asleep - deadlock!"
 
 
 def parse_params(items: list[str]) -> dict[str, str]:
@@ -24,6 +26,39 @@ def parse_params(items: list[str]) -> dict[str, str]:
             raise ValueError(f"--param takes NAME=VALUE, got {item!r}")
         out[name.strip().replace("-", "_")] = value.strip()
     return out
+
+
+def describe_params(cls: type[Scenario]) -> list[str]:
+    """One line per parameter of *cls*: name, kind and range (or choices), default, help."""
+    if not cls.params:
+        return [f"{cls.id} has no parameters"]
+    width = max(len(p.name) for p in cls.params)
+    lines = [f"parameters of {cls.id} (--param NAME=VALUE):"]
+    for p in cls.params:
+        if p.kind is bool:
+            kind = "true or false"
+        elif p.kind is str:
+            kind = " | ".join(p.choices)
+        else:
+            lo, hi = (
+                "" if x is None else str(int(x)) if p.kind is int else f"{x:g}"
+                for x in (p.minimum, p.maximum)
+            )
+            kind = f"{'integer' if p.kind is int else 'number'} {lo}..{hi}"
+            if p.unit:
+                kind += f" {p.unit}"
+        lines.append(f"  {p.name:<{width}}  {kind} (default {p.default}): {p.help}")
+    return lines
+
+
+def describe_actions(cls: type[Scenario]) -> list[str]:
+    """One line per teacher action of *cls*: name and what it does."""
+    if not cls.actions:
+        return [f"{cls.id} has no actions"]
+    width = max(len(a.name) for a in cls.actions)
+    lines = [f"actions of {cls.id} (--action NAME@SECONDS):"]
+    lines += [f"  {a.name:<{width}}  {a.help or a.label}" for a in cls.actions]
+    return lines
 
 
 def _parse_actions(items: list[str]) -> list[tuple[float, str]]:
@@ -79,6 +114,13 @@ def summarize(run: ScenarioRun, out: TextIO) -> None:
         top = ", ".join(f"{k.value} {n}" for k, n in kinds.most_common(8))
         print(f"\nevents: {run.tracer.last_seq} ({run.tracer.dropped} dropped) - {top}", file=out)
         notes = [ev.value for ev in run.tracer.events() if ev.kind is Kind.NOTE]
+        if rt.deadlock is not None:  # Go's report is printed once, below, from the runtime
+            why = set(rt.deadlock.explanations)
+            notes = [
+                n
+                for n in notes
+                if not n.startswith(_FATAL) and n.removeprefix("Why: ").rstrip(".") not in why
+            ]
         if notes:
             print("\nnotes:", file=out)
             for n in notes[-10:]:
@@ -91,13 +133,18 @@ def summarize(run: ScenarioRun, out: TextIO) -> None:
             print("  " + line, file=out)
     report = run.report
     if report is not None and not report.clean:
-        print("\ngoroutines still blocked when the run stopped (leaked):", file=out)
-        for line in report.leaked + report.alive:
-            print("  " + line, file=out)
+        # After a deadlock its goroutines are blocked by definition: name only the others.
+        said = rt.deadlock.text if rt.deadlock is not None else ""
+        lines = [line for line in report.leaked + report.alive if line not in said]
+        if lines:
+            print("\ngoroutines still blocked when the run stopped (leaked):", file=out)
+            for line in lines:
+                print("  " + line, file=out)
 
 
-def main(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Entry point for ``main.py --list-scenarios`` and ``--headless``; returns the exit code."""
+    out = out or sys.stdout  # looked up now: whoever redirected stdout since import gets it
     if args.list_scenarios:
         for cls in catalogue():
             print(f"{cls.id}\t{cls.chapter}\t{cls.title}\t{cls.summary}", file=out)
@@ -107,15 +154,23 @@ def main(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 2
     try:
         cls = get(args.scenario)
-        scenario = cls(**parse_params(args.param))
-        actions = _parse_actions(args.action)
-        for _, name in actions:
-            cls.action(name)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    try:
+        scenario = cls(**parse_params(args.param))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        print("\n".join(describe_params(cls)), file=sys.stderr)
+        return 2
+    try:
+        actions = _parse_actions(args.action)
+        for _, name in actions:
+            cls.action(name)
+    except (KeyError, ValueError) as exc:
+        what = f"{cls.id} has no action {exc.args[0]!r}" if isinstance(exc, KeyError) else exc
+        print(f"error: {what}", file=sys.stderr)
+        print("\n".join(describe_actions(cls)), file=sys.stderr)
         return 2
     speed = 1.0 if args.speed is None else args.speed
     try:
