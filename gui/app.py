@@ -1,9 +1,14 @@
 """Start the Goroutine Lab window (``python main.py``).
 
 ``main(args)`` takes the options ``main.py`` parsed: ``--scenario``,
-``--speed``, ``--theme``, ``--presenter``, ``--param k=v``, ``--seed`` and
+``--speed``, ``--theme``, ``--presenter``, ``--param k=v``, ``--seed``,
 ``--screenshot PATH --quit-after S`` (run the lesson S seconds, save the
-window as PNG, exit; works with ``QT_QPA_PLATFORM=offscreen``).
+window as PNG, or the stage as SVG for a ``.svg`` name, exit) and
+``--record PATH --quit-after S`` (record the stage over the first S seconds of
+runtime to a GIF, WebP or MP4, exit). Both work with ``QT_QPA_PLATFORM=offscreen``.
+
+Start it through :func:`gui.launcher.main`, which checks the system libraries
+Qt needs before PySide6 is imported.
 """
 
 from __future__ import annotations
@@ -12,17 +17,24 @@ import argparse
 import gc
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from core import scenarios
+from core.scenarios.headless import describe_params
+from gui import resources
+from gui.animation_writer import MAX_FPS, format_of
+from gui.desktop_entry import APP_ID
 from gui.settings import APPLICATION, MAX_SPEED, MIN_SPEED, ORGANIZATION, Settings
 
-__all__ = ["main", "parse_params"]
+__all__ = ["main", "parse_params", "parse_size"]
 
 DEFAULT_QUIT_AFTER = 3.0
+DEFAULT_RECORD_S = 10.0
+RECORD_STALL_S = 3.0  # a runtime clock that stands still this long: the run is over
 SCREENSHOT_SIZE = (1600, 1000)
 
 
@@ -39,6 +51,39 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
             raise ValueError(f"--param wants NAME=VALUE, got {pair!r}")
         out[name.strip()] = value.strip()
     return out
+
+
+def parse_size(text: str) -> tuple[int, int] | None:
+    """``"1280x720"`` -> ``(1280, 720)``; ``"stage"`` -> ``None`` (the stage's own size).
+
+    Raises:
+        ValueError: not WIDTHxHEIGHT with sides from 16 to 7680.
+    """
+    if text.strip().lower() == "stage":
+        return None
+    w, sep, h = text.lower().partition("x")
+    try:
+        size = (int(w), int(h)) if sep else None
+    except ValueError:
+        size = None
+    if size is None or not all(16 <= v <= 7680 for v in size):
+        raise ValueError(f"--record-size wants WIDTHxHEIGHT (16 to 7680) or 'stage', got {text!r}")
+    return size
+
+
+def _check_record(args: argparse.Namespace) -> None:
+    record = getattr(args, "record", None)
+    if not record:
+        return
+    format_of(record)
+    parse_size(getattr(args, "record_size", "1280x720"))
+    fps = getattr(args, "record_fps", 15.0)
+    if not 1 <= fps <= MAX_FPS:
+        raise ValueError(f"--record-fps must be from 1 to {MAX_FPS}, got {fps:g}")
+    if args.quit_after is not None and args.quit_after <= 0:
+        raise ValueError(f"--quit-after must be more than 0 s, got {args.quit_after:g}")
+    if getattr(args, "screenshot", None):
+        raise ValueError("use --record or --screenshot, not both")
 
 
 def _check(args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
@@ -58,7 +103,7 @@ def _check(args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
     try:
         cls(**params)  # validates every value, naming the parameter and its range
     except ValueError as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(f"{exc}\n" + "\n".join(describe_params(cls))) from None
     return sid, params
 
 
@@ -70,6 +115,12 @@ def main(args: argparse.Namespace | None = None) -> int:
         args = build_parser().parse_args()
     try:
         scenario_id, params = _check(args)
+        _check_record(args)
+        screenshot = getattr(args, "screenshot", None)
+        if screenshot and Path(screenshot).suffix.lower() not in (".png", ".svg"):
+            raise ValueError(
+                f"--screenshot writes .png (the window) or .svg (the stage): {screenshot}"
+            )
     except ValueError as exc:
         print(f"goroutine-lab: {exc}", file=sys.stderr)
         return 2
@@ -81,21 +132,24 @@ def main(args: argparse.Namespace | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setStyle("Fusion")
+    app.setWindowIcon(resources.icon("app"))
+    app.setDesktopFileName(APP_ID)  # Wayland finds the icon through the desktop entry
 
     from gui.main_window import MainWindow
 
-    screenshot = getattr(args, "screenshot", None)
+    record = getattr(args, "record", None)
+    scripted = bool(screenshot or record)
     settings = Settings()
     window = MainWindow(
         settings,
         theme=args.theme,
         presenter=True if args.presenter else None,
         speed=args.speed,
-        remember=screenshot is None,
+        remember=not scripted,
         seed=getattr(args, "seed", None),
     )
     first = scenarios.catalogue()[0].id
-    sid = scenario_id or (None if screenshot else settings.last_lesson) or first
+    sid = scenario_id or (None if scripted else settings.last_lesson) or first
     if not window.open_lesson(sid, params):
         window.open_lesson(first)
     # The window's ~80,000 long-lived objects (Qt wrappers, pyqtgraph) would make
@@ -111,13 +165,29 @@ def main(args: argparse.Namespace | None = None) -> int:
         quit_after = args.quit_after if args.quit_after is not None else DEFAULT_QUIT_AFTER
 
         def shoot() -> None:
-            if not window.save_window_png(screenshot):
+            if Path(screenshot).suffix.lower() == ".svg":
+                from gui.export import save_stage_picture
+
+                try:
+                    save_stage_picture(window.stage, screenshot, title=window.windowTitle())
+                except OSError as exc:
+                    print(f"goroutine-lab: could not write {screenshot}: {exc}", file=sys.stderr)
+                    status["code"] = 1
+            elif not window.save_window_png(screenshot):
                 print(f"goroutine-lab: could not write {screenshot}", file=sys.stderr)
                 status["code"] = 1
             window.close()
 
         QTimer.singleShot(max(0, int(quit_after * 1000)), shoot)
+    recorder = None
+    if record:
+        window.set_questions(False, remember=False)  # a question would pause the run
+        size = parse_size(args.record_size)
+        window.resize(*SCREENSHOT_SIZE)
+        window.size_docks()
     window.show()
+    if record:
+        recorder = _start_recording(app, window, args, size, status)
 
     # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal.
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())
@@ -129,4 +199,48 @@ def main(args: argparse.Namespace | None = None) -> int:
     finally:
         wake.stop()
         signal.signal(signal.SIGINT, previous)
+        if recorder is not None:
+            recorder.cancel()  # closed before the end (Ctrl+C): nothing half-written is left
     return status["code"] or rc
+
+
+def _start_recording(app: QApplication, window: Any, args: argparse.Namespace, size, status):
+    """``--record``: make the stage about as large as the animation, record, then close."""
+    from gui.export import StageRecorder
+
+    if size is not None:  # grow the window until the stage is at least the animation's size
+        app.processEvents()
+        vp = window.stage.viewport()
+        dw, dh = max(0, size[0] - vp.width()), max(0, size[1] - vp.height())
+        if dw or dh:
+            window.resize(window.width() + dw, window.height() + dh)
+            app.processEvents()
+    span = args.quit_after if args.quit_after is not None else DEFAULT_RECORD_S
+
+    def clock() -> float | None:
+        rt = window.player.runtime
+        return None if rt is None else rt.clock.now()
+
+    recorder = StageRecorder(
+        window.stage, args.record, span, clock, args.record_fps, size, stall_s=RECORD_STALL_S
+    )
+
+    def on_finished(path: str) -> None:
+        w = recorder.writer
+        print(
+            f"recorded {recorder.runtime_done():.1f} s of runtime to {path}: "
+            f"{w.frames_written} frames at {recorder.fps:g} fps, {recorder.recorded_s:.1f} s, "
+            f"{Path(path).stat().st_size / 1e6:.1f} MB"
+        )
+        window.close()
+
+    def on_failed(why: str) -> None:
+        if why != "cancelled":
+            print(f"goroutine-lab: could not record {args.record}: {why}", file=sys.stderr)
+            status["code"] = 1
+        window.close()
+
+    recorder.finished.connect(on_finished)
+    recorder.failed.connect(on_failed)
+    QTimer.singleShot(0, recorder.start)
+    return recorder

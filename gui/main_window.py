@@ -16,6 +16,7 @@ scrubber, the stage, timeline and events fed from the recording.
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from pathlib import Path
@@ -54,6 +55,8 @@ from core.trace import Kind, TraceEvent, write_chrome_trace
 from gui import resources
 from gui.bridge import TraceBridge
 from gui.catalogue import CataloguePanel
+from gui.desktop_entry import entry_paths
+from gui.export_controller import ExportController
 from gui.panels import discard as _discard
 from gui.panels.chat import ChatPanel
 from gui.panels.code import CodePanel
@@ -315,6 +318,16 @@ class MainWindow(QMainWindow):
             file_menu, "Save window as PNG…", self._on_save_window, "Ctrl+Shift+S"
         )
         self.act_save_stage = self._action(file_menu, "Save stage as PNG…", self._on_save_stage)
+        self.exporter = ExportController(self)
+        self.act_export_picture = self._action(
+            file_menu, "Export picture (SVG, PNG)…", self.exporter.export_picture, "Ctrl+Shift+E"
+        )
+        self.act_export_animation = self._action(
+            file_menu,
+            "Export animation (GIF, WebP, MP4)…",
+            self.exporter.export_animation,
+            "Ctrl+Shift+R",
+        )
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -697,7 +710,10 @@ class MainWindow(QMainWindow):
             "event by event.</p>"
             "<p>Pause the runtime clock, step one operation at a time, inject "
             "cancellation, load and shutdown, and break each pattern on purpose.</p>"
-            f"<p>{len(self._catalogue)} lessons. MIT licence.</p>",
+            f"<p>{len(self._catalogue)} lessons. MIT licence.</p>"
+            "<p>Desktop entry (<code>goroutine-lab --install-desktop-entry</code>):<br>"
+            + "<br>".join(f"<code>{html.escape(str(p))}</code>" for p in entry_paths())
+            + "</p>",
         )
 
     def _on_shortcuts(self) -> None:
