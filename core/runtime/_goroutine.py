@@ -22,6 +22,7 @@ lets exactly one waiting goroutine through for one operation.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
 import threading
@@ -727,6 +728,11 @@ class Runtime:
             deadline = time.monotonic() + timeout
             while True:
                 quiet = self.quiescent()
+                if quiet:
+                    # Objects nobody can reach may sit in reference cycles until the
+                    # collector runs: collect them now, so that their OBJ_FREE comes
+                    # before this snapshot and not at a random moment after it.
+                    gc.collect()
                 tr = self.tracer
                 before = tr.last_seq if tr is not None else 0
                 snap = self._read_state(quiet)

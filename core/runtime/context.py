@@ -279,9 +279,9 @@ class _WithoutCancel(Context):
 
 
 class _ValueCtx(Context):
-    def __init__(self, parent: Context, key: Any, val: Any) -> None:
+    def __init__(self, parent: Context, key: Any, val: Any, name: str | None = None) -> None:
         self.id = next_object_id()
-        self.name = f"value({key!r})"
+        self.name = name or f"value({key!r})"
         self.parent = parent
         self._key = key
         self._val = val
@@ -449,8 +449,8 @@ def with_timeout_cause(
     return with_deadline_cause(parent, current_runtime().clock.now() + d, cause, name=name)
 
 
-def with_value(parent: Context, key: Any, value: Any) -> Context:
-    """A child carrying *key* -> *value*.
+def with_value(parent: Context, key: Any, value: Any, *, name: str | None = None) -> Context:
+    """A child carrying *key* -> *value* (*name* is what the stage calls it).
 
     Raises:
         Panic: "cannot create context from nil parent" if *parent* is None;
@@ -461,7 +461,7 @@ def with_value(parent: Context, key: Any, value: Any) -> Context:
     _check_parent(parent)
     if key is None:
         raise Panic("nil key")
-    return _ValueCtx(parent, key, value)
+    return _ValueCtx(parent, key, value, name)
 
 
 def without_cancel(parent: Context) -> Context:

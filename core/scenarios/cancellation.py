@@ -578,8 +578,7 @@ class ContextTree(Scenario):
             n = self._served
         req_ctx, cancel = context.with_timeout(parent, d, name=f"request #{n}")
         root = _Node(f"request #{n}", req_ctx, cancel)
-        val_ctx = context.with_value(req_ctx, "request", f"r-{n}")
-        val_ctx.name = "request-id"  # with_value takes no name
+        val_ctx = context.with_value(req_ctx, "request", f"r-{n}", name="request-id")
         val = _Node("request-id", val_ctx, None)
         db_ctx, db_cancel = context.with_timeout(val_ctx, self["db_timeout"], name="db")
         db = _Node("db", db_ctx, db_cancel)

@@ -40,7 +40,8 @@ def five_case_picks(events, g: int) -> list[tuple[int, tuple]]:
             parked = len(e.payload.cases)
         else:
             woke = []
-            if (k is Kind.CHAN_HANDOFF and e.payload.woken == g) or (k is Kind.CHAN_RECV and e.payload.sender == g):
+            handoff = k is Kind.CHAN_HANDOFF and e.payload.woken == g
+            if handoff or (k is Kind.CHAN_RECV and e.payload.sender == g):
                 woke = [e.payload.case]
             elif k is Kind.CHAN_CLOSE:
                 woke = [c for w, c in e.payload.woken if w == g]
