@@ -199,6 +199,7 @@ class RecordingDialog(QDialog):
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setMinimumWidth(420)
+        self.bar.setTextVisible(False)  # the label above says it in words
         self.stop_button = QPushButton("Stop and save")
         self.stop_button.setToolTip("End the recording now and write what was recorded")
         self.cancel_button = QPushButton("Cancel")
