@@ -2,9 +2,17 @@
 
 Core threads never call Qt. They append events to the run's
 :class:`core.trace.Tracer` (a lock-free ring); one ~16 ms ``QTimer`` on the
-GUI thread reads what came since the last tick with ``Tracer.since`` and
-emits it as one batch. A Qt signal per event would cap near 150k events/s
-and slow the producers; this costs the producers nothing.
+GUI thread reads what came since the last tick with ``Tracer.since``, folds
+it into the run's one :class:`core.trace.RunModel` and emits the batch and
+the model's diff. A Qt signal per event would cap near 150k events/s and
+slow the producers; this costs the producers nothing.
+
+Never a wrong picture: when the window falls more than ``hold_lag`` events
+behind, the bridge holds the run back (``Runtime.hold``: every goroutine waits
+at its next operation and runtime time stands still) until it has caught up
+to ``release_lag``; :attr:`holding` says so for the status bar. The ring is
+far larger than ``hold_lag``, so a held run loses nothing; an event the ring
+overwrote anyway is counted in :attr:`missed` and the status bar reports it.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.trace import TraceEvent, Tracer
+from core.trace import RunDiff, RunModel, TraceEvent, Tracer
 
 __all__ = ["TraceBridge"]
 
@@ -30,6 +38,8 @@ class TraceBridge(QObject):
     """
 
     events_ready = Signal(list)
+    model_changed = Signal(object)  # the RunDiff of the batch just folded into .model
+    holding_changed = Signal(bool)
 
     def __init__(
         self,
@@ -37,8 +47,15 @@ class TraceBridge(QObject):
         interval_ms: int = 16,
         batch_limit: int = 5_000,
         budget_ms: float = 6.0,
+        hold_lag: int = 20_000,
+        release_lag: int = 2_000,
     ) -> None:
         super().__init__(parent)
+        self.model = RunModel()
+        self._runtime = None  # what to hold back when the window falls behind
+        self._holding = False
+        self.hold_lag = hold_lag
+        self.release_lag = release_lag
         self._tracer: Tracer | None = None
         self._last_seq = 0
         self._missed = 0
@@ -76,8 +93,20 @@ class TraceBridge(QObject):
 
     # -- control ----------------------------------------------------------------
 
-    def attach(self, tracer: Tracer | None) -> None:
-        """Follow *tracer* from its first event; ``None`` detaches. Counters restart."""
+    @property
+    def holding(self) -> bool:
+        """The run is held back while the window catches up."""
+        return self._holding
+
+    def attach(self, tracer: Tracer | None, runtime=None) -> None:
+        """Follow *tracer* from its first event into a new model; ``None`` detaches.
+
+        *runtime* (a ``core.runtime.Runtime``, optional) is held back when the
+        window falls behind. Counters restart.
+        """
+        self._set_holding(False)
+        self._runtime = runtime
+        self.model = RunModel()
         self._tracer = tracer
         self._last_seq = 0
         self._missed = 0
@@ -121,8 +150,25 @@ class TraceBridge(QObject):
                 break
         if batch:
             self._delivered += len(batch)
+            diff: RunDiff = self.model.apply(batch)
             self.events_ready.emit(batch)
+            self.model_changed.emit(diff)
+        lag = tracer.last_seq - self._last_seq
+        if lag > self.hold_lag:
+            self._set_holding(True)
+        elif lag <= self.release_lag:
+            self._set_holding(False)
         if self._timer.isActive():
-            behind = tracer.last_seq > self._last_seq
-            self._timer.setInterval(0 if behind else self._interval)
+            self._timer.setInterval(0 if lag > 0 else self._interval)
         return len(batch)
+
+    def _set_holding(self, on: bool) -> None:
+        rt = self._runtime
+        if on == self._holding or rt is None:
+            return
+        self._holding = on
+        if on:
+            rt.hold()
+        else:
+            rt.release()
+        self.holding_changed.emit(on)

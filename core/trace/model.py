@@ -1210,8 +1210,16 @@ class RunModel:
             self.timer_chans.pop(obj, None)
             d.structure = True
             return
-        for table in (self.locks, self.waitgroups, self.contexts, self.timers, self.onces):
+        for table, changed in (
+            (self.locks, d.locks),
+            (self.waitgroups, d.waitgroups),
+            (self.contexts, d.contexts),
+            (self.timers, d.timers),
+            (self.onces, d.onces),
+            (self.cells, d.cells),
+        ):
             if table.pop(obj, None) is not None:
+                changed.discard(obj)
                 d.removed_objects.add(obj)
                 d.structure = True
                 return

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.scene import STATES
+from core.trace import STATES
 from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge
 from gui.text import plain_tooltip
 

@@ -14,7 +14,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
-from gui.scene import STATES
+from core.trace import STATES
 from gui.theme import Theme
 
 __all__ = ["STATE_LABELS", "StageStyle", "paint_state_badge", "state_shape"]
@@ -28,6 +28,7 @@ STATE_LABELS: dict[str, str] = {
     "blocked_select": "blocked: select",
     "blocked_lock": "blocked: lock",
     "blocked_waitgroup": "blocked: Wait",
+    "blocked_cond": "blocked: Cond",
     "sleeping": "sleeping",
     "done": "done",
     "panicked": "panicked",

@@ -1,6 +1,6 @@
 """The stage: the animated picture of what the runtime does.
 
-:class:`StageView` is a QGraphicsView that owns a :class:`~gui.scene.SceneModel`.
+:class:`StageView` is a QGraphicsView that draws a :class:`~core.trace.RunModel`.
 The window hands it each batch of trace events (:meth:`StageView.apply_events`,
 about 60 times a second, GUI thread); the model turns them into state and a
 diff; the view updates only the items the diff names and starts the token
@@ -24,7 +24,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from core.trace import TraceEvent
-from gui.scene import SceneDiff, SceneModel, Transfer
+from core.trace.model import RunDiff, RunModel, Transfer
 from gui.stage.channel_item import ChannelItem
 from gui.stage.edges import EdgeLayer, curve
 from gui.stage.goroutine_item import GoroutineItem
@@ -104,7 +104,7 @@ class StageView(QGraphicsView):
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = SceneModel()
+        self.model = RunModel()
         self._theme = theme
         self._presenter = False
         self._style = StageStyle(theme)
@@ -194,7 +194,7 @@ class StageView(QGraphicsView):
         self._fit()
         self.viewport().update()
 
-    def load_model(self, model: SceneModel) -> None:
+    def load_model(self, model: RunModel) -> None:
         """Show *model* (a state rebuilt elsewhere: a replay's seek), without animating.
 
         Every item is made anew from the model's state; nothing flies. The
@@ -209,7 +209,7 @@ class StageView(QGraphicsView):
     def _populate(self, deadlock: str | None = None) -> None:
         """Make an item for everything the model holds (that is not hidden), placed at once."""
         model = self.model
-        d = SceneDiff(
+        d = RunDiff(
             goroutines=set(model.goroutines),
             channels=set(model.channels),
             locks=set(model.locks),
@@ -306,10 +306,17 @@ class StageView(QGraphicsView):
         return self._spot
 
     def apply_events(self, batch: list[TraceEvent]) -> None:
-        """Fold a batch of new events into the stage (GUI thread; returns at once)."""
+        """Fold a batch of new events into the stage's own model (tests, benchmarks)."""
         if not batch:
             return
         diff = self.model.apply(batch)
+        self._apply_diff(diff)
+
+    def show_change(self, model: RunModel, diff: RunDiff) -> None:
+        """Draw what *diff* changed in *model*, the run's one model (GUI thread; returns at once)."""
+        if model is not self.model:
+            self.load_model(model)
+            return
         self._apply_diff(diff)
 
     def set_theme(self, theme: Theme) -> None:
@@ -462,7 +469,7 @@ class StageView(QGraphicsView):
             self._order.pop(key, None)
             self._layout_dirty = True
 
-    def _apply_diff(self, d: SceneDiff) -> None:
+    def _apply_diff(self, d: RunDiff) -> None:
         m = self.model
         now = time.monotonic()
         st = self._style
@@ -470,6 +477,17 @@ class StageView(QGraphicsView):
             self._remove(self._g_items, ("g", gid))
         for cid in d.removed_channels:
             self._remove(self._c_items, ("c", cid))
+        for oid in d.removed_objects:  # freed: no goroutine can reach them any more
+            for table, tag in (
+                (self._lock_items, "m"),
+                (self._wg_items, "w"),
+                (self._cell_items, "v"),
+                (self._once_items, "o"),
+                (self._timer_items, "t"),
+                (self._ctx_items, "x"),
+            ):
+                if oid in table:
+                    self._remove(table, (tag, oid))
         # 1. Items for everything new (flights need their anchors).
         for gid in d.goroutines:
             g = m.goroutines.get(gid)

@@ -64,8 +64,8 @@ def producer_consumer(tr: Trace) -> list[TraceEvent]:
         *tr.go(1, "producer"),
         *tr.go(2, "consumer"),
         tr.chan(100, "jobs", 3),
-        tr(Kind.CHAN_SEND, g=1, obj=100, value="0", extra=("buffer", 1)),
-        tr(Kind.CHAN_RECV, g=2, obj=100, value="0", extra=("buffer", 0)),
+        tr(Kind.CHAN_SEND, g=1, obj=100, value="0", extra=(1,)),
+        tr(Kind.CHAN_RECV, g=2, obj=100, value="0", extra=(0,)),
     ]
 
 
@@ -74,7 +74,7 @@ def test_items_appear_as_events_arrive(stage, tr):
     assert stage.goroutine_item(1) is not None
     assert stage.channel_item(100) is None  # a channel appears on first use
     stage.apply_events(
-        [*tr.go(2, "consumer"), tr(Kind.CHAN_SEND, g=1, obj=100, value="7", extra=("buffer", 1))]
+        [*tr.go(2, "consumer"), tr(Kind.CHAN_SEND, g=1, obj=100, value="7", extra=(1,))]
     )
     settle(stage)
     assert stage.goroutine_item(2).isVisible() and stage.channel_item(100).isVisible()
@@ -83,7 +83,7 @@ def test_items_appear_as_events_arrive(stage, tr):
 def test_sent_value_travels_into_the_channel(stage, tr, qtbot):
     stage.apply_events(producer_consumer(tr))
     settle(stage)
-    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="42", extra=("buffer", 1))])
+    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="42", extra=(1,))])
     (token,) = stage.tokens
     assert token.text == "42"
     start = QPointF(token.pos())
@@ -96,7 +96,7 @@ def test_sent_value_travels_into_the_channel(stage, tr, qtbot):
 def test_value_in_flight_is_not_yet_in_the_slot(stage, tr):
     stage.apply_events(producer_consumer(tr))
     settle(stage)
-    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="42", extra=("buffer", 1))])
+    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="42", extra=(1,))])
     assert stage.channel_item(100).values == ()
 
 
@@ -105,14 +105,13 @@ def test_unbuffered_handoff_flies_from_sender_to_receiver(stage, tr):
         *tr.go(1, "p"),
         *tr.go(2, "c"),
         tr.chan(100, "ch", 0),
-        tr(Kind.GO_BLOCK, g=2, obj=100, name="ch", value="chan receive"),
+        tr(Kind.GO_BLOCK, g=2, obj=100, name="ch", extra=("blocked_recv", "chan receive", ())),
     ]
     stage.apply_events(evs)
     settle(stage)
     stage.apply_events(
         [
-            tr(Kind.CHAN_SEND, g=1, obj=100, value="'hi'", extra=("handoff", 2)),
-            tr(Kind.CHAN_RECV, g=2, obj=100, value="'hi'", extra=("handoff", 1)),
+            tr(Kind.CHAN_HANDOFF, g=1, obj=100, value="'hi'", extra=(1, 2, 2, -1)),
         ]
     )
     (token,) = stage.tokens
@@ -137,17 +136,25 @@ def test_close_reaches_every_waiting_receiver_at_once(stage, tr):
     for g in (2, 3, 4):
         evs += [
             *tr.go(g, f"l{g}"),
-            tr(Kind.GO_BLOCK, g=g, obj=100, name="done", value="chan receive"),
+            tr(
+                Kind.GO_BLOCK, g=g, obj=100, name="done", extra=("blocked_recv", "chan receive", ())
+            ),
         ]
     stage.apply_events(evs)
     settle(stage)
-    stage.apply_events([tr(Kind.CHAN_CLOSE, g=1, obj=100, name="done")])
+    woken = ((2, -1), (3, -1), (4, -1))
+    stage.apply_events([tr(Kind.CHAN_CLOSE, g=1, obj=100, name="done", extra=(woken,))])
     assert sorted(t.text for t in stage.tokens) == ["closed"] * 3
 
 
 def test_goroutine_shows_its_state(stage, tr):
     stage.apply_events(
-        [*producer_consumer(tr), tr(Kind.GO_BLOCK, g=2, obj=100, name="jobs", value="chan receive")]
+        [
+            *producer_consumer(tr),
+            tr(
+                Kind.GO_BLOCK, g=2, obj=100, name="jobs", extra=("blocked_recv", "chan receive", ())
+            ),
+        ]
     )
     item = stage.goroutine_item(2)
     assert item.state == "blocked_recv"
@@ -194,7 +201,9 @@ def test_many_goroutines_are_drawn_as_dots(stage, tr):
     for g in range(1, 401):
         evs += [
             *tr.go(g, f"w{g}"),
-            tr(Kind.GO_BLOCK, g=g, obj=100, name="jobs", value="chan receive"),
+            tr(
+                Kind.GO_BLOCK, g=g, obj=100, name="jobs", extra=("blocked_recv", "chan receive", ())
+            ),
         ]
     stage.apply_events(evs)
     settle(stage)
@@ -207,7 +216,7 @@ def test_mutex_shows_its_holder(stage, tr):
         [
             *tr.go(1, "a"),
             tr(Kind.SYNC_MAKE, obj=50, name="mu", value="Mutex"),
-            tr(Kind.LOCK, g=1, obj=50, name="mu", value="w"),
+            tr(Kind.LOCK, g=1, obj=50, name="mu", extra=("w",)),
         ]
     )
     assert "held by a" in stage.lock_item(50).tip
@@ -223,6 +232,11 @@ def test_context_cancellation_reaches_children_later(stage, tr):
     settle(stage)
     stage.apply_events([tr(Kind.CTX_CANCEL, obj=10, name="root", value="context canceled")])
     assert stage.context_item(10).cancel_shown and not stage.context_item(11).cancel_shown
+    settle(stage)
+    # The runtime walks the tree: the child reports its own end next.
+    stage.apply_events(
+        [tr(Kind.CTX_CANCEL, obj=11, name="child", value="context canceled", extra=(10,))]
+    )
     settle(stage)
     assert stage.context_item(11).cancel_shown
 

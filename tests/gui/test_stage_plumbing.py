@@ -31,7 +31,9 @@ class Trace:
         return self(Kind.CHAN_MAKE, obj=cid, name=name, value=str(cap), extra=(cap,))
 
     def recv_block(self, gid, cid, name):
-        return self(Kind.GO_BLOCK, g=gid, obj=cid, name=name, value="chan receive")
+        return self(
+            Kind.GO_BLOCK, g=gid, obj=cid, name=name, extra=("blocked_recv", "chan receive", ())
+        )
 
 
 @pytest.fixture
