@@ -313,7 +313,7 @@ class StageView(QGraphicsView):
         self._apply_diff(diff)
 
     def show_change(self, model: RunModel, diff: RunDiff) -> None:
-        """Draw what *diff* changed in *model*, the run's one model (GUI thread; returns at once)."""
+        """Draw what *diff* changed in *model*, the run's one model (GUI thread; at once)."""
         if model is not self.model:
             self.load_model(model)
             return
