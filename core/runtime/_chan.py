@@ -21,7 +21,10 @@ from typing import Any
 from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import Goroutine, State, _me, _tls, current_runtime
 from core.runtime._ids import next_object_id
+from core.runtime._waitq import block as _block
+from core.runtime._waitq import park as _park
 from core.runtime._waitq import ready as _ready
+from core.runtime._waitq import wake as _wake
 from core.trace import Kind, short_repr
 
 __all__ = ["Chan", "ChanStats", "Recv", "Send", "select"]
@@ -333,6 +336,53 @@ class Chan:
         me.state = _RUNNING
         if sg.cancelled:
             raise Goexit
+        return sg.value, sg.ok
+
+    # The reference paths: send and recv without their inlined fast and parked paths.
+    # Tests run the channel suite through these too, so the inlined copies above
+    # cannot drift from the locked core they copy.
+
+    def _send_general(self, value: Any) -> None:
+        rt = self._rt
+        if rt._gating:
+            rt._checkpoint("chan send", self)
+        with self._lock:
+            if self._closed:
+                raise Panic("send on closed channel")
+            done, wake = self._send_locked(value)
+            if not done:
+                me = _me()
+                if me._kill:
+                    raise Goexit
+                sg = _Sudog(me, value, self, True)
+                self._sendq.append(sg)
+                _block(rt, me, self, sg, State.BLOCKED_SEND, "chan send")
+        if done:
+            if wake is not None:
+                _wake(wake.g)
+            return
+        _park(me, sg)
+        if not sg.ok:
+            raise Panic("send on closed channel")
+
+    def _recv_general(self) -> tuple[Any, bool]:
+        rt = self._rt
+        if rt._gating:
+            rt._checkpoint("chan receive", self)
+        with self._lock:
+            done, value, ok, wake = self._recv_locked()
+            if not done:
+                me = _me()
+                if me._kill:
+                    raise Goexit
+                sg = _Sudog(me, None, self, False)
+                self._recvq.append(sg)
+                _block(rt, me, self, sg, State.BLOCKED_RECV, "chan receive")
+        if done:
+            if wake is not None:
+                _wake(wake.g)
+            return value, ok
+        _park(me, sg)
         return sg.value, sg.ok
 
     def close(self) -> None:

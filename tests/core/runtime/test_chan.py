@@ -17,6 +17,16 @@ from core.runtime import Chan, Panic, Recv, Send, State, select
 CAPS = [0, 1, 4]
 
 
+@pytest.fixture(autouse=True, params=["inlined", "general"])
+def chan_paths(request, monkeypatch):
+    """Every channel test runs twice: through send/recv as they are (with their inlined
+    fast and parked paths), and through the general paths they copy."""
+    if request.param == "general":
+        monkeypatch.setattr(Chan, "send", Chan._send_general)
+        monkeypatch.setattr(Chan, "recv", Chan._recv_general)
+    return request.param
+
+
 def fill(ch: Chan) -> list[int]:
     """Fill the buffer (values 0..cap-1) without blocking; returns what was sent."""
     values = list(range(ch.cap))
