@@ -17,7 +17,6 @@ scrubber, the stage, timeline and events fed from the recording.
 from __future__ import annotations
 
 import html
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ from core.teaching import (
     record,
     stuck_report,
 )
-from core.trace import Kind, TraceEvent, write_chrome_trace
+from core.trace import Kind, TraceEvent, WaitRecord, write_chrome_trace
 from gui import resources
 from gui.bridge import TraceBridge
 from gui.catalogue import CataloguePanel
@@ -86,16 +85,25 @@ RUN_FILTER = "Goroutine Lab run (*.run.json *.json)"
 STAGE_SHARE = 0.66  # of the height the stage and the tabs under it share
 STAGE_SHARE_PRESENTER = 0.74
 PLUMBING_KEY = "view/show_plumbing"  # QSettings: View > Show plumbing
-_GOROUTINE_LINE = re.compile(r"^\s*goroutine (\d+) \[", re.MULTILINE)
 
 
 def panic_banner(ev: TraceEvent, name: str) -> str:
-    """Go's words for a goroutine that died of a panic."""
-    text = ev.value if ev.value.startswith("panic:") else f"panic: {ev.value}"
-    return (
-        f"{text}\n\ngoroutine {ev.g} [running]: {name}\n"
-        "(In Go this ends the whole program: exit status 2. Here only this goroutine died.)"
-    )
+    """Go's words for a goroutine that died of a panic (or of a fatal error)."""
+    if ev.payload.fatal:
+        head = "fatal error:"
+        why = "In Go this ends the whole program and no recover can stop it"
+    else:
+        head = "panic:"
+        why = "In Go this ends the whole program: exit status 2"
+    text = ev.value if ev.value.startswith(head) else f"{head} {ev.value}"
+    return f"{text}\n\ngoroutine {ev.g} [running]: {name}\n({why}. Here only this goroutine died.)"
+
+
+def record_sentence(r: WaitRecord) -> str:
+    """One goroutine of a deadlock, from its record: who waits, how, on what."""
+    how = r.reason or r.state.replace("_", " ")
+    on = f" on {r.obj_name}" if r.obj_name else ""
+    return f"{r.name or 'goroutine'} (goroutine {r.g}) waits [{how}]{on}, and nothing can wake it"
 
 
 class MainWindow(QMainWindow):
@@ -860,19 +868,24 @@ class MainWindow(QMainWindow):
             elif k is Kind.DEADLOCK:
                 self.stage.show_banner(ev.value, "deadlock")
                 self._set_badge("DEADLOCK", "deadlock")
-                self._report_deadlock(ev.value)
+                self._report_deadlock(ev)
+            elif k is Kind.FAULT:
+                # A timer callback raised: the run goes on, but the teacher should know.
+                self.statusBar().showMessage(f"A runtime callback failed: {ev.value}", 8000)
         if note is not None:
             self._show_note(note)
 
-    def _report_deadlock(self, text: str) -> None:
-        """Go's deadlock block, with a sentence per goroutine from the wait-for graph."""
+    def _report_deadlock(self, ev: TraceEvent) -> None:
+        """Go's deadlock block, with a sentence per goroutine it names: from the
+        wait-for graph in a live run, from the event's records in a replay."""
+        records = [WaitRecord(*r) for r in ev.payload.goroutines]
         rt = self.player.runtime
-        explanations: list[str] = []
         if rt is not None and self._replay is None:
             graph = WaitForGraph.from_runtime(rt, usage=self.waitfor.usage)
-            ids = [int(m) for m in _GOROUTINE_LINE.findall(text)]
-            explanations = [graph.explain(g) for g in ids]
-        self.reports.set_deadlock(text, explanations)
+            explanations = [graph.explain(r.g) for r in records]
+        else:
+            explanations = [record_sentence(r) for r in records]
+        self.reports.set_deadlock(ev.value, explanations)
         self._flag_tab(self.reports)
 
     def _on_goroutine_clicked(self, g: int) -> None:

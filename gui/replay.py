@@ -25,11 +25,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from core.teaching import Recording, Replay, SelectStats
-from core.trace import Kind, TraceEvent
+from core.trace import Kind, RunModel, TraceEvent
 from gui.panels.events import EventTableModel
 from gui.panels.reports import RaceTracker
 from gui.panels.timeline import TimelineModel
-from gui.scene import SceneModel
 from gui.theme import Theme
 
 __all__ = ["CHECKPOINT_EVERY", "ReplayBar", "ReplaySession", "ReplayState"]
@@ -39,9 +38,12 @@ CHECKPOINT_EVERY = 4096  # events between two checkpoints
 
 @dataclass
 class ReplayState:
-    """Every model a replay rebuilds, at one moment of the run (Qt-free, picklable)."""
+    """Every model a replay rebuilds, at one moment of the run (Qt-free, picklable).
 
-    scene: SceneModel = field(default_factory=SceneModel)
+    ``scene`` is the run's :class:`~core.trace.RunModel` (what the stage draws).
+    """
+
+    scene: RunModel = field(default_factory=RunModel)
     timeline: TimelineModel = field(default_factory=TimelineModel)
     select: SelectStats = field(default_factory=SelectStats)
     races: RaceTracker = field(default_factory=RaceTracker)

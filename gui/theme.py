@@ -25,6 +25,7 @@ STATE_NAMES: tuple[str, ...] = (
     "blocked_select",
     "blocked_lock",
     "blocked_waitgroup",
+    "blocked_cond",
     "sleeping",
     "done",
     "panicked",
@@ -126,6 +127,7 @@ DARK = Theme(
         "blocked_select": "#d987b8",  # reddish purple
         "blocked_lock": "#f0e442",  # yellow
         "blocked_waitgroup": "#b8a86a",  # sand
+        "blocked_cond": "#b39ddb",  # lavender
         "sleeping": "#8893a3",  # grey-blue
         "done": "#4f5864",  # dim grey
         "panicked": "#ff5a3c",  # vermillion
@@ -157,6 +159,7 @@ LIGHT = Theme(
         "blocked_select": "#b45d93",  # reddish purple
         "blocked_lock": "#8f7d00",  # yellow (deepened: pure yellow vanishes on white)
         "blocked_waitgroup": "#8a7a3c",  # sand
+        "blocked_cond": "#6a4fa3",  # violet
         "sleeping": "#6e7a88",  # grey-blue
         "done": "#9aa3ae",  # light grey
         "panicked": "#c8330e",  # vermillion

@@ -13,9 +13,10 @@ a plain queue that a GUI timer drains. Reading an inbox
 
 The counts (delivered, dropped, unread) come from the trace, not from
 ``Chat.statistics()`` (which would take the room's mutex): a line reaches
-an inbox as a ``CHAN_SEND`` on the channel ``"<member> inbox"``, and a line
-a full inbox misses is the broadcaster's ``select`` taking its ``default``
-case on that channel.
+an inbox as a ``CHAN_SEND`` (into its buffer) or a ``CHAN_HANDOFF`` (to a
+reader waiting) on the channel ``"<member> inbox"``, and a line a full inbox
+misses is the broadcaster's ``select`` taking its ``default`` case on that
+channel.
 """
 
 from __future__ import annotations
@@ -85,8 +86,7 @@ class InboxCounts:
             k = ev.kind
             if k is Kind.CHAN_MAKE and ev.obj_name.endswith(self.SUFFIX):
                 user = ev.obj_name[: -len(self.SUFFIX)]
-                cap = ev.extra[0] if ev.extra else int(ev.value or 0)
-                self.members[user] = InboxCount(ev.obj, int(cap))
+                self.members[user] = InboxCount(ev.obj, int(ev.payload.cap))
                 self.left.discard(user)
                 self._by_chan[ev.obj] = user
                 continue
@@ -96,18 +96,23 @@ class InboxCounts:
             if k is Kind.CHAN_SEND and user is not None:
                 m = self.members[user]
                 m.delivered += 1
-                if len(ev.extra) > 1 and ev.extra[0] == "buffer":
-                    m.waiting = int(ev.extra[1])
+                m.waiting = ev.payload.length
+            elif k is Kind.CHAN_HANDOFF and user is not None:
+                # Straight to a reader waiting on the inbox: delivered, nothing left waiting.
+                self.members[user].delivered += 1
             elif k is Kind.CHAN_RECV and user is not None:
-                if len(ev.extra) > 1 and ev.extra[0] == "buffer":
-                    self.members[user].waiting = int(ev.extra[1])
+                p = ev.payload
+                m = self.members[user]
+                m.waiting = p.length
+                if p.sender:  # a parked sender's line moved into the freed slot
+                    m.delivered += 1
             elif k is Kind.CHAN_CLOSE and user is not None:
                 self.left.add(user)
-            elif k is Kind.SELECT and ev.value == "-1" and len(ev.extra) > 2:
+            elif k is Kind.SELECT:
+                p = ev.payload
                 # The broadcaster's non-blocking send took default: that inbox was full.
-                cases = ev.extra[2]
-                if len(cases) == 1 and cases[0][0] == "send":
-                    missed = self._by_chan.get(cases[0][1])
+                if p.picked == -1 and len(p.cases) == 1 and p.cases[0][0] == "send":
+                    missed = self._by_chan.get(p.cases[0][1])
                     if missed is not None:
                         self.members[missed].dropped += 1
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.trace import Kind, TraceEvent
+from core.trace import Kind, TraceEvent, WaitRecord, woken_by
 from gui.text import plain_tooltip
 from gui.theme import Theme
 
@@ -44,7 +44,12 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class EventDescriber:
-    """Turns trace events into sentences; remembers names and buffer lengths."""
+    """Turns trace events into sentences; remembers names and buffer lengths.
+
+    Every fact comes from the event's typed payload (``ev.payload``); the
+    describer only remembers what earlier events named (goroutines, objects,
+    a channel's capacity and length, what each goroutine is parked on).
+    """
 
     def __init__(self) -> None:
         self.g_names: dict[int, str] = {}
@@ -52,6 +57,8 @@ class EventDescriber:
         self.chan_cap: dict[int, int] = {}
         self.chan_len: dict[int, int] = {}
         self.obj_type: dict[int, str] = {}
+        self.parked: dict[int, str] = {}  # goroutine -> the State value it is parked in
+        self._gone = 0  # an object freed by the last event
 
     def goroutine(self, g: int) -> str:
         if g == 0:
@@ -66,7 +73,16 @@ class EventDescriber:
     def _chan(self, obj: int) -> str:
         return self.obj_names.get(obj) or f"#{obj}"
 
-    def _learn(self, ev: TraceEvent) -> None:
+    def _goroutines(self, gids: tuple | list) -> str:
+        """Their names: "a", "a and b", "a, b and c", "a, b, c and 4 more"."""
+        names = [self.goroutine(g) for g in gids]
+        if len(names) > 4:
+            return ", ".join(names[:3]) + f" and {len(names) - 3} more"
+        if len(names) > 1:
+            return ", ".join(names[:-1]) + " and " + names[-1]
+        return names[0] if names else ""
+
+    def _learn(self, ev: TraceEvent, p: Any) -> None:
         k = ev.kind
         if k is Kind.GO_CREATE and ev.obj_name:
             self.g_names[ev.obj] = ev.obj_name
@@ -74,17 +90,28 @@ class EventDescriber:
             self.g_names.setdefault(ev.g, ev.obj_name)
         elif k is Kind.CHAN_MAKE:
             self.obj_names[ev.obj] = ev.obj_name or f"#{ev.obj}"
-            cap = ev.extra[0] if ev.extra else _int(ev.value)
-            self.chan_cap[ev.obj] = int(cap)
+            self.chan_cap[ev.obj] = int(p.cap)
             self.chan_len[ev.obj] = 0
             self.obj_type[ev.obj] = "chan"
         elif k is Kind.SYNC_MAKE:
             self.obj_names[ev.obj] = ev.obj_name or f"#{ev.obj}"
             self.obj_type[ev.obj] = ev.value
+        elif k is Kind.OBJ_FREE:
+            self._gone = ev.obj  # forgotten at the next event (this one still names it)
+            return
         elif ev.obj and ev.obj_name:
             self.obj_names.setdefault(ev.obj, ev.obj_name)
-        if k in (Kind.CHAN_SEND, Kind.CHAN_RECV) and len(ev.extra) >= 2 and ev.extra[0] == "buffer":
-            self.chan_len[ev.obj] = int(ev.extra[1])
+        if k is Kind.CHAN_SEND or k is Kind.CHAN_RECV:
+            self.chan_len[ev.obj] = int(p.length)
+        elif (k is Kind.TIMER_STOP or k is Kind.TIMER_RESET) and p.drained:
+            self.chan_len[p.chan] = 0
+        # What each goroutine is parked in, for the events that wake it.
+        if k is Kind.GO_BLOCK:
+            self.parked[ev.g] = p.state
+        elif k is Kind.GO_SLEEP:
+            self.parked[ev.g] = "sleeping"
+        elif k is Kind.GO_END or k is Kind.GO_PANIC:
+            self.parked.pop(ev.g, None)
 
     def _buffer(self, obj: int) -> str:
         cap = self.chan_cap.get(obj)
@@ -94,7 +121,23 @@ class EventDescriber:
 
     def describe(self, ev: TraceEvent) -> str:
         """A sentence for *ev*. Call once per event, in sequence order."""
-        self._learn(ev)
+        if self._gone:
+            for table in (self.obj_names, self.chan_cap, self.chan_len, self.obj_type):
+                table.pop(self._gone, None)
+            self._gone = 0
+        try:
+            p = ev.payload
+            self._learn(ev, p)
+            text = self._sentence(ev, p)
+        except (TypeError, ValueError, IndexError, AttributeError):
+            # A payload of the wrong shape (a damaged recording): say what is known.
+            text = f"{self.goroutine(ev.g)} {ev.kind.value} {self.obj(ev)} {ev.value}".strip()
+        if ev.kind is not Kind.GO_BLOCK and ev.kind is not Kind.GO_SLEEP:
+            for g in _woken_by(ev):
+                self.parked.pop(g, None)
+        return text
+
+    def _sentence(self, ev: TraceEvent, p: Any) -> str:
         k, who, what = ev.kind, self.goroutine(ev.g), self.obj(ev)
         if k is Kind.GO_CREATE:
             return f"{who} started goroutine {ev.obj_name or ev.obj}"
@@ -103,14 +146,21 @@ class EventDescriber:
         if k is Kind.GO_END:
             return f"{who} returned and is done"
         if k is Kind.GO_PANIC:
+            if p.fatal:
+                return f"{who} hit a fatal error: {ev.value}"
             return f"{who} panicked: {ev.value}"
         if k is Kind.GO_BLOCK:
-            return self._block(ev, who, what)
+            return self._block(ev, p, who, what)
         if k is Kind.GO_UNBLOCK:
-            waker = self.goroutine(ev.extra[0]) if ev.extra else ""
-            return f"{who} woke up" + (f" (woken by {waker})" if waker else "")
+            if p.waker:
+                return f"{who} woke up (woken by {self.goroutine(p.waker)})"
+            if self.parked.get(ev.g) == "sleeping":
+                return f"{who} woke up: its sleep is over"
+            on = f" while waiting on {what}" if what else ""
+            return f"{who} was woken by the runtime{on}"
         if k is Kind.GO_SLEEP:
-            return f"{who} sleeps for {_seconds(ev.value)}"
+            until = f" (until t = {p.until:.3g} s)" if p.until else ""
+            return f"{who} sleeps for {p.duration:.3g} s{until}"
         if k is Kind.GO_GATE:
             return f"{who} is paused before: {ev.value}"
         if k is Kind.GO_STEP:
@@ -123,117 +173,186 @@ class EventDescriber:
                 else f"{who} made channel {what} with a buffer of {cap}"
             )
         if k is Kind.CHAN_SEND:
-            return self._send(ev, who, what)
+            if ev.g == 0:
+                who = "the timer"  # only the runtime's timer thread sends from outside
+            buffer = self._buffer(ev.obj)
+            text = f"{who} sent {ev.value} into {what}"
+            return f"{text}: {buffer}" if buffer else text
         if k is Kind.CHAN_RECV:
-            return self._recv(ev, who, what)
+            return self._recv(ev, p, who, what)
+        if k is Kind.CHAN_HANDOFF:
+            return self._handoff(ev, p, who, what)
         if k is Kind.CHAN_CLOSE:
-            return f"{who} closed channel {what}"
+            text = f"{who} closed channel {what}"
+            if not p.woken:
+                return text
+            senders = [g for g, _case in p.woken if self.parked.get(g) == "blocked_send"]
+            others = [g for g, _case in p.woken if g not in senders]
+            parts = []
+            if others:
+                parts.append(f"waking {self._goroutines(others)} (zero value, ok = false)")
+            if senders:
+                verb = "panics" if len(senders) == 1 else "panic"
+                parts.append(f"{self._goroutines(senders)} {verb}: send on closed channel")
+            return f"{text}: " + "; ".join(parts)
         if k is Kind.SELECT:
-            return self._select(ev, who)
+            return self._select(p, who)
         if k is Kind.LOCK:
-            return f"{who} {'read-locked' if ev.value == 'r' else 'locked'} {what}"
+            verb = "read-locked" if p.mode == "r" else "locked"
+            if p.handed:
+                return f"{who} {verb} {what}: an unlock handed it over, and {who} wakes up"
+            return f"{who} {verb} {what}"
         if k is Kind.UNLOCK:
-            return f"{who} {'read-unlocked' if ev.value == 'r' else 'unlocked'} {what}"
+            text = f"{who} {'read-unlocked' if p.mode == 'r' else 'unlocked'} {what}"
+            if p.woken:
+                text += f", waking {self.goroutine(p.woken)} to compete for it"
+            return text
         if k is Kind.WG_ADD:
-            delta = ev.extra[0] if ev.extra else None
-            change = "Done" if delta == -1 else f"Add({delta})" if delta is not None else "Add"
-            return f"{who} called {change} on {what}: counter is now {ev.value}"
+            change = "Done" if p.delta == -1 else f"Add({p.delta})"
+            text = f"{who} called {change} on {what}: counter is now {p.counter}"
+            if p.woken:
+                text += f", releasing {self._goroutines(p.woken)} from Wait"
+            return text
         if k is Kind.WG_WAIT:
-            return f"{who} called Wait on {what}"
+            return f"{who} called Wait on {what}: the counter is {p.counter}, so it returns at once"
+        if k is Kind.COND_SIGNAL:
+            verb = "broadcast on" if p.broadcast else "signalled"
+            if not p.woken:
+                return f"{who} {verb} {what}: no goroutine was waiting"
+            return f"{who} {verb} {what}, waking {self._goroutines(p.woken)}"
         if k is Kind.ONCE_DO:
             return f"{who} ran the function of {what}"
         if k is Kind.ATOMIC:
-            return f"{who} atomically updated {what} to {ev.value}"
+            how = f" ({p.op})" if p.op else ""
+            return f"{who} atomically updated {what} to {ev.value}{how}"
         if k is Kind.MEM_READ:
             return f"{who} read {what} = {ev.value}"
         if k is Kind.MEM_WRITE:
             return f"{who} wrote {what} = {ev.value}"
         if k is Kind.TIMER_FIRE:
-            return f"timer {what} fired" + (f" at t = {_seconds(ev.value)}" if ev.value else "")
+            at = f" at t = {_seconds(ev.value)}" if ev.value else ""
+            into = f", sending the time on {self._chan(p.chan)}" if p.chan else ""
+            return f"timer {what} fired{at}{into}"
+        if k is Kind.TIMER_STOP or k is Kind.TIMER_RESET:
+            return self._timer(ev, p, who, what)
         if k is Kind.CTX_CANCEL:
-            return f"context {what} ended: {ev.value}"
+            cause = f" (cause: {p.cause})" if p.cause else ""
+            return f"context {what} ended: {ev.value}{cause}"
+        if k is Kind.OBJ_FREE:
+            return f"{what or 'an object'} is gone: no goroutine can reach it any more"
+        if k is Kind.FAULT:
+            return f"a runtime callback failed (the run goes on): {ev.value}"
         if k is Kind.DEADLOCK:
             return ev.value.splitlines()[0] if ev.value else "deadlock"
         if k is Kind.LEAK:
-            return f"leaked goroutine: {ev.value}"
+            rec = WaitRecord(*p)
+            return f"leaked goroutine: {rec.line() if rec.state else ev.value}"
         if k is Kind.NOTE:
             return ev.value
         if k is Kind.SYNC_MAKE:
-            return f"{who} made {ev.value} {what}"
+            return self._sync_make(ev, p, who, what)
         return f"{who} {k.value} {what} {ev.value}".strip()
 
-    def _block(self, ev: TraceEvent, who: str, what: str) -> str:
-        reason = ev.value
-        if reason == "chan send":
+    def _block(self, ev: TraceEvent, p: Any, who: str, what: str) -> str:
+        state, reason = p.state, p.reason
+        if state == "blocked_send":
             cap = self.chan_cap.get(ev.obj)
+            if cap is None:
+                return f"{who} blocked sending on {what}"
             why = "no receiver is ready" if cap == 0 else f"{self._buffer(ev.obj)} full"
-            return (
-                f"{who} blocked sending on {what}: {why}"
-                if cap is not None
-                else (f"{who} blocked sending on {what}")
-            )
-        if reason == "chan receive":
+            return f"{who} blocked sending on {what}: {why}"
+        if state == "blocked_recv":
             cap = self.chan_cap.get(ev.obj)
+            if cap is None:
+                return f"{who} blocked receiving from {what}"
             why = "no sender is ready" if cap == 0 else "buffer empty"
-            return (
-                f"{who} blocked receiving from {what}: {why}"
-                if cap is not None
-                else (f"{who} blocked receiving from {what}")
-            )
-        if reason == "select":
-            chans = ", ".join(self._chan(c) for c in ev.extra if isinstance(c, int) and c)
+            return f"{who} blocked receiving from {what}: {why}"
+        if state == "blocked_select":
+            cases = []
+            for op, chan in p.cases:
+                if op == "send":
+                    cases.append(f"send on {self._chan(chan)}")
+                elif op == "recv":
+                    cases.append(f"receive from {self._chan(chan)}")
             return f"{who} blocked in select: no case is ready" + (
-                f" (waits on {chans})" if chans else ""
+                f" (waits to {', '.join(cases)})" if cases else ""
             )
-        if "Lock" in reason or "lock" in reason:
-            return f"{who} waits for {what}: {reason} (someone else holds it)"
-        if "WaitGroup" in reason:
+        if state == "blocked_lock":
+            return f"{who} waits for {what}: {reason or 'Lock'} (someone else holds it)"
+        if state == "blocked_waitgroup":
             return f"{who} waits for {what} to count down to zero"
-        if reason == "sleep":
+        if state == "blocked_cond":
+            return f"{who} waits on {what} until a Signal or Broadcast wakes it"
+        if state == "sleeping":
             return f"{who} sleeps"
-        return f"{who} blocked: {reason}" + (f" on {what}" if what else "")
+        return f"{who} blocked: {reason or state}" + (f" on {what}" if what else "")
 
-    def _send(self, ev: TraceEvent, who: str, what: str) -> str:
-        how = ev.extra[0] if ev.extra else ""
-        if ev.g == 0:
-            who = "the timer"  # only the runtime's timer thread sends from outside a goroutine
-        if how == "handoff" and len(ev.extra) > 1:
-            return f"{who} handed {ev.value} to {self.goroutine(ev.extra[1])} on {what}"
-        if how == "buffer":
-            return f"{who} sent {ev.value} into {what}: {self._buffer(ev.obj)}"
-        return f"{who} sent {ev.value} on {what}"
-
-    def _recv(self, ev: TraceEvent, who: str, what: str) -> str:
-        how = ev.extra[0] if ev.extra else ""
-        if how == "closed":
+    def _recv(self, ev: TraceEvent, p: Any, who: str, what: str) -> str:
+        if not p.ok:
             return f"{who} received from closed {what}: zero value, ok = false"
-        if how == "handoff" and len(ev.extra) > 1:
-            return f"{who} received {ev.value} from {self.goroutine(ev.extra[1])} on {what}"
-        if how == "buffer":
-            return f"{who} received {ev.value} from {what}: {self._buffer(ev.obj)}"
-        return f"{who} received {ev.value} from {what}"
+        text = f"{who} received {ev.value} from {what}"
+        if p.sender:
+            sender = self.goroutine(p.sender)
+            case = f" (case {p.case} of its select)" if p.case >= 0 else ""
+            text += f"; {sender}'s {p.moved} moved into the freed slot and {sender} wakes up{case}"
+        buffer = self._buffer(ev.obj)
+        return f"{text}: {buffer}" if buffer else text
 
-    def _select(self, ev: TraceEvent, who: str) -> str:
-        picked = _int(ev.value, -1)
+    def _handoff(self, ev: TraceEvent, p: Any, who: str, what: str) -> str:
+        if ev.g == 0:
+            who = "the timer"  # a timer's value handed to a receiver waiting on its channel
+        if ev.g == p.receiver and ev.g != p.sender:
+            text = f"{who} received {ev.value} from {self.goroutine(p.sender)} on {what}"
+        else:
+            text = f"{who} handed {ev.value} to {self.goroutine(p.receiver)} on {what}"
+        if p.woken and p.case >= 0:
+            text += f" (case {p.case} of {self.goroutine(p.woken)}'s select)"
+        return text
+
+    def _select(self, p: Any, who: str) -> str:
+        picked = p.picked
         if picked < 0:
             return f"{who} select took the default case: no case was ready"
-        cases = ev.extra[2] if len(ev.extra) > 2 else ()
-        ready = ev.extra[1] if len(ev.extra) > 1 else ()
+        cases, ready = p.cases, p.ready
         case = ""
         if 0 <= picked < len(cases):
             op, chan = cases[picked]
             case = f" ({op} on {self._chan(chan)})"
-        elif ev.obj:  # woken while parked: the channel that woke it
-            case = f" ({self.obj(ev)} was ready)"
         among = f" among {len(ready)} ready cases" if len(ready) > 1 else ""
         return f"{who} select picked case {picked}{case}{among}"
 
+    def _timer(self, ev: TraceEvent, p: Any, who: str, what: str) -> str:
+        if ev.kind is Kind.TIMER_STOP:
+            text = f"{who} stopped timer {what}"
+            text += ": it had not fired yet" if p.active else ": it had already fired or stopped"
+        else:
+            text = f"{who} reset timer {what} to {p.duration:.3g} s"
+            text += " before it fired" if p.active else ""
+        if p.drained:
+            text += f"; the value waiting in {self._chan(p.chan)} was dropped"
+        return text
 
-def _int(s: str, default: int = 0) -> int:
+    def _sync_make(self, ev: TraceEvent, p: Any, who: str, what: str) -> str:
+        text = f"{who} made {ev.value} {what}"
+        facts = []
+        if ev.value == "Context":
+            if p.how:
+                facts.append(p.how)
+            if p.parent:
+                facts.append(f"child of {self.obj_names.get(p.parent) or f'#{p.parent}'}")
+            if p.deadline is not None:
+                facts.append(f"deadline t = {p.deadline:.3g} s")
+        elif ev.value in ("Timer", "Ticker") and p.period is not None:
+            facts.append(f"every {p.period:.3g} s" if ev.value == "Ticker" else f"{p.period:.3g} s")
+        return f"{text} ({', '.join(facts)})" if facts else text
+
+
+def _woken_by(ev: TraceEvent) -> tuple[int, ...]:
+    """:func:`core.trace.woken_by`; () for a payload of the wrong shape."""
     try:
-        return int(s)
-    except (TypeError, ValueError):
-        return default
+        return woken_by(ev)
+    except (TypeError, ValueError, IndexError):
+        return ()
 
 
 def _seconds(s: str) -> str:
@@ -363,7 +482,8 @@ class EventFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._goroutine = ""
         self._object = ""
-        self._kind = ""  # a Kind value prefix ("chan." matches every channel event); "" any
+        # Kind value prefixes, "|"-separated ("chan." matches every channel event); "" any
+        self._kind = ""
         self._hide_gates = False
 
     def set_filters(
@@ -382,25 +502,25 @@ class EventFilterProxy(QSortFilterProxyModel):
             return False
         if self._object and self._object not in r[4].lower() and self._object != str(r[8]):
             return False
-        if self._kind and not r[3].startswith(self._kind):
+        if self._kind and not r[3].startswith(tuple(self._kind.split("|"))):
             return False
         return not (self._hide_gates and r[6] in (Kind.GO_GATE, Kind.GO_STEP))
 
 
-# The kind filter's choices: label, Kind value prefix.
+# The kind filter's choices: label, Kind value prefixes ("|"-separated).
 _KIND_CHOICES = (
     ("All kinds", ""),
     ("Goroutines", "go."),
     ("Channels", "chan."),
     ("Select", "select"),
-    ("Locks", "lock"),
+    ("Locks", "lock|unlock|cond."),
     ("WaitGroups", "wg."),
     ("Memory (read/write)", "mem."),
     ("Timers", "timer."),
     ("Context", "ctx."),
     ("Notes", "note"),
     ("Panics", "go.panic"),
-    ("Deadlock / leaks", "deadlock"),
+    ("Deadlock / leaks", "deadlock|leak|fault"),
 )
 
 
@@ -514,6 +634,8 @@ class EventsPanel(QWidget):
             Kind.NOTE: theme.qcolor("accent"),
             Kind.CHAN_SEND: theme.qcolor("blocked_send"),
             Kind.CHAN_RECV: theme.qcolor("blocked_recv"),
+            Kind.CHAN_HANDOFF: theme.qcolor("running"),
+            Kind.FAULT: theme.qcolor("warning"),
             Kind.SELECT: theme.qcolor("blocked_select"),
             Kind.GO_END: theme.qcolor("muted"),
         }

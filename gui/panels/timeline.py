@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.trace import Kind, TraceEvent
-from gui.scene import STATES, state_for_wait_reason
+from core.trace import STATES, Kind, TraceEvent, woken_by
 from gui.theme import Theme
 
 __all__ = ["MAX_LANES", "MAX_SPANS", "Lane", "TimelineModel", "TimelinePanel"]
@@ -40,22 +39,45 @@ MAX_LANES = 1000
 MAX_SPANS = 4000
 _STATE_INDEX = {s: i for i, s in enumerate(STATES)}
 _RUNNING = _STATE_INDEX["running"]
+_RUNNABLE = _STATE_INDEX["runnable"]
+_SLEEPING = _STATE_INDEX["sleeping"]
 _FINISHED = (_STATE_INDEX["done"], _STATE_INDEX["panicked"])
-# Events whose goroutine is, by doing them, running.
+# Events whose goroutine (g) is, by doing them, running. Not GO_UNBLOCK (g is the
+# goroutine woken) nor a LOCK handed over by an unlock (g is woken by it).
 _ACTS = frozenset(
     {
+        Kind.CHAN_MAKE,
         Kind.CHAN_SEND,
         Kind.CHAN_RECV,
+        Kind.CHAN_HANDOFF,
         Kind.CHAN_CLOSE,
         Kind.SELECT,
+        Kind.SYNC_MAKE,
         Kind.LOCK,
         Kind.UNLOCK,
         Kind.WG_ADD,
         Kind.WG_WAIT,
+        Kind.COND_SIGNAL,
         Kind.ONCE_DO,
         Kind.ATOMIC,
         Kind.MEM_READ,
         Kind.MEM_WRITE,
+        Kind.TIMER_STOP,
+        Kind.TIMER_RESET,
+        Kind.CTX_CANCEL,
+    }
+)
+# Events that may wake goroutines (see core.trace.woken_by).
+_WAKES = frozenset(
+    {
+        Kind.GO_UNBLOCK,
+        Kind.CHAN_HANDOFF,
+        Kind.CHAN_RECV,
+        Kind.CHAN_CLOSE,
+        Kind.LOCK,
+        Kind.UNLOCK,
+        Kind.WG_ADD,
+        Kind.COND_SIGNAL,
     }
 )
 
@@ -69,7 +91,6 @@ class Lane:
     starts: list[float] = field(default_factory=list)
     states: list[int] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
-    wake_at: float | None = None  # sleeping until (runtime time)
 
     def push(self, t: float, state: int, label: str = "") -> None:
         if self.states and self.states[-1] == state and self.labels[-1] == label:
@@ -87,6 +108,11 @@ class Lane:
     def finished(self) -> bool:
         return bool(self.states) and self.states[-1] in _FINISHED
 
+    @property
+    def state(self) -> int:
+        """The index in ``STATES`` of its latest state (-1: none yet)."""
+        return self.states[-1] if self.states else -1
+
     def span_at(self, t: float) -> int:
         """Index of the span covering time *t*, or -1."""
         i = bisect_right(self.starts, t) - 1
@@ -94,7 +120,13 @@ class Lane:
 
 
 class TimelineModel:
-    """Goroutine state spans from trace events (Qt-free)."""
+    """Goroutine state spans from trace events (Qt-free).
+
+    Nothing is guessed: a GO_BLOCK names the state it parks in, the event that
+    wakes a goroutine names it (:func:`core.trace.woken_by`: it becomes
+    runnable, at the waker's time), a sleep ends with the clock's GO_UNBLOCK,
+    and a goroutine that does something runs.
+    """
 
     def __init__(self) -> None:
         self.reset()
@@ -103,7 +135,6 @@ class TimelineModel:
         self.lanes: dict[int, Lane] = {}
         self.t0: float | None = None
         self.now = 0.0
-        self._sleepers: set[int] = set()
 
     def _lane(self, gid: int, t: float, name: str = "") -> Lane:
         lane = self.lanes.get(gid)
@@ -120,14 +151,29 @@ class TimelineModel:
         if victim is None:
             victim = next(iter(self.lanes))
         del self.lanes[victim]
-        self._sleepers.discard(victim)
 
-    def _wake(self, lane: Lane) -> None:
-        # A sleep ends exactly at its wake time on the runtime clock.
-        if lane.wake_at is not None:
-            lane.push(lane.wake_at, _RUNNING)
-            lane.wake_at = None
-            self._sleepers.discard(lane.gid)
+    def _name(self, gid: int) -> str:
+        lane = self.lanes.get(gid)
+        return lane.name if lane is not None else f"goroutine {gid}"
+
+    def _woken(self, ev: TraceEvent, gid: int) -> None:
+        """*ev* made *gid* runnable."""
+        lane = self.lanes.get(gid)
+        if lane is None or lane.finished:
+            return
+        if ev.kind is Kind.GO_UNBLOCK:
+            waker = ev.payload.waker
+            if waker:
+                label = f"woken by {self._name(waker)}"
+            elif lane.state == _SLEEPING:
+                label = "sleep over"
+            else:
+                label = "woken by the runtime"
+        elif ev.g and ev.g != gid:
+            label = f"woken by {self._name(ev.g)}"
+        else:
+            label = f"{ev.obj_name or 'the lock'} handed over by an unlock"
+        lane.push(ev.t, _RUNNABLE, label)
 
     def apply(self, events: list[TraceEvent]) -> bool:
         """Fold *events* in; returns whether any lane changed."""
@@ -139,66 +185,58 @@ class TimelineModel:
                 self.t0 = t
             if t > self.now:
                 self.now = t
-            if self._sleepers:
-                for gid in [
-                    g
-                    for g in self._sleepers
-                    if (ln := self.lanes.get(g)) is None or ln.wake_at is None or ln.wake_at <= t
-                ]:
-                    ln = self.lanes.get(gid)
-                    if ln is not None:
-                        self._wake(ln)
-                    self._sleepers.discard(gid)
+            if k in _WAKES:
+                woken = woken_by(ev)
+                for gid in woken:
+                    self._woken(ev, gid)
+                if woken:
+                    changed = True
+                if k is Kind.GO_UNBLOCK or (k is Kind.LOCK and ev.g in woken):
+                    continue  # g is the goroutine woken, not one that acted
             if k is Kind.GO_CREATE:
-                self._lane(ev.obj, t, ev.obj_name).push(t, _STATE_INDEX["runnable"], "created")
+                self._lane(ev.obj, t, ev.obj_name).push(t, _RUNNABLE, "created")
+                if ev.g:
+                    self._act(ev.g, t)
             elif k is Kind.GO_START:
                 self._lane(ev.g, t, ev.obj_name).push(t, _RUNNING)
             elif k is Kind.GO_BLOCK:
-                lane = self._lane(ev.g, t)
-                lane.wake_at = None
-                state = _STATE_INDEX[state_for_wait_reason(ev.value)]
-                lane.push(t, state, f"{ev.value} {ev.obj_name}".strip())
+                p = ev.payload
+                state = _STATE_INDEX.get(p.state)
+                if state is None or not ev.g:
+                    continue  # not a state of this vocabulary; a thread outside
+                label = f"{p.reason} {ev.obj_name}".strip() if ev.obj else p.reason
+                self._lane(ev.g, t).push(t, state, label)
             elif k is Kind.GO_SLEEP:
-                lane = self._lane(ev.g, t)
-                lane.push(t, _STATE_INDEX["sleeping"], f"sleep {ev.value} s")
-                try:
-                    lane.wake_at = t + float(ev.value)
-                    self._sleepers.add(ev.g)
-                except ValueError:
-                    lane.wake_at = None
-            elif k is Kind.GO_UNBLOCK or k is Kind.GO_STEP:
+                if not ev.g:
+                    continue
+                self._lane(ev.g, t).push(t, _SLEEPING, f"sleep {ev.payload.duration:g} s")
+            elif k is Kind.GO_STEP:
                 lane = self.lanes.get(ev.g)
                 if lane is None or lane.finished:
                     continue
-                lane.wake_at = None
-                self._sleepers.discard(ev.g)
                 lane.push(t, _RUNNING)
             elif k is Kind.GO_GATE:
                 lane = self._lane(ev.g, t)
-                lane.push(t, _STATE_INDEX["runnable"], f"paused before {ev.value}")
+                lane.push(t, _RUNNABLE, f"paused before {ev.value}")
             elif k is Kind.GO_END:
                 lane = self._lane(ev.g, t, ev.obj_name)
                 if not lane.finished:
-                    lane.wake_at = None
                     lane.push(t, _STATE_INDEX["done"])
             elif k is Kind.GO_PANIC:
                 lane = self._lane(ev.g, t, ev.obj_name)
-                lane.wake_at = None
                 lane.push(t, _STATE_INDEX["panicked"], f"panic: {ev.value}")
             elif k in _ACTS and ev.g:
-                lane = self.lanes.get(ev.g)
-                if lane is None:
-                    lane = self._lane(ev.g, t)
-                if lane.states and lane.states[-1] != _RUNNING and not lane.finished:
-                    lane.wake_at = None
-                    self._sleepers.discard(ev.g)
-                    lane.push(t, _RUNNING)
-                elif not lane.states:
-                    lane.push(t, _RUNNING)
+                self._act(ev.g, t)
             else:
                 continue
             changed = True
         return changed
+
+    def _act(self, gid: int, t: float) -> None:
+        """*gid* did something: it runs."""
+        lane = self._lane(gid, t)
+        if not lane.finished and lane.state != _RUNNING:
+            lane.push(t, _RUNNING)
 
 
 # -- the view --------------------------------------------------------------------------

@@ -28,13 +28,30 @@ def test_select_histogram_counts_match_the_trace(window, qtbot):
     site = panel.current_site()
     assert site.goroutine_name == "selector"  # the busiest real choice is shown first
     shape = tuple((c.kind, c.chan) for c in site.cases)
-    # Count the selector's picks straight from the trace: SELECT events of its goroutine
-    # whose cases have this site's shape (its channels do not change in this lesson).
-    picks = Counter(
-        ev.extra[0]
-        for ev in window.player.last_run.tracer.events()
-        if ev.kind is Kind.SELECT and ev.g == site.g and tuple(ev.extra[2]) == shape
-    )
+    # Count the selector's picks straight from the trace (its channels do not change in
+    # this lesson): a select that did not park is a SELECT event of its goroutine with this
+    # site's shape; one that parked (GO_BLOCK with this shape) is completed by the channel
+    # event that woke it, which names the case.
+    picks: Counter[int] = Counter()
+    parked = False
+    for ev in window.player.last_run.tracer.events():
+        p = ev.payload
+        if ev.kind is Kind.SELECT and ev.g == site.g and tuple(map(tuple, p.cases)) == shape:
+            picks[p.picked] += 1
+        elif ev.kind is Kind.GO_BLOCK and ev.g == site.g:
+            parked = p.state == "blocked_select" and tuple(map(tuple, p.cases)) == shape
+        elif parked:
+            woken: list[tuple[int, int]] = []
+            if ev.kind is Kind.CHAN_HANDOFF:
+                woken = [(p.woken, p.case)]
+            elif ev.kind is Kind.CHAN_RECV:
+                woken = [(p.sender, p.case)]
+            elif ev.kind is Kind.CHAN_CLOSE:
+                woken = [tuple(w) for w in p.woken]
+            for g, case in woken:
+                if g == site.g and case >= 0:
+                    picks[case] += 1
+                    parked = False
     expected = [picks[i] for i in range(len(site.cases))]
     if site.has_default:
         expected.append(picks[-1])
