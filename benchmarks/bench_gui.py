@@ -33,9 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from PySide6.QtWidgets import QApplication
 
-from core.trace import Kind, TraceEvent
+from core.trace import Kind, RunModel, TraceEvent
 from gui.panels.timeline import TimelinePanel
-from gui.scene import SceneModel
 from gui.stage import StageView
 from gui.theme import DARK
 
@@ -91,25 +90,16 @@ class Workload:
         if sender and self.fill[ci] < 4:
             self.fill[ci] += 1
             return self.ev(
-                Kind.CHAN_SEND,
-                g=gid,
-                obj=cid,
-                value=str(next(self.value)),
-                extra=("buffer", self.fill[ci]),
+                Kind.CHAN_SEND, g=gid, obj=cid, value=str(next(self.value)), extra=(self.fill[ci],)
             )
         if not sender and self.fill[ci] > 0:
             self.fill[ci] -= 1
-            return self.ev(
-                Kind.CHAN_RECV, g=gid, obj=cid, value="v", extra=("buffer", self.fill[ci])
-            )
+            return self.ev(Kind.CHAN_RECV, g=gid, obj=cid, value="v", extra=(self.fill[ci],))
         self.blocked.add(gid)
-        return self.ev(
-            Kind.GO_BLOCK,
-            g=gid,
-            obj=cid,
-            name=f"ch{ci}",
-            value="chan send" if sender else "chan receive",
+        state, reason = (
+            ("blocked_send", "chan send") if sender else ("blocked_recv", "chan receive")
         )
+        return self.ev(Kind.GO_BLOCK, g=gid, obj=cid, name=f"ch{ci}", extra=(state, reason, ()))
 
     def frame(self, share: float = 0.12, churn: int = 0) -> list[TraceEvent]:
         self.t += 1 / 60
@@ -206,7 +196,7 @@ def bench_fold(batch: int, repeats: int) -> tuple[float, float]:
         while len(evs) < batch:
             evs.extend(work.frame(share=0.5, churn=0))
         batches.append(evs[:batch])
-    model = SceneModel()
+    model = RunModel()
     model.apply(setup)
     t0 = time.perf_counter()
     for b in batches:
@@ -244,52 +234,70 @@ def bench_timeline(app: QApplication, lanes: int, frames: int) -> float:
     return ms
 
 
-def bench_bridge(
-    app: QApplication, seconds: float, rate: float = 250_000, producers: int = 2
-) -> dict:
-    """Producers emit *rate* events/s into a Tracer; the TraceBridge drains it on the GUI thread.
+def bench_bridge(app: QApplication, seconds: float, rate: float = 250_000, pairs: int = 2) -> dict:
+    """A real traced run floods the window: *pairs* producer/consumer goroutine pairs
+    on buffered channels, paced at *rate* events/s in all; the TraceBridge folds the
+    trace into its RunModel on the GUI thread and holds the run back when behind.
 
-    Runs with ``sys.setswitchinterval(0.001)``, as the window does.
+    Runs with ``sys.setswitchinterval(0.001)``, as the window does. At the end the
+    run is paused and the bridge's model compared with ``Runtime.snapshot()``.
 
-    Returns events emitted and delivered per second, what the ring dropped, and
-    the longest GUI-thread stall (the longest gap between two event-loop turns).
+    Returns events emitted and delivered per second, what the ring dropped, how long
+    the run was held back, whether the picture equals the runtime (``wrong`` counts
+    the objects that differ), and the longest GUI-thread stall.
     """
     import gc
 
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
+    from core.runtime import Chan, Runtime
     from core.trace import Tracer
     from gui.bridge import TraceBridge
 
     tracer = Tracer(200_000)
+    rt = Runtime(name="flood", tracer=tracer)
     bridge = TraceBridge()
     got = [0]
+    held = [0.0, 0.0]  # total seconds held, when the current hold began
     bridge.events_ready.connect(lambda batch: got.__setitem__(0, got[0] + len(batch)))
-    bridge.attach(tracer)
+
+    def on_hold(on: bool) -> None:
+        now = time.perf_counter()
+        if on:
+            held[1] = now
+        else:
+            held[0] += now - held[1]
+
+    bridge.holding_changed.connect(on_hold)
+    bridge.attach(tracer, rt)
     stop = threading.Event()
+    per_pair = rate / pairs / 2  # a send and a receive: two events per value
 
-    per_thread = rate / producers
-
-    def produce(k: int) -> None:
-        # Paced at *rate* in all: a core emitting this fast, not a flat-out flood.
-        emit = tracer.emit
+    def producer(ch) -> None:
         i = 0
         start = time.perf_counter()
         while not stop.is_set():
-            for _ in range(500):
-                emit(Kind.CHAN_SEND, k, 7, "jobs", i, ("buffer", 3))
+            for _ in range(200):
+                ch.send(i)
                 i += 1
-            ahead = i / per_thread - (time.perf_counter() - start)
+            ahead = i / per_pair - (time.perf_counter() - start)
             if ahead > 0:
                 time.sleep(ahead)
+        ch.close()
 
-    threads = [threading.Thread(target=produce, args=(k,), daemon=True) for k in range(producers)]
+    def consumer(ch) -> None:
+        for _ in ch:
+            pass
+
+    with rt.active():
+        for k in range(pairs):
+            ch = Chan(128, name=f"jobs-{k}")
+            rt.go(producer, ch, name=f"producer-{k}")
+            rt.go(consumer, ch, name=f"consumer-{k}")
     gc.collect()
     gc.freeze()  # as gui.app does once the window is built
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(0.001)
-    for t in threads:
-        t.start()
     worst = 0.0
     beat = QElapsedTimer()
     beat.start()
@@ -307,18 +315,38 @@ def bench_bridge(
     t0 = time.perf_counter()
     loop.exec()
     dt = time.perf_counter() - t0
-    stop.set()
-    for t in threads:
-        t.join(5)
     heart.stop()
+    # The end: pause, let the window catch up, compare the picture with the truth.
+    rt.pause()
+    real = rt.snapshot(timeout=2.0)
+    while bridge.poll():
+        pass
+    picture = bridge.model.snapshot()
+    wrong = sum(
+        real[t].get(k) != picture[t].get(k)
+        for t in ("goroutines", "channels", "mutexes", "rwmutexes", "waitgroups", "contexts")
+        for k in set(real[t]) | set(picture[t])
+    )
+    for t in ("goroutines", "channels", "mutexes", "rwmutexes", "waitgroups", "contexts"):
+        for k in set(real[t]) | set(picture[t]):
+            if real[t].get(k) != picture[t].get(k):
+                print(f"  differs: {t}[{k}]: runtime {real[t].get(k)} picture {picture[t].get(k)}")
     missed = bridge.missed
+    if bridge.holding:
+        on_hold(False)
     bridge.detach()
+    stop.set()
+    rt.resume()
+    rt.stop(timeout=2.0)
     gc.unfreeze()
     sys.setswitchinterval(old_interval)
     return {
         "emitted": tracer.last_seq / dt,
         "delivered": got[0] / dt,
         "missed": missed,
+        "held_s": held[0],
+        "quiescent": real["quiescent"],
+        "wrong": wrong,
         "stall_ms": worst,
     }
 
@@ -349,17 +377,23 @@ def main() -> None:
     model_ms, stage_ms = bench_fold(10_000, 5 if args.quick else 10)
     print()
     print("Folding one batch of 10,000 events")
-    print(f"{'reducer (SceneModel.apply)':<38}{model_ms:>10.2f} ms")
+    print(f"{'reducer (RunModel.apply)':<38}{model_ms:>10.2f} ms")
     print(f"{'stage (StageView.apply_events)':<38}{stage_ms:>10.2f} ms")
     tl = bench_timeline(app, 500, 60 if args.quick else 150)
     print()
     print(f"{'timeline, 500 lanes: fold + paint':<38}{tl:>10.2f} ms/frame")
-    b = bench_bridge(app, 2.0 if args.quick else 5.0)
+    b = bench_bridge(app, 3.0 if args.quick else 10.0)
     print()
-    print("Bridge: 2 threads emit 250,000 events/s in all, TraceBridge drains on the GUI thread")
+    print(
+        "Flood: 2 producer/consumer goroutine pairs, traced, paced at 250,000 events/s;"
+        " TraceBridge folds into its RunModel on the GUI thread"
+    )
     print(f"{'emitted':<38}{b['emitted']:>10,.0f} events/s")
     print(f"{'delivered to the GUI thread':<38}{b['delivered']:>10,.0f} events/s")
+    print(f"{'run held back (window behind)':<38}{b['held_s']:>10.2f} s")
     print(f"{'overwritten before read (missed)':<38}{b['missed']:>10,}")
+    print(f"{'quiescent at the end':<38}{b['quiescent']!s:>10}")
+    print(f"{'objects the picture got wrong':<38}{b['wrong']:>10}")
     print(f"{'longest GUI-thread stall':<38}{b['stall_ms']:>10.1f} ms")
 
 

@@ -251,6 +251,7 @@ class StopReport:
     leaked_ids: list[int] = field(default_factory=list)  # their goroutine ids
     leaked_records: list[WaitRecord] = field(default_factory=list)  # what each waited on
     alive: list[str] = field(default_factory=list)  # still running after the deadline
+    alive_records: list[WaitRecord] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -667,13 +668,18 @@ class Runtime:
                     g._kill = True
                 self._kill(g)
             self._wait_empty(min(deadline, time.monotonic() + 0.01))
-        report.alive = [g.describe() for g in self.goroutines()]
+        still = self.goroutines()
+        report.alive = [g.describe() for g in still]
+        report.alive_records = [wait_record(g) for g in still]
         tr = self.tracer
         if tr is not None:
             for rec, line in zip(report.leaked_records, report.leaked, strict=True):
                 tr.emit(Kind.LEAK, g=rec.g, value=line, extra=rec)
         self.clock.close(max(0.05, deadline - time.monotonic()))
         self.stopped = True
+        # The run is over: its trace ends here. Dropping the weak references drops
+        # their callbacks, so objects collected later add no OBJ_FREE to it.
+        self._objects.clear()
         return report
 
     def _kill(self, g: Goroutine) -> None:
@@ -703,7 +709,9 @@ class Runtime:
         """Every live goroutine is parked (blocked, sleeping) or held at the gate,
         and no timer callback is running: nothing moves until someone acts."""
         with self._gate_cv:
-            waiting = set(self._at_gate) | self._at_hold
+            waiting = set(self._at_gate)
+            if not self._user_paused:  # paused, the held ones move on to the gate
+                waiting |= self._at_hold
         for g in list(self._live.values()):
             st = g.state
             if st.parked or st is State.DONE or st is State.PANICKED:

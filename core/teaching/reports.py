@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -205,8 +204,7 @@ def deadlock_report(
     if report is None:
         return None
     graph = WaitForGraph.from_runtime(rt, events=events, usage=usage)
-    ids = [_goroutine_id(line) for line in report.goroutines]
-    explanations = [graph.explain(g) for g in ids if g is not None]
+    explanations = [graph.explain(r.g) for r in report.records]
     return DeadlockExplained(report, explanations, graph.cycles())
 
 
@@ -225,8 +223,6 @@ def stuck_report(graph: WaitForGraph) -> str | None:
 
 
 # -- leaks ----------------------------------------------------------------------------
-
-_DESCRIBE = re.compile(r"^goroutine (\d+) \[([^\]]*)\]: (.*)$")
 
 
 @dataclass(frozen=True)
@@ -275,10 +271,9 @@ class LeakReport:
 def leak_report(stop_report: StopReport, events: Iterable[TraceEvent] = ()) -> LeakReport:
     """List each goroutine *stop_report* found left behind, as goleak would.
 
-    ``stop_report.leaked`` (killed by ``stop``) and ``.alive`` (still running
-    at its deadline) hold the runtime's one-line descriptions
-    (``goroutine 7 [chan receive]: worker-3 on jobs``); *events* add who
-    started each one and when.
+    ``stop_report.leaked_records`` (killed by ``stop``) and ``.alive_records``
+    (still running at its deadline) say what each waited on; the lines are
+    Go's words for the same facts; *events* add who started each one and when.
     """
     names: dict[int, str] = {}
     created: dict[int, tuple[int, float]] = {}
@@ -287,34 +282,20 @@ def leak_report(stop_report: StopReport, events: Iterable[TraceEvent] = ()) -> L
             names[ev.obj] = ev.obj_name
             created[ev.obj] = (ev.g, ev.t)
     out = []
-    for lines, killed in ((stop_report.leaked, True), (stop_report.alive, False)):
-        for line in lines:
-            m = _DESCRIBE.match(line)
-            if m is None:
-                out.append(LeakedGoroutine(0, line, "unknown", "", "", None, line, killed))
-                continue
-            # The line starts with the id (StopReport.leaked_ids holds the same ids).
-            gid, state, rest = int(m.group(1)), m.group(2), m.group(3)
-            name, on = _split_name(rest, names.get(gid))
-            by, at = created.get(gid, (None, None))
+    for records, lines, killed in (
+        (stop_report.leaked_records, stop_report.leaked, True),
+        (stop_report.alive_records, stop_report.alive, False),
+    ):
+        for rec, line in zip(records, lines, strict=True):
+            by, at = created.get(rec.g, (None, None))
             creator = ""
             if by is not None:
                 creator = f"goroutine {by} ({names[by]})" if by in names else f"goroutine {by}"
                 if by == 0:
                     creator = "code outside the goroutines (goroutine 0)"
-            out.append(LeakedGoroutine(gid, name, state, on, creator, at, line, killed))
+            out.append(
+                LeakedGoroutine(
+                    rec.g, rec.name, rec.reason, rec.obj_name, creator, at, line, killed
+                )
+            )
     return LeakReport(out)
-
-
-def _split_name(rest: str, known: str | None) -> tuple[str, str]:
-    """Split "worker-3 on jobs" into the name and the object (the name may contain " on ")."""
-    if known is not None and rest.startswith(known):
-        tail = rest[len(known) :]
-        return known, tail[4:] if tail.startswith(" on ") else ""
-    name, sep, on = rest.rpartition(" on ")
-    return (name, on) if sep else (rest, "")
-
-
-def _goroutine_id(line: str) -> int | None:
-    m = _DESCRIBE.match(line)
-    return int(m.group(1)) if m else None

@@ -400,10 +400,16 @@ class RunModel:
 
     # -- public -------------------------------------------------------------
 
-    def apply(self, events: list[TraceEvent]) -> RunDiff:
-        """Fold *events* (oldest first) into the model; return what changed."""
-        d = self._d = RunDiff()
-        d.events = events
+    def apply(self, events: list[TraceEvent], into: RunDiff | None = None) -> RunDiff:
+        """Fold *events* (oldest first) into the model; return what changed.
+
+        With *into*, the changes are added to that diff (a batch folded in chunks).
+        """
+        d = self._d = into if into is not None else RunDiff()
+        if into is None:
+            d.events = events
+        else:
+            d.events.extend(events)
         # Keyed by the member's name: hashing an Enum member runs Python code,
         # a str hash is cached (this loop is the reducer's hot path).
         handlers = self._by_name

@@ -11,7 +11,7 @@ from core.patterns.counters import BadCounter
 from core.runtime import Chan, Runtime, StopReport, WaitGroup, go, sleep
 from core.teaching.reports import deadlock_report, leak_report, race_reports, stuck_report
 from core.teaching.waitfor import WaitForGraph
-from core.trace import Kind, TraceEvent, Tracer
+from core.trace import Kind, TraceEvent, Tracer, WaitRecord
 
 
 @pytest.fixture
@@ -199,6 +199,8 @@ def test_leak_report_of_a_clean_stop_is_empty():
 
 def test_leak_report_keeps_a_name_that_contains_on():
     events = [ev(1, Kind.GO_CREATE, 1, 9, "hold on tight")]
-    report = leak_report(StopReport(leaked=["goroutine 9 [select]: hold on tight"]), events)
+    rec = WaitRecord(9, "hold on tight", "blocked_select", "select", 0, "")
+    stopped = StopReport(leaked=[rec.line()], leaked_ids=[9], leaked_records=[rec])
+    report = leak_report(stopped, events)
     (leaked,) = report.leaked
     assert (leaked.name, leaked.waiting_on, leaked.state) == ("hold on tight", "", "select")
