@@ -408,6 +408,7 @@ class MainWindow(QMainWindow):
         self.player.stopped.connect(self._on_player_stopped)
         self.player.finished.connect(self._on_player_finished)
         self.bridge.events_ready.connect(self._on_bridge_events_ready)
+        self.bridge.model_changed.connect(self._on_bridge_model_changed)
         self.stage.goroutine_clicked.connect(self._on_goroutine_clicked)
         self.timeline.goroutine_clicked.connect(self._on_goroutine_clicked)
         self.stepper.stepped.connect(self._on_stepper_stepped)
@@ -838,11 +839,21 @@ class MainWindow(QMainWindow):
         )
 
     def _on_bridge_events_ready(self, batch: list[TraceEvent]) -> None:
-        self._feed(batch)
+        self._feed(batch, live=True)
 
-    def _feed(self, batch: list[TraceEvent], rows: list[tuple] | None = None) -> None:
-        """Hand *batch* to every view (a live run's, or a replay's with its log *rows*)."""
-        self.stage.apply_events(batch)
+    def _on_bridge_model_changed(self, diff) -> None:
+        # The stage draws the run's one model, folded once by the bridge.
+        self.stage.show_change(self.bridge.model, diff)
+
+    def _feed(
+        self, batch: list[TraceEvent], rows: list[tuple] | None = None, live: bool = False
+    ) -> None:
+        """Hand *batch* to every view (a live run's, or a replay's with its log *rows*).
+
+        Live, the stage is drawn from the bridge's model (``_on_bridge_model_changed``).
+        """
+        if not live:
+            self.stage.apply_events(batch)
         self.timeline.apply_events(batch)
         if rows is None:
             self.events.apply_events(batch)

@@ -476,7 +476,7 @@ class Runtime:
         if me._kill:
             raise Goexit
         with self._gate_cv:
-            while self._held and not self._user_paused and not me._kill:
+            while self._held and not self._user_paused and not self._stopping and not me._kill:
                 self._at_hold.add(me)
                 self._gate_cv.wait()
             self._at_hold.discard(me)
