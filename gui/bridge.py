@@ -25,7 +25,7 @@ from core.trace import RunDiff, RunModel, TraceEvent, Tracer
 
 __all__ = ["TraceBridge"]
 
-_CHUNK = 1_000  # events read at a time, between looks at the clock
+_CHUNK = 250  # events read and folded at a time, between looks at the clock
 
 
 class TraceBridge(QObject):
@@ -46,9 +46,9 @@ class TraceBridge(QObject):
         parent: QObject | None = None,
         interval_ms: int = 16,
         batch_limit: int = 5_000,
-        budget_ms: float = 6.0,
-        hold_lag: int = 20_000,
-        release_lag: int = 2_000,
+        budget_ms: float = 4.0,
+        hold_lag: int = 5_000,
+        release_lag: int = 1_000,
     ) -> None:
         super().__init__(parent)
         self.model = RunModel()
@@ -134,6 +134,8 @@ class TraceBridge(QObject):
             return 0
         deadline = time.perf_counter() + self._budget
         batch: list[TraceEvent] = []
+        diff = RunDiff()
+        model = self.model
         while len(batch) < self._batch_limit:
             chunk, missed = tracer.since(
                 self._last_seq, min(_CHUNK, self._batch_limit - len(batch))
@@ -146,11 +148,11 @@ class TraceBridge(QObject):
             if not chunk:
                 break
             batch.extend(chunk)
+            model.apply(chunk, into=diff)  # folding counts against the budget too
             if time.perf_counter() > deadline:
                 break
         if batch:
             self._delivered += len(batch)
-            diff: RunDiff = self.model.apply(batch)
             self.events_ready.emit(batch)
             self.model_changed.emit(diff)
         lag = tracer.last_seq - self._last_seq
