@@ -34,11 +34,10 @@ import math
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable
 from typing import Any
 
-from core.trace import Kind, TraceEvent, atomic_write_text
+from core.trace import Kind, TraceEvent, atomic_write_bytes, atomic_write_text
 
 __all__ = [
     "MAX_DEPTH",
@@ -75,34 +74,6 @@ class FileFormatError(ValueError):
 
 
 # -- saving ---------------------------------------------------------------------------
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write *data* to *path* so that a crash never leaves a half-written file.
-
-    The binary twin of :func:`atomic_write_text` (which writes text only): a
-    temporary file in the same directory, flushed and synced, then renamed over
-    *path*. On any error the temporary file is removed and *path* is left as it was.
-
-    Raises:
-        OSError: the file could not be written.
-    """
-    name = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(name)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if hasattr(os, "fchmod"):
-                os.fchmod(f.fileno(), 0o644)  # mkstemp's 0600 would hide a picture meant to share
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, name)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def save_run(path: str | os.PathLike, run_record: dict[str, Any]) -> None:

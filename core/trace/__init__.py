@@ -19,7 +19,12 @@ from core.trace.events import (
     short_repr,
     woken_by,
 )
-from core.trace.export import atomic_write_text, to_chrome_trace, write_chrome_trace
+from core.trace.export import (
+    atomic_write_bytes,
+    atomic_write_text,
+    to_chrome_trace,
+    write_chrome_trace,
+)
 from core.trace.model import RunDiff, RunModel
 from core.trace.ring import Subscriber, Tracer
 
@@ -35,6 +40,7 @@ __all__ = [
     "TraceEvent",
     "Tracer",
     "WaitRecord",
+    "atomic_write_bytes",
     "atomic_write_text",
     "decode",
     "format_wait_records",

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from core.trace.events import Kind, TraceEvent, woken_by
 
-__all__ = ["atomic_write_text", "to_chrome_trace", "write_chrome_trace"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "to_chrome_trace", "write_chrome_trace"]
 
 # Kinds that put their actor (g) into a waiting span.
 _SPAN_OPENERS = frozenset((Kind.GO_BLOCK, Kind.GO_SLEEP, Kind.GO_GATE))
@@ -103,16 +103,29 @@ def write_chrome_trace(path: str | os.PathLike, events: Iterable[TraceEvent]) ->
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write *text* to *path* so that a crash never leaves a half-written file."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    """Write *text* (UTF-8) to *path* atomically; see :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write *data* to *path* so that a crash never leaves a half-written file.
+
+    A temporary file in the same folder, flushed to disk, then renamed over
+    *path*; on any error it is removed and *path* is left as it was.
+
+    Raises:
+        OSError: the file could not be written.
+    """
+    name = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(name)))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), 0o644)  # mkstemp's 0600 would hide a file meant to share
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, name)
     except BaseException:
         try:
             os.unlink(tmp)
