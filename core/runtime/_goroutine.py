@@ -22,6 +22,7 @@ lets exactly one waiting goroutine through for one operation.
 
 from __future__ import annotations
 
+import collections
 import gc
 import itertools
 import random
@@ -301,6 +302,8 @@ class Runtime:
         self._external: set[int] = set()  # ids of objects outside code may signal
         # Weak registry of the channels and sync objects made in this runtime (id -> ref).
         self._objects: dict[int, weakref.ref] = {}
+        # Ids of registered objects the collector freed, not yet traced (see _register).
+        self._freed: collections.deque[int] = collections.deque()
         self._held = False  # the window is behind: goroutines wait at the gate (see hold)
         self._user_paused = False
         self._root = None
@@ -328,6 +331,8 @@ class Runtime:
         self._live[g.id] = g
         tr = self.tracer
         if tr is not None:
+            if self._freed:
+                self._flush_freed()
             tr.emit(Kind.GO_CREATE, g=g.parent_id, obj=g.id, name=g.name, value=str(g.parent_id))
         t = g._thread = threading.Thread(target=g._run, name=f"go:{g.name}", daemon=True)
         t.start()
@@ -384,6 +389,8 @@ class Runtime:
         # sees it done (and leaves it out), as the model does after GO_END.
         tr = self.tracer
         if tr is not None:
+            if self._freed:
+                self._flush_freed()
             tr.emit(Kind.GO_END, g=g.id, obj=g.id, name=g.name)
         self._live.pop(g.id, None)
         with self._ended_cv:
@@ -397,16 +404,36 @@ class Runtime:
         oid = obj.id
         objects = self._objects
 
-        def gone(_ref: weakref.ref, oid: int = oid) -> None:
-            objects.pop(oid, None)
-            tr = self.tracer
-            if tr is not None:
-                tr.emit(Kind.OBJ_FREE, obj=oid)
+        freed = self._freed
 
+        def gone(_ref: weakref.ref, oid: int = oid) -> None:
+            # Runs inside the garbage collector, at any bytecode of any thread,
+            # maybe inside a trace subscriber holding its own lock: so it only
+            # notes the id (deque.append is atomic) and never emits from here.
+            if objects.pop(oid, None) is not None:
+                freed.append(oid)
+
+        self._flush_freed()
         try:
             objects[oid] = (weakref.ref(obj, gone), kind)
         except TypeError:  # not weakly referenceable: never in a snapshot
             pass
+
+    def _flush_freed(self) -> None:
+        """Trace OBJ_FREE for the objects collected since the last flush.
+
+        Called from ordinary code (a new object, a goroutine's start and end, a
+        snapshot), never from a finalizer; any thread may flush, each id once.
+        """
+        freed = self._freed
+        tr = self.tracer
+        while freed:
+            try:
+                oid = freed.popleft()
+            except IndexError:  # another thread took the last one
+                return
+            if tr is not None and not self.stopped:
+                tr.emit(Kind.OBJ_FREE, obj=oid)
 
     def objects(self) -> list[tuple[Any, str]]:
         """The registered objects still alive with their kinds, oldest first."""
@@ -680,6 +707,7 @@ class Runtime:
         # The run is over: its trace ends here. Dropping the weak references drops
         # their callbacks, so objects collected later add no OBJ_FREE to it.
         self._objects.clear()
+        self._freed.clear()
         return report
 
     def _kill(self, g: Goroutine) -> None:
@@ -741,9 +769,11 @@ class Runtime:
                     # collector runs: collect them now, so that their OBJ_FREE comes
                     # before this snapshot and not at a random moment after it.
                     gc.collect()
+                self._flush_freed()
                 tr = self.tracer
                 before = tr.last_seq if tr is not None else 0
                 snap = self._read_state(quiet)
+                self._flush_freed()  # the collector may have run while we read
                 after = tr.last_seq if tr is not None else 0
                 if quiet and before == after and self.quiescent():
                     return snap

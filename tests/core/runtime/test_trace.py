@@ -4,6 +4,7 @@ emits, in exact order, with the field conventions of the brief."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import threading
 import time
@@ -428,3 +429,36 @@ def test_event_times_never_go_back(traced_rt, tracer):
         assert g.join(5)
     times = [e.t for e in tracer.events()]
     assert times == sorted(times)
+
+
+def test_a_collected_object_is_traced_later_never_from_inside_the_collector(traced_rt, tracer):
+    """The collector runs at any bytecode, also inside a subscriber that holds its own
+    (non-reentrant) lock: an OBJ_FREE emitted from there re-entered the subscriber and
+    deadlocked its thread. Now the free is noted and traced at the next ordinary step."""
+    guard = threading.Lock()
+    reentered = []
+
+    def subscriber(ev: TraceEvent) -> None:
+        if not guard.acquire(timeout=1.0):
+            reentered.append(ev)
+            return
+        try:
+            if ev.kind is Kind.CHAN_MAKE and ev.obj_name == "trigger":
+                gc.collect()  # as if the collector fired here
+        finally:
+            guard.release()
+
+    ch = Chan(0, name="in-a-cycle")
+    oid = ch.id
+    cycle = [ch]
+    cycle.append(cycle)  # only the cycle collector can free it
+    del ch, cycle
+    unsubscribe = tracer.subscribe(subscriber)
+    try:
+        Chan(0, name="trigger")
+        assert reentered == []
+        # The trigger's own registration (an ordinary step) traced the free, once.
+        frees = [e for e in tracer.events() if e.kind is Kind.OBJ_FREE and e.obj == oid]
+        assert len(frees) == 1
+    finally:
+        unsubscribe()
