@@ -15,7 +15,7 @@ from core.runtime._atomic import (
 )
 from core.runtime._chan import Chan, ChanStats, Recv, Send, select
 from core.runtime._clock import MAX_SPEED, MIN_SPEED, Clock
-from core.runtime._errors import Goexit, Panic
+from core.runtime._errors import Fatal, Goexit, Panic
 from core.runtime._goroutine import (
     DeadlockReport,
     Goroutine,
@@ -46,6 +46,7 @@ __all__ = [
     "ChanStats",
     "Clock",
     "DeadlockReport",
+    "Fatal",
     "Goexit",
     "Goroutine",
     "Mutex",

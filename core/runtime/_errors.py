@@ -1,8 +1,8 @@
-"""Panic and Goexit: how the runtime says what Go would say."""
+"""Panic, Fatal and Goexit: how the runtime says what Go would say."""
 
 from __future__ import annotations
 
-__all__ = ["Goexit", "Panic"]
+__all__ = ["Fatal", "Goexit", "Panic"]
 
 
 class Panic(Exception):
@@ -12,9 +12,19 @@ class Panic(Exception):
     """
 
 
-class Goexit(BaseException):
-    """Unwinds a goroutine that the runtime is stopping (like ``runtime.Goexit``).
+class Fatal(BaseException):
+    """Go's unrecoverable ``fatal error:`` (unlock of an unlocked mutex, a global deadlock).
 
-    A ``BaseException`` so that ``except Exception`` in user code does not
+    A ``BaseException``: ``except Panic`` and ``except Exception`` do not catch
+    it, as ``recover`` cannot stop a fatal error in Go. The message is Go's
+    text without the ``fatal error: `` prefix.
+    """
+
+
+class Goexit(BaseException):
+    """Ends the calling goroutine after its ``finally`` blocks, as Go's ``runtime.Goexit()``.
+
+    The runtime also raises it to unwind a goroutine it is stopping. A
+    ``BaseException`` so that ``except Exception`` in user code does not
     swallow it; ``finally`` blocks and ``with`` statements still run.
     """
