@@ -28,6 +28,7 @@ from core.scenarios.headless import describe_params
 from gui import resources
 from gui.animation_writer import MAX_FPS, format_of
 from gui.desktop_entry import APP_ID
+from gui.gc_guard import collect_in_gui_thread
 from gui.settings import APPLICATION, MAX_SPEED, MIN_SPEED, ORGANIZATION, Settings
 
 __all__ = ["main", "parse_params", "parse_size"]
@@ -134,6 +135,7 @@ def main(args: argparse.Namespace | None = None) -> int:
     app.setStyle("Fusion")
     app.setWindowIcon(resources.icon("app"))
     app.setDesktopFileName(APP_ID)  # Wayland finds the icon through the desktop entry
+    collect_in_gui_thread()
 
     from gui.main_window import MainWindow
 

@@ -5,6 +5,7 @@ Every fixture that starts a lesson also stops it and waits for its goroutines.
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -12,6 +13,20 @@ from helpers import wait_until
 from PySide6.QtCore import QSettings
 
 from gui.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_in_the_gui_thread():
+    """No goroutine thread runs the cycle collector while a window test runs: it would
+    destroy Qt objects off the GUI thread and hang both (see gui.gc_guard). The test's
+    garbage is collected here, in the GUI thread, when it ends."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
 
 
 def _goroutine_threads() -> set[threading.Thread]:
