@@ -54,10 +54,11 @@ def test_a_slow_square_stage_caps_the_throughput():
     try:
         assert run.act("slow-stage").join(2.0)
         slowed_at = run.runtime.clock.now()
-        at(run, slowed_at + 1.5)
+        at(run, slowed_at + 5.0)
     finally:
         stop(run)
     assert_clean(run)
     t, v = run.scenario.recorder.series("throughput")
-    after = [x for tt, x in zip(t, v) if tt > slowed_at + 0.5]
-    assert after and sum(after) / len(after) <= 1 / 0.25 + 2  # 4 items/s, one sample's noise
+    # The rate is measured over a second, then smoothed: it has settled 4 s later.
+    after = [x for tt, x in zip(t, v) if tt > slowed_at + 4.0]
+    assert after and sum(after) / len(after) <= 1 / 0.25 + 1.5  # 4 items/s, and the noise
