@@ -19,7 +19,7 @@ from core.runtime import AtomicInt64, context
 from core.runtime.context import ContextError
 from core.scenarios._base import Action, Metric, Param, Scenario
 from core.scenarios._downstream import FlakyDownstream, Unavailable
-from core.scenarios._pacing import Rates
+from core.scenarios._pacing import RATE_WINDOW, Rates
 
 __all__ = ["CircuitBreakerLesson", "Unavailable"]
 
@@ -81,16 +81,22 @@ class CircuitBreakerLesson(Scenario):
     )
     metrics = (
         Metric("state", "state", "The breaker's state: 0 closed, 1 half-open, 2 open"),
-        Metric("calls_ok", "calls/s", f"Calls that succeeded, over the last {SAMPLE} s"),
+        Metric(
+            "calls_ok",
+            "calls/s",
+            f"Calls that succeeded, over the last {RATE_WINDOW:g} s, smoothed",
+        ),
         Metric(
             "calls_failed",
             "calls/s",
-            f"Calls that reached the downstream and failed, over the last {SAMPLE} s",
+            "Calls that reached the downstream and failed, "
+            f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
         Metric(
             "calls_rejected",
             "calls/s",
-            f"Calls the open breaker refused without calling, over the last {SAMPLE} s",
+            "Calls the open breaker refused without calling, "
+            f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
     )
     source_modules = ("core.patterns.breaker", "core.scenarios.circuit_breaker")

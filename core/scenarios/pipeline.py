@@ -28,7 +28,7 @@ from core.patterns.backoff import sleep_ctx
 from core.patterns.pipeline import fan_out, generate, merge, stage
 from core.runtime import AtomicInt64, Mutex, Recv, WaitGroup, context, select
 from core.scenarios._base import Action, Metric, Param, Scenario
-from core.scenarios._pacing import Rates
+from core.scenarios._pacing import RATE_WINDOW, Rates
 
 __all__ = ["PipelineLesson"]
 
@@ -92,10 +92,14 @@ class PipelineLesson(Scenario):
         Metric(
             "throughput",
             "items/s",
-            f"Items that reached the sink, per runtime second, over the last {SAMPLE} s",
+            "Items that reached the sink, per runtime second, "
+            f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
         Metric(
-            "in_flight_square", "items", "Items the square stage took that no worker has taken yet"
+            "in_flight_square",
+            "items",
+            "Items the square stage took that no worker has taken yet: 0 while the workers "
+            "keep up, 1 while the square stage holds one (Slow stage, or every worker busy)",
         ),
         Metric(
             "in_flight_workers",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from core.patterns.ratelimit import TokenBucket
 from core.runtime import AtomicInt64, context
 from core.scenarios._base import Action, Metric, Param, Scenario
-from core.scenarios._pacing import Rates
+from core.scenarios._pacing import RATE_WINDOW, Rates
 
 __all__ = ["RateLimiterLesson"]
 
@@ -89,12 +89,14 @@ class RateLimiterLesson(Scenario):
         Metric(
             "allowed_per_s",
             "requests/s",
-            f"Requests that got a token, per runtime second, over the last {SAMPLE} s",
+            "Requests that got a token, per runtime second, "
+            f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
         Metric(
             "rejected_per_s",
             "requests/s",
-            f"Requests refused for lack of a token, per runtime second, over the last {SAMPLE} s",
+            "Requests refused for lack of a token, per runtime second, "
+            f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
         Metric(
             "tokens", "tokens", "Tokens saved in the bucket now (a fraction while one is earned)"

@@ -22,7 +22,7 @@ from core.runtime import AtomicInt64, context
 from core.runtime.context import ContextError
 from core.scenarios._base import Action, Metric, Param, Scenario
 from core.scenarios._downstream import FlakyDownstream, Unavailable
-from core.scenarios._pacing import Rates
+from core.scenarios._pacing import RATE_WINDOW, Rates
 
 __all__ = ["RetryBackoffLesson", "Unavailable"]
 
@@ -96,13 +96,19 @@ class RetryBackoffLesson(Scenario):
         Metric(
             "attempts",
             "calls/s",
-            f"Calls made to the downstream (first tries and retries), over the last {SAMPLE} s",
+            "Calls made to the downstream (first tries and retries), "
+            f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
-        Metric("successes", "ops/s", f"Operations that succeeded, over the last {SAMPLE} s"),
+        Metric(
+            "successes",
+            "ops/s",
+            f"Operations that succeeded, over the last {RATE_WINDOW:g} s, smoothed",
+        ),
         Metric(
             "give_ups",
             "ops/s",
-            f"Operations abandoned after the last attempt, over the last {SAMPLE} s",
+            "Operations abandoned after the last attempt, "
+            f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
         Metric("delay", "s", "Each delay chosen before a retry (after jitter)"),
     )
