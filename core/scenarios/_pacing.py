@@ -88,7 +88,8 @@ class Rates:
     ``rates.update(t, sent=120, lost=3)`` returns each count's growth per
     runtime second, measured over the last *window* seconds (at least
     :data:`RATE_WINDOW`) and smoothed with an exponential moving average of
-    time constant *smoothing* seconds: ``{"sent": ..., "lost": ...}``,
+    time constant *smoothing* seconds (a window in which nothing grew reads 0
+    at once): ``{"sent": ..., "lost": ...}``,
     ready for ``Scenario.record_many``. Until a whole window has passed
     since *t0* (default: now) it returns ``{}``: no rate is better than a
     rate over a sliver of time. The counts start at 0 at *t0*. A count that
@@ -142,7 +143,9 @@ class Rates:
         for n in counts:
             raw = (self._total[n] - old.get(n, 0.0)) / span
             prev = self._smooth.get(n)
-            if prev is None or self.smoothing == 0:
+            if prev is None or self.smoothing == 0 or raw == 0:
+                # Nothing grew for a whole window: 0 now, not a smoothed tail
+                # that would read 0.02/s for a second or more of nothing.
                 value = raw
             else:
                 t_prev, r_prev = prev

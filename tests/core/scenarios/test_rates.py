@@ -116,6 +116,15 @@ def test_a_count_that_falls_is_a_new_source_never_a_negative_rate():
     assert max(shown) == pytest.approx(10.0)
 
 
+def test_a_count_that_stops_reads_0_after_a_window_not_a_tail():
+    rates, shown = Rates(0.0), []
+    for k in range(1, 41):
+        t = k * SAMPLE
+        shown.append((t, rates.update(t, n=10 * min(t, 5.0))["n"] if t >= 1 else None))
+    assert all(r == 0 for t, r in shown if t >= 6.0)
+    assert all(r > 0 for t, r in shown if 1.0 <= t <= 5.0)
+
+
 @pytest.mark.parametrize("window", [0.0, 0.25, 0.99])
 def test_a_window_under_a_second_is_refused(window):
     with pytest.raises(ValueError, match="at least"):
