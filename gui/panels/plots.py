@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -29,7 +29,21 @@ from PySide6.QtWidgets import (
 from core.scenarios._base import Metric, MetricsRecorder
 from gui.theme import Theme
 
-__all__ = ["SIDE_BY_SIDE", "MetricPlot", "PlotsPanel", "SideBySide", "SideBySidePlot"]
+__all__ = [
+    "SIDE_BY_SIDE",
+    "MetricPlot",
+    "PlotsPanel",
+    "SideBySide",
+    "SideBySidePlot",
+    "grid_shape",
+    "nice_ceiling",
+    "y_range",
+]
+
+# The smallest cell of the grid that still reads (pixels; presenter mode asks more):
+# at 1500 px the Plots tab is about 470 px wide, and a lesson has up to six metrics.
+MIN_CELL_W = 150
+MIN_CELL_H = 120
 
 # Okabe-Ito order for successive plots (colour-blind safe), by theme field or state name.
 _CURVE_COLORS = ("accent", "blocked_send", "running", "blocked_select", "blocked_lock", "danger")
@@ -43,18 +57,32 @@ class SecondsAxis(pg.AxisItem):
 
 
 class ElidedLabel(QLabel):
-    """A one-line label that ends in "…" when it is too narrow, never pushing its neighbours."""
+    """A label of at most *lines* lines that ends in "…" when it is too narrow.
 
-    def __init__(self, text: str = "") -> None:
+    It never pushes its neighbours (its width is the layout's to give) and its
+    height is exactly its lines, so a plot under or over it keeps its room.
+    The full text is its tooltip.
+    """
+
+    def __init__(self, text: str = "", lines: int = 1) -> None:
         super().__init__()
         self._full = text
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._lines = lines
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self._fit_height()
 
     def setText(self, text: str) -> None:
         self._full = text
         self.setToolTip(text)
         self._elide()
+
+    def set_lines(self, lines: int) -> None:
+        """Show at most *lines* lines from now on."""
+        if lines != self._lines:
+            self._lines = lines
+            self._fit_height()
+            self._elide()
 
     def text(self) -> str:
         return self._full
@@ -63,9 +91,86 @@ class ElidedLabel(QLabel):
         super().resizeEvent(event)
         self._elide()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_height()
+            self._elide()
+
+    def _fit_height(self) -> None:
+        m = self.contentsMargins()
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * self._lines + m.top() + m.bottom())
+
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
-        super().setText(shown)
+        super().setText(elide_lines(self._full, self.fontMetrics(), self.width(), self._lines))
+
+
+def elide_lines(text: str, metrics: QFontMetrics, width: int, lines: int) -> str:
+    """*text* broken into at most *lines* lines of *width* pixels, the last ending in "…"."""
+    if width <= 0 or not text:
+        return text
+    if lines <= 1 or metrics.horizontalAdvance(text) <= width:
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    out: list[str] = []
+    rest = text
+    while rest and len(out) < lines - 1:
+        # The longest run of whole words that fits (a word longer than the line is cut).
+        words = rest.split(" ")
+        line = words[0]
+        i = 1
+        while i < len(words) and metrics.horizontalAdvance(f"{line} {words[i]}") <= width:
+            line = f"{line} {words[i]}"
+            i += 1
+        if metrics.horizontalAdvance(line) > width:
+            line = metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
+        out.append(line)
+        rest = " ".join(words[i:])
+    if rest:
+        out.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+    return "\n".join(out)
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest "round" number at or above *x* > 0 (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k).
+
+    An axis whose top moves in these steps is redrawn rarely and reads well.
+    """
+    if x <= 0 or not math.isfinite(x):
+        return 1.0
+    k = math.floor(math.log10(x))
+    for step in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        top = step * 10.0**k
+        if top >= x * (1 - 1e-9):
+            return top
+    return 10.0 ** (k + 1)  # pragma: no cover - 10.0 above always matches
+
+
+def whole_tick_step(span: float) -> float:
+    """A whole tick step (1, 2, 5, 10, 20...) that puts at most five ticks on *span*."""
+    step = 1.0
+    while span / step > 5:
+        for k in (2.0, 2.5, 2.0):  # 1 -> 2 -> 5 -> 10 -> 20 -> 50 ...
+            step *= k
+            if span / step <= 5:
+                break
+    return step
+
+
+def y_range(values: list[float]) -> tuple[float, float]:
+    """The y axis for *values*: from 0 when none is negative, with room above the top.
+
+    A series that is all 0 gets 0..1, a constant *c* > 0 gets 0..a round number
+    above *c* (its line sits high in the plot, not centred in -5..5), a series
+    with negative values gets round bounds on both sides.
+    """
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return 0.0, 1.0
+    lo, hi = min(finite), max(finite)
+    top = nice_ceiling(hi * 1.1) if hi > 0 else 0.0
+    if lo >= 0:
+        return 0.0, top or 1.0
+    return -nice_ceiling(-lo * 1.1), top  # a series all below 0 tops out at 0
 
 
 class MetricPlot(QWidget):
@@ -77,6 +182,7 @@ class MetricPlot(QWidget):
 
     def __init__(self, metric: Metric, color_key: str, theme: Theme, presenter: bool) -> None:
         super().__init__()
+        self._k = 1.0  # presenter mode's scale (set_theme)
         self.heading = ElidedLabel()
         self.heading.setObjectName("plotTitle")
         self.value = QLabel()
@@ -85,16 +191,17 @@ class MetricPlot(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": SecondsAxis(orientation="bottom")})
         self.plot.setMenuEnabled(True)
         self.plot.showGrid(x=False, y=False)
-        self.plot.setMouseEnabled(x=False, y=True)
-        self.plot.setMinimumHeight(90)
+        # The panel sets both ranges (y from 0, round tops): dragging would fight it.
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setMinimumHeight(50)
         # pyqtgraph asks for 480 px of height; take what the tab has instead.
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.plot.getPlotItem().setContentsMargins(2, 4, 8, 2)
         self.curve = self.plot.plot([], [])
-        self.help = QLabel()
+        self.help = ElidedLabel(lines=2)
         self.help.setObjectName("plotHelp")
-        self.help.setWordWrap(True)
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(MIN_CELL_W)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.heading, 1)
@@ -118,8 +225,12 @@ class MetricPlot(QWidget):
         self.setToolTip(f"{self.title}: {metric.help}")
         self.curve.setData([], [])
         self._end = -1.0  # the right end of the time axis
-        self.value.setText("no samples yet")
-        self.plot.enableAutoRange(axis="y")
+        self._y = (0.0, 0.0)  # the y range shown
+        self._y_key: tuple[float, float, bool] | None = None
+        self.value.setText("")
+        self.value.setToolTip("No samples yet")
+        self.plot.disableAutoRange()
+        self._set_y(0.0, 1.0)
         self.set_theme(theme, presenter)
 
     @property
@@ -128,6 +239,7 @@ class MetricPlot(QWidget):
         return f"{self.spec.title}{unit}"
 
     def set_theme(self, theme: Theme, presenter: bool) -> None:
+        self._k = 1.35 if presenter else 1.0
         self.plot.setBackground(theme.surface)
         font = QFont()
         font.setPointSize(12 if presenter else 8)
@@ -148,9 +260,39 @@ class MetricPlot(QWidget):
             if end != self._end:
                 self._end = end
                 self.plot.setXRange(end - window, end, padding=0)
-            self.value.setText(f"now {_fmt(v[-1])} {self.spec.unit}".rstrip())
+            start = end - window
+            shown = [x for tt, x in zip(t, v) if tt >= start]
+            self._set_y(*y_range(shown), whole=all(x == int(x) for x in shown if math.isfinite(x)))
+            # The unit is in the title: the number alone leaves the title its room.
+            self.value.setText(_fmt(v[-1]))
+            self.value.setToolTip(f"Latest value: {_fmt(v[-1])} {self.spec.unit}".rstrip())
         else:
-            self.value.setText("no samples yet")
+            self.value.setText("")
+            self.value.setToolTip("No samples yet")
+            self._set_y(0.0, 1.0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # The definition takes two lines where the cell is tall, one where the plot needs it.
+        self.help.set_lines(2 if self.height() >= round(150 * self._k) else 1)
+
+    @property
+    def y_shown(self) -> tuple[float, float]:
+        """The y axis's range (bottom, top)."""
+        return self._y
+
+    def _set_y(self, lo: float, hi: float, whole: bool = True) -> None:
+        """Show *lo*..*hi*; a series of *whole* numbers (items, goroutines) gets whole ticks."""
+        if (lo, hi, whole) != self._y_key:
+            self._y_key = (lo, hi, whole)
+            self._y = (lo, hi)
+            self.plot.setYRange(lo, hi, padding=0)
+            axis = self.plot.getAxis("left")
+            if whole:
+                step = whole_tick_step(hi - lo)
+                axis.setTickSpacing(step, step)
+            else:
+                axis.setTickSpacing()  # pyqtgraph's own
 
 
 @dataclass(frozen=True)
@@ -202,16 +344,17 @@ class SideBySidePlot(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(True)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMinimumHeight(90)
+        self.plot.hideButtons()
+        self.plot.setMinimumHeight(50)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.plot.getPlotItem().setContentsMargins(2, 4, 8, 2)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.65)
         self.plot.addItem(self.bars)
         self.labels: list[pg.TextItem] = []
-        self.help = QLabel(spec.help)
+        self.help = ElidedLabel(lines=2)
         self.help.setObjectName("plotHelp")
-        self.help.setWordWrap(True)
-        self.setMinimumWidth(560)  # two places of the grid: five bars and their labels read
+        self.help.setText(spec.help)
+        self.setMinimumWidth(2 * MIN_CELL_W)  # two places of the grid: five bars and labels read
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.heading, 1)
@@ -268,7 +411,7 @@ class SideBySidePlot(QWidget):
             self.plot.addItem(label)
             self.labels.append(label)
         top = max(heights, default=0.0)
-        self.plot.setYRange(0, max(1.0, top * 1.2), padding=0)
+        self.plot.setYRange(0, nice_ceiling(max(1.0, top) * 1.2), padding=0)  # room for labels
         shown = [
             f"{label} {_fmt(v)}"
             for (_n, label, _c), v in zip(self.spec.bars, self.values)
@@ -285,11 +428,38 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def grid_shape(
+    n: int, width: int, height: int, min_w: int, min_h: int, wide: bool = False
+) -> tuple[int, int]:
+    """(rows, columns) for *n* cells in *width* x *height* pixels.
+
+    With *wide*, the first cell takes two columns (when there are two). Never
+    more columns than fit *min_w* pixels each, so nothing hides to the side.
+    Among the shapes whose rows also fit *min_h*, the one with the largest
+    cells (read as a plot is, about 1.6 times wider than high); when none
+    fits, the fewest rows (the grid then scrolls down).
+    """
+    if n <= 0:
+        return 0, 0
+    best: tuple[tuple[bool, float], tuple[int, int]] | None = None
+    for cols in range(1, n + 2 if wide else n + 1):
+        if cols > 1 and width / cols < min_w:
+            break
+        slots = n + (1 if wide and cols >= 2 else 0)
+        rows = math.ceil(slots / cols)
+        cell_w, cell_h = width / cols, height / rows
+        fits = cell_h >= min_h
+        score = (fits, min(cell_w / 1.6, cell_h) if fits else -float(rows))
+        if best is None or score > best[0]:
+            best = (score, (rows, cols))
+    assert best is not None
+    return best[1]
+
+
 class PlotsPanel(QWidget):
     """A grid of :class:`MetricPlot`, redrawn from a ``MetricsRecorder``."""
 
     FPS = 20
-    ROW_HEIGHT = 190  # pixels a row of plots needs to stay readable
     WINDOW = 30.0  # runtime seconds shown (a rolling window)
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
@@ -312,6 +482,9 @@ class PlotsPanel(QWidget):
         self._shape = (0, 0)  # (rows, columns) of the grid
         self._scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Every plot in view side to side: the grid has as many columns as fit (see
+        # grid_shape); only rows that do not fit scroll, downwards.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._grid_host)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -403,24 +576,33 @@ class PlotsPanel(QWidget):
         return first + list(self._plots)
 
     def _arrange(self) -> None:
-        """Lay the plots out in as many rows as the tab's height allows (each ~200 px),
-        the columns scrolling sideways when they do not fit."""
+        """Lay the plots out in the grid that fits the tab best (see :func:`grid_shape`)."""
         cells = self._cells()
         # The side-by-side chart is the lesson's point: it takes two places of the grid.
-        wide = 1 if self.side_by_side is not None else 0
-        n = len(cells) + wide
-        rows = max(1, min(n, self._scroll.viewport().height() // self.ROW_HEIGHT))
-        shape = (rows, math.ceil(n / rows) if n else 0)
+        wide = self.side_by_side is not None
+        k = 1.35 if self._presenter else 1.0
+        view = self._scroll.viewport()
+        shape = grid_shape(
+            len(cells),
+            view.width(),
+            view.height(),
+            round(MIN_CELL_W * k),
+            round(MIN_CELL_H * k),
+            wide,
+        )
         if shape == self._shape:
             return
         self._shape = shape
         for p in cells:
             self._grid.removeWidget(p)
+        cols = shape[1]
         slot = 0
         for i, p in enumerate(cells):
-            span = 2 if i == 0 and wide and shape[1] >= 2 else 1
-            self._grid.addWidget(p, slot // shape[1], slot % shape[1], 1, span)
+            span = 2 if i == 0 and wide and cols >= 2 else 1
+            self._grid.addWidget(p, slot // cols, slot % cols, 1, span)
             slot += span
+        for c in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(c, 1 if c < cols else 0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -438,3 +620,5 @@ class PlotsPanel(QWidget):
             p.set_theme(theme, self._presenter)
         if self.side_by_side is not None:
             self.side_by_side.set_theme(theme, self._presenter)
+        self._shape = (0, 0)  # presenter mode's cells are larger
+        self._arrange()
