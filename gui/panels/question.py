@@ -9,9 +9,19 @@ what really happens. Everything shown is plain text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.teaching import Question, Verdict
 from gui.theme import Theme
@@ -41,7 +51,19 @@ class ChoiceRow(QLabel):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName(f"Choice {letter}: {text}")
+        # As high as its wrapped text needs, never squeezed below that by the card.
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self._active = True
+
+    def sizeHint(self) -> QSize:
+        """At its width, the height its wrapped text needs (QLabel's own hint guesses a
+        narrower width, so one line would ask for two)."""
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(self.heightForWidth(self.width()))
+        return hint
 
     def set_state(self, state: str) -> None:
         self._active = False
@@ -62,6 +84,56 @@ class ChoiceRow(QLabel):
             self.clicked.emit()
             return
         super().keyPressEvent(event)
+
+
+class _CardBody(QScrollArea):
+    """The question, its choices and the "why": scrolls rather than squeezes.
+
+    It asks for the height its content needs at its width (``heightForWidth``),
+    so the card grows to show it all when there is room; when the window is
+    too short (a small screen in presenter mode), it shrinks down to
+    ``MIN_LINES`` lines and scrolls, while each choice keeps its full height.
+    """
+
+    MIN_LINES = 4
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setObjectName("questionBody")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(content)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # QScrollArea filters its content's events; a content whose layout changed
+        # (new choices, the verdict) changes this area's height for width too, and
+        # the card's layout only asks again once told.
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        inner = self.widget()
+        inner.ensurePolished()
+        layout = inner.layout()
+        return (
+            layout.totalHeightForWidth(width) if layout is not None else inner.sizeHint().height()
+        )
+
+    def sizeHint(self) -> QSize:
+        w = self.widget().sizeHint().width()
+        return QSize(w, self.heightForWidth(max(w, 1)))
+
+    def minimumSizeHint(self) -> QSize:
+        lines = self.fontMetrics().lineSpacing() * self.MIN_LINES
+        return QSize(0, min(lines, self.sizeHint().height()))
 
 
 class QuestionCard(QFrame):
@@ -94,6 +166,7 @@ class QuestionCard(QFrame):
         self.result_label = QLabel()
         self.result_label.setObjectName("result")
         self.result_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.result_label.setWordWrap(True)  # never widens the card past its width
         self.why_label = QLabel()
         self.why_label.setObjectName("why")
         self.why_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -108,20 +181,33 @@ class QuestionCard(QFrame):
         top.addWidget(self.kicker)
         top.addStretch(1)
         top.addWidget(self.counter)
+        content = QWidget()
+        content.setObjectName("questionContent")
         self._choices = QVBoxLayout()
         self._choices.setSpacing(6)
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(8)
+        inner.addWidget(self.ask_label)
+        inner.addLayout(self._choices)
+        inner.addWidget(self.why_label)
+        inner.addStretch(1)
+        self.body = _CardBody(content)
+        for b in (self.skip_button, self.close_button):
+            b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         bottom = QHBoxLayout()
         bottom.addWidget(self.result_label, 1)
-        bottom.addWidget(self.skip_button)
-        bottom.addWidget(self.close_button)
+        bottom.addWidget(self.skip_button, 0, Qt.AlignmentFlag.AlignBottom)
+        bottom.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignBottom)
         col = QVBoxLayout(self)
         col.setContentsMargins(18, 12, 18, 14)
         col.setSpacing(8)
+        # The card is never smaller than its layout's minimum (setGeometry obeys it):
+        # the buttons keep their height and the body its few lines, whatever the window.
+        col.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         col.addLayout(top)
-        col.addWidget(self.ask_label)
-        col.addLayout(self._choices)
+        col.addWidget(self.body, 1)
         col.addLayout(bottom)
-        col.addWidget(self.why_label)
         self.set_theme(theme, presenter)
         self.hide()
 
@@ -135,12 +221,16 @@ class QuestionCard(QFrame):
         self.ask_label.setText(question.ask)
         for row in self.choice_rows:
             self._choices.removeWidget(row)
+            row.hide()  # at once: deleteLater alone left the last question's rows drawn
             row.deleteLater()
         self.choice_rows = []
         for i, text in enumerate(question.choices):
             row = ChoiceRow(_LETTERS[i] if i < len(_LETTERS) else str(i + 1), text)
             row.clicked.connect(lambda i=i: self._on_choice_clicked(i))
             self._choices.addWidget(row)
+            # The card's style sheet (font, padding) now, so the height the window
+            # asks for (heightForWidth) is the one the row will need.
+            row.ensurePolished()
             self.choice_rows.append(row)
         self.result_label.setText("Pick the answer you predict; the run waits for you.")
         self.result_label.setProperty("state", "")
@@ -172,7 +262,6 @@ class QuestionCard(QFrame):
             )
         self.result_label.setProperty("state", "right" if verdict.correct else "wrong")
         self._repolish(self.result_label)
-        self.result_label.setWordWrap(True)
         self.why_label.setText(f"Why: {verdict.why}")
         self.why_label.show()
         self.skip_button.hide()
@@ -224,6 +313,34 @@ class QuestionCard(QFrame):
             #questionCard QPushButton {{ font-size: {px}px; }}
             """
         )
+
+    # -- size ----------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._refit()  # the content changed (new font, a longer answer...)
+        return handled
+
+    def _refit(self) -> None:
+        """Take the height the content needs at this width, as far as the parent allows.
+
+        The window places the card (bottom edge over the stage); this keeps that
+        bottom edge and only changes the height, so a card whose content grew
+        after it was placed never squeezes or hides its answers.
+        """
+        parent = self.parentWidget()
+        if parent is None or not self.isVisible() or self.width() <= 0:
+            return
+        want = self.heightForWidth(self.width())
+        if want <= 0:
+            return
+        room = parent.height() - 12
+        height = max(self.minimumHeight(), min(want, room))
+        if height != self.height():
+            bottom = self.y() + self.height()
+            top = max(6, bottom - height)
+            self.setGeometry(self.x(), top, self.width(), height)
 
     @staticmethod
     def _repolish(w: QWidget) -> None:
