@@ -225,6 +225,7 @@ class MetricPlot(QWidget):
         self.setToolTip(f"{self.title}: {metric.help}")
         self.curve.setData([], [])
         self._end = -1.0  # the right end of the time axis
+        self.plot.setXRange(0.0, PlotsPanel.WINDOW, padding=0)  # "0 s .. 30 s" before data
         self._y = (0.0, 0.0)  # the y range shown
         self._y_key: tuple[float, float, bool] | None = None
         self.value.setText("")
@@ -411,7 +412,16 @@ class SideBySidePlot(QWidget):
             self.plot.addItem(label)
             self.labels.append(label)
         top = max(heights, default=0.0)
-        self.plot.setYRange(0, nice_ceiling(max(1.0, top) * 1.2), padding=0)  # room for labels
+        # Room above the tallest bar for its label, however short the plot is.
+        label_px = QFontMetrics(font).height() * 1.3
+        plot_px = max(self.plot.getViewBox().height(), 40.0)
+        room = min(0.6, label_px / plot_px)
+        self._top = nice_ceiling(max(1.0, top) / (1.0 - room))
+        self.plot.setYRange(0, self._top, padding=0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._draw()  # the labels' room depends on the plot's height
         shown = [
             f"{label} {_fmt(v)}"
             for (_n, label, _c), v in zip(self.spec.bars, self.values)
@@ -507,7 +517,9 @@ class PlotsPanel(QWidget):
         """Show one plot per metric of the lesson, fed from *recorder*.
 
         A lesson listed in :data:`SIDE_BY_SIDE` (by *scenario_id*) gets its
-        comparison first, as one bar chart. Plot widgets are kept and reused
+        comparison first, as one bar chart, and the metrics that chart shows get
+        no plot of their own (lost-updates had ten cells for a tab that holds
+        four). Plot widgets are kept and reused
         (making one costs ~15 ms), so switching lessons stays quick.
         """
         for p in self._cells():
@@ -520,6 +532,8 @@ class PlotsPanel(QWidget):
         spec = SIDE_BY_SIDE.get(scenario_id or "")
         if spec is not None and all(n in names for n, _l, _c in spec.bars):
             self.side_by_side = SideBySidePlot(spec, self._theme, self._presenter)
+            in_chart = {n for n, _l, _c in spec.bars}
+            metrics = tuple(m for m in metrics if m.name not in in_chart)
         for i, m in enumerate(metrics):
             color = _CURVE_COLORS[i % len(_CURVE_COLORS)]
             if i < len(self._pool):
@@ -531,7 +545,7 @@ class PlotsPanel(QWidget):
         self._arrange()
         for p in self._cells():
             p.show()
-        self._empty.setVisible(not metrics)
+        self._empty.setVisible(not self._cells())
         self.set_recorder(recorder)
 
     def set_recorder(self, recorder: MetricsRecorder | None) -> None:

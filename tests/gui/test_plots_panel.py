@@ -145,3 +145,10 @@ def test_a_running_lessons_rate_plot_starts_at_0(window, qtbot):
     # 10 items/s: once the smoothed rate is near it, the axis holds it with room above.
     qtbot.waitUntil(lambda: float(throughput.value.text() or 0) >= 9, timeout=5000)
     assert throughput.y_shown[0] == 0.0 and throughput.y_shown[1] >= 10.0
+
+
+def test_metrics_on_the_side_by_side_chart_get_no_second_plot(window):
+    assert window.open_lesson("lost-updates", play=False)
+    in_chart = {n for n, _l, _c in window.plots.side_by_side.spec.bars}
+    names = [p.spec.name for p in window.plots.plots]
+    assert names and not in_chart & set(names)
