@@ -452,6 +452,29 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"No lesson called {scenario_id!r}.", 8000)
             return False
         self._leave_replay()
+        # Nothing of the last lesson stays: its leak report comes once its run has
+        # stopped (later, off this thread), so a run stopped by this switch is
+        # forgotten when its report arrives, just after _on_player_stopped shows it.
+        if cls is not self._scenario_cls:
+            self.statusBar().clearMessage()
+            self.reports.clear()
+            leaving = {r for r in (self.player.run, self.player.last_run) if r is not None}
+            leaving.discard(self.player.stopped_run)  # reported already
+
+            def forget_leaving(report: Any) -> None:
+                run = self.player.stopped_run
+                if run not in leaving:
+                    return
+                leaving.discard(run)
+                if not leaving:
+                    self.player.stopped.disconnect(forget_leaving)
+                if self._scenario_cls is not None and run.scenario.id != self._scenario_cls.id:
+                    self.reports.clear_leaks()
+                    if isinstance(report, Exception) or getattr(report, "leaked", None):
+                        self.statusBar().clearMessage()  # the message it just showed
+
+            if leaving:
+                self.player.stopped.connect(forget_leaving)
         self._scenario_cls = cls
         self._values = self._checked_values(cls, values or {})
         self.catalogue.select(cls.id)
@@ -459,7 +482,8 @@ class MainWindow(QMainWindow):
         self.title_label.setText(cls.title)
         self.summary_label.setText(cls.summary)
         self.setWindowTitle(f"{cls.title} — {APP_NAME}")
-        self.controls.set_scenario(cls, self._values)
+        self.controls.set_scenario(cls, self._values, self.player)
+        self.scheduler.set_lesson(cls.id)
         self._apply_plumbing()
         self.code.set_scenario(cls)
         self.lesson.set_scenario(cls)
