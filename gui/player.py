@@ -39,10 +39,12 @@ class Player(QObject):
             Emitted from the GUI thread once the run's goroutines are joined.
         finished(): the run's story ended by itself (``ScenarioRun.finished``).
         state_changed(str): one of the :class:`PlayerState` strings.
+        action_injected(str): a teacher's action went into the current run.
     """
 
     started = Signal()
     stopped = Signal(object)
+    action_injected = Signal(str)
     finished = Signal()
     state_changed = Signal(str)
     # Internal: a stop thread is done (emitted from that thread, delivered queued).
@@ -65,6 +67,7 @@ class Player(QObject):
         self.last_report: Any = None
         self.last_run: ScenarioRun | None = None  # the run stopped last (Save run… after stop)
         self.stopped_run: ScenarioRun | None = None  # the run ``stopped`` was last emitted for
+        self._acted: dict[str, int] = {}  # actions injected into the current run, by name
         self._stop_done.connect(self._on_stop_done)
         # Notices a run that ends by itself (ScenarioRun has no callback into Qt).
         self._watch = QTimer(self)
@@ -125,6 +128,7 @@ class Player(QObject):
         self._values = dict(scenario.values)
         run = ScenarioRun(scenario, speed=self._speed, seed=self.seed)
         self._run = run
+        self._acted = {}
         run.start()
         self._watch.start()
         self._set_state(PlayerState.RUNNING)
@@ -191,6 +195,7 @@ class Player(QObject):
         """Inject the scenario's action *name*; its handler runs in its own goroutine.
 
         Returns the handler's goroutine, or None when nothing is running.
+        Counted (:meth:`times_acted`) and announced (``action_injected``).
 
         Raises:
             KeyError: the scenario has no such action.
@@ -198,7 +203,14 @@ class Player(QObject):
         run = self._run
         if run is None or self._state not in (PlayerState.RUNNING, PlayerState.PAUSED):
             return None
-        return run.act(name)
+        g = run.act(name)
+        self._acted[name] = self._acted.get(name, 0) + 1
+        self.action_injected.emit(name)
+        return g
+
+    def times_acted(self, name: str) -> int:
+        """How many times action *name* was injected into the current run."""
+        return self._acted.get(name, 0)
 
     def wait_stopped(self, timeout: float = 5.0) -> bool:
         """Join every stop in progress (tests, closing the window); True if all ended."""

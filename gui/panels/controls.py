@@ -9,6 +9,7 @@ window forwards it to the player.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,13 +32,40 @@ from PySide6.QtWidgets import (
 from core.scenarios._base import Param, Scenario
 from gui import resources
 from gui.panels import discard as _discard
-from gui.player import PlayerState
+from gui.player import Player, PlayerState
 from gui.settings import MAX_SPEED, MIN_SPEED, clamp_speed
 from gui.theme import Theme
 
-__all__ = ["ControlsPanel", "ParamForm", "SpeedControl", "format_speed"]
+__all__ = ["TOGGLES", "ControlsPanel", "ParamForm", "SpeedControl", "Toggle", "format_speed"]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+class Toggle:
+    """A teacher's action that switches something on and off: its name on the button
+    and whether it is on when a run starts (from the run's parameter values)."""
+
+    def __init__(self, label: str, on_at_start: Callable[[dict[str, Any]], bool]) -> None:
+        self.label = label
+        self.on_at_start = on_at_start
+
+
+def _off(_values: dict[str, Any]) -> bool:
+    return False
+
+
+# The lessons' on/off actions, by scenario id and action name. Each press of one
+# flips it (its handler runs once per injection), so its state is its state at the
+# start of the run, flipped once per injection into that run (Player.times_acted).
+# An action that may ignore a press (select's "Silence source b", when b has not
+# taken the last request) is not listed: its button could not tell the truth.
+TOGGLES: dict[str, dict[str, Toggle]] = {
+    "chat": {"slow-member": Toggle("Slow member", lambda _v: True)},  # alice starts slow
+    "pipeline": {"slow-stage": Toggle("Slow stage", _off)},
+    "counter-dumper": {"slow-dump": Toggle("Slow dump", _off)},
+    "resource-keeper": {"slow-keeper": Toggle("Slow keeper", _off)},
+    "select": {"toggle-default": Toggle("Default case", lambda v: bool(v.get("use_default")))},
+}
 
 
 def format_speed(x: float) -> str:
@@ -287,6 +315,9 @@ class ControlsPanel(QWidget):
         self._actions_box = QVBoxLayout()
         self._actions_box.setSpacing(4)
         self._action_buttons: dict[str, QPushButton] = {}
+        self._toggles: dict[str, Toggle] = {}  # the lesson's on/off actions, by name
+        self._values: dict[str, Any] = {}  # the lesson's values when it was put on stage
+        self._player: Player | None = None
 
         self._params_header = _header("Parameters")
         self._params_hint = QLabel("Changing a parameter restarts the lesson.")
@@ -319,8 +350,14 @@ class ControlsPanel(QWidget):
     def action_button(self, name: str) -> QPushButton:
         return self._action_buttons[name]
 
-    def set_scenario(self, scenario_cls: type[Scenario], values: dict[str, Any]) -> None:
-        """Build the parameter widgets and action buttons of *scenario_cls*."""
+    def set_scenario(
+        self, scenario_cls: type[Scenario], values: dict[str, Any], player: Player | None = None
+    ) -> None:
+        """Build the parameter widgets and action buttons of *scenario_cls*.
+
+        With *player*, the on/off actions (:data:`TOGGLES`) show their state in
+        its runs: checked, and "on" or "off" in their text.
+        """
         self._debounce.stop()
         self._pending = None
         self.params.blockSignals(True)
@@ -330,11 +367,22 @@ class ControlsPanel(QWidget):
             self._actions_box.removeWidget(b)
             _discard(b)
         self._action_buttons.clear()
+        toggles = TOGGLES.get(scenario_cls.id, {})
+        self._toggles = {a.name: toggles[a.name] for a in scenario_cls.actions if a.name in toggles}
+        self._values = dict(values)
+        if player is not None and player is not self._player:
+            self._player = player
+            player.started.connect(self._sync_toggles)
+            player.action_injected.connect(self._sync_toggles)
         for a in scenario_cls.actions:
             b = QPushButton(a.label)
             b.setObjectName("action")
             b.setToolTip(a.help)
             b.setAccessibleName(a.label)
+            if a.name in self._toggles:
+                b.setCheckable(True)
+                # The press asks the run; the run's answer (_sync_toggles) sets the check.
+                b.clicked.connect(self._sync_toggles)
             b.setIcon(resources.icon("bolt", self._theme.warning))
             b.clicked.connect(lambda _=False, n=a.name: self.action_requested.emit(n))
             self._actions_box.addWidget(b)
@@ -345,7 +393,29 @@ class ControlsPanel(QWidget):
         self._params_hint.setVisible(has_params)
         self._actions_header.setVisible(has_actions)
         self._actions_hint.setVisible(has_actions)
+        self._sync_toggles()
         self.set_state(self._state)
+
+    def toggle_on(self, name: str) -> bool:
+        """Whether on/off action *name* is on in the current run (as its button shows)."""
+        t = self._toggles[name]
+        player = self._player
+        scenario = player.scenario if player is not None else None
+        values = scenario.values if scenario is not None else self._values
+        flips = player.times_acted(name) if player is not None and scenario is not None else 0
+        return t.on_at_start(values) != bool(flips % 2)
+
+    def _sync_toggles(self, *_: object) -> None:
+        for name, t in self._toggles.items():
+            b = self._action_buttons.get(name)
+            if b is None:
+                continue
+            on = self.toggle_on(name)
+            b.blockSignals(True)
+            b.setChecked(on)
+            b.blockSignals(False)
+            b.setText(f"{t.label}: {'ON' if on else 'off'}")
+            b.setAccessibleDescription("on" if on else "off")
 
     def set_state(self, state: str) -> None:
         """Reflect the player's state on the buttons."""

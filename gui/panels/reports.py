@@ -138,6 +138,19 @@ class ReportsPanel(QWidget):
         self.stuck_text = ""
         self._render()
 
+    def clear(self) -> None:
+        """Another lesson: nothing of the last one stays, its leak report included."""
+        self.leak_title = ""
+        self.leak_text = ""
+        self.reset()
+
+    def clear_leaks(self) -> None:
+        """Forget the leak report (it came from a lesson no longer on stage)."""
+        if self.leak_title or self.leak_text:
+            self.leak_title = ""
+            self.leak_text = ""
+            self._render()
+
     def load_races(self, races: RaceTracker) -> None:
         """Show *races* (a replay's checkpoint)."""
         self.races = races

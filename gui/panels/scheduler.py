@@ -35,9 +35,22 @@ from core.trace import Kind, TraceEvent
 from gui.text import plain_tooltip
 from gui.theme import Theme
 
-__all__ = ["SchedulerPanel", "gate_words"]
+__all__ = ["GENERAL_HINT", "LESSON_HINTS", "SchedulerPanel", "gate_words"]
 
 HISTORY_LIMIT = 500  # steps kept in the history (the oldest scroll off)
+
+GENERAL_HINT = (
+    "Pause (Space), then click a goroutine to let it perform its next operation "
+    "(a send, a receive, a select, a Lock, a sleep...). Right arrow steps the "
+    "goroutine selected on the stage, or the one that waited longest."
+)
+# What stepping shows in a lesson, by scenario id (a lesson not listed gets GENERAL_HINT).
+LESSON_HINTS: dict[str, str] = {
+    "lost-updates": (
+        "Here count++ is three steps: load, the gap, store. Let two goroutines load "
+        "before either stores, and one increment is lost."
+    ),
+}
 
 
 def gate_words(op: str, obj: str = "") -> str:
@@ -116,12 +129,10 @@ class SchedulerPanel(QWidget):
         self.history.setMaximumBlockCount(HISTORY_LIMIT)
         self.history.setPlaceholderText("The steps you take are listed here, one sentence each.")
         self.history.setAccessibleName("Steps taken")
-        hint = QLabel(
-            "Pause (Space), then click a goroutine to let it perform its next operation. "
-            "In lost-updates, count++ is three steps: load, the gap, store."
-        )
+        self.hint = hint = QLabel()
         hint.setObjectName("hint")
         hint.setWordWrap(True)
+        self.set_lesson(None)
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.title)
@@ -158,6 +169,11 @@ class SchedulerPanel(QWidget):
         self._busy = False
         self._sync_timer()
         self._update_state()
+
+    def set_lesson(self, scenario_id: str | None) -> None:
+        """Say how to be the scheduler in lesson *scenario_id* (None: no lesson)."""
+        extra = LESSON_HINTS.get(scenario_id or "", "")
+        self.hint.setText(f"{GENERAL_HINT} {extra}".rstrip())
 
     def set_paused(self, paused: bool) -> None:
         self._paused = paused
