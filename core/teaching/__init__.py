@@ -6,11 +6,13 @@
 * :mod:`~core.teaching.select_stats`: each select's cases and how often each won;
 * :mod:`~core.teaching.reports`: race, deadlock and leak reports in Go's words;
 * :mod:`~core.teaching.recording`: record a run and replay its event log;
-* :mod:`~core.teaching.stepping`: be the scheduler, one operation at a time.
+* :mod:`~core.teaching.stepping`: be the scheduler, one operation at a time;
+* :mod:`~core.teaching.positions`: the source line where each goroutine stands.
 
 Imports only ``core.trace``, ``core.runtime`` and the standard library.
 """
 
+from core.teaching.positions import SourcePosition, source_positions
 from core.teaching.questions import (
     Question,
     QuestionSchedule,
@@ -64,6 +66,7 @@ __all__ = [
     "SelectCase",
     "SelectSite",
     "SelectStats",
+    "SourcePosition",
     "Step",
     "UsageIndex",
     "Verdict",
@@ -77,6 +80,7 @@ __all__ = [
     "parse_questions",
     "race_reports",
     "record",
+    "source_positions",
     "step",
     "step_and_describe",
     "strip_questions",
