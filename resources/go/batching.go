@@ -5,11 +5,19 @@
 // maxWait (latency when traffic is light), and flushes what is left when
 // the input channel is closed. One timer is armed per batch, not per item.
 //
-//	go run -race batching.go
+// Producers add items at producer-rate for two seconds (faster than
+// max-items per max-wait, batches flush full; slower, the timer flushes
+// them), then slow to a trickle that the timer flushes. The flags are the lesson's
+// parameters, with its defaults:
+//
+//	go run -race batching.go -max-items=8 -max-wait=500ms -producer-rate=10 -producers=2
 package main
 
 import (
+	"flag"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,8 +65,14 @@ func batcher(in <-chan int, maxSize int, maxWait time.Duration) <-chan []int {
 }
 
 func main() {
+	maxItems := flag.Int("max-items", 8, "items that make a full batch (flushed at once)")
+	maxWait := flag.Duration("max-wait", 500*time.Millisecond, "longest time the first item of a batch waits for its flush")
+	producerRate := flag.Float64("producer-rate", 10, "items all producers add per second")
+	producers := flag.Int("producers", 2, "producer goroutines")
+	flag.Parse()
+
 	in := make(chan int)
-	batches := batcher(in, 4, 100*time.Millisecond)
+	batches := batcher(in, *maxItems, *maxWait)
 
 	done := make(chan struct{})
 	go func() {
@@ -71,15 +85,25 @@ func main() {
 		fmt.Println("batches written:", n)
 	}()
 
-	for i := 1; i <= 9; i++ { // a busy spell: batches fill up
-		in <- i
-		time.Sleep(5 * time.Millisecond)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	produce := func(rate float64, d time.Duration) {
+		period := time.Duration(float64(time.Second) * float64(*producers) / rate)
+		for p := 0; p < *producers; p++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for end := time.Now().Add(d); time.Now().Before(end); {
+					time.Sleep(period)
+					in <- int(next.Add(1))
+				}
+			}()
+		}
+		wg.Wait()
 	}
-	time.Sleep(150 * time.Millisecond) // a lull: the timer flushes item 9 alone
-	for i := 10; i <= 12; i++ {        // a trickle, then the input ends
-		in <- i
-		time.Sleep(30 * time.Millisecond)
-	}
+	produce(*producerRate, 2*time.Second) // the lesson's traffic
+	fmt.Println("-- traffic slows to a trickle --")
+	produce(float64(*maxItems)/4/maxWait.Seconds(), 3**maxWait) // light: the timer flushes
 	close(in)
 	<-done
 }

@@ -11,14 +11,17 @@
 // stampede of callers on one missing key sends every one of them to the
 // backend.
 //
-//	go run -race cache.go                   # correct: 1 load for 20 callers
-//	go run cache.go -variant=broken         # BROKEN: 20 loads
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race cache.go -variant=correct -clients=6 -ttl=2s -keys=12 -loader-delay=300ms -janitor-interval=500ms
+//	go run cache.go -variant=broken         # BROKEN: one load per caller
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,34 +137,39 @@ func (c *Cache) Len() int {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	variant := flag.String("variant", "correct", "correct: GetOrLoad shares one load per key (singleflight); broken: every client that misses loads the key itself")
+	clients := flag.Int("clients", 6, "client goroutines reading keys")
+	ttl := flag.Duration("ttl", 2*time.Second, "how long a loaded value stays fresh")
+	nKeys := flag.Int("keys", 12, "different keys the clients read; the first quarter are hot and get 80% of the reads")
+	loaderDelay := flag.Duration("loader-delay", 300*time.Millisecond, "how long the slow loader takes for one key")
+	janitorInterval := flag.Duration("janitor-interval", 500*time.Millisecond, "time between two janitor sweeps")
 	flag.Parse()
 
 	var loads atomic.Int64
 	slowDB := func(key string) (string, error) {
 		loads.Add(1)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(*loaderDelay)
 		return "profile of " + key, nil
 	}
 
-	c := NewCache(300 * time.Millisecond)
+	c := NewCache(*ttl)
 	getOrLoad := c.GetOrLoad
 	if *variant == "broken" {
 		getOrLoad = c.brokenGetOrLoad
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go c.Janitor(ctx, 100*time.Millisecond)
+	go c.Janitor(ctx, *janitorInterval)
 
 	stampede := func(label string) {
 		start := make(chan struct{}) // closed to release every caller at once
 		var wg sync.WaitGroup
-		for i := 0; i < 20; i++ {
+		for i := 0; i < *clients; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				<-start
-				if _, err := getOrLoad("user:1", slowDB); err != nil {
+				if _, err := getOrLoad("key-1", slowDB); err != nil {
 					fmt.Println(err)
 				}
 			}()
@@ -169,12 +177,37 @@ func main() {
 		before := loads.Load()
 		close(start)
 		wg.Wait()
-		fmt.Printf("%-30s %2d loads of user:1\n", label, loads.Load()-before)
+		fmt.Printf("%d callers, key %-8s %2d loads of key-1\n", *clients, label+":", loads.Load()-before)
 	}
 
-	stampede("20 callers, key missing:")
-	stampede("20 callers, key cached:")
-	time.Sleep(450 * time.Millisecond) // the entry expires; the janitor evicts it
+	stampede("missing")
+	stampede("cached")
+	time.Sleep(*ttl + 2**janitorInterval) // the entry expires; the janitor evicts it
 	fmt.Println("entries after the janitor's sweep:", c.Len())
-	stampede("20 callers, key expired:")
+	stampede("expired")
+
+	// Everyday traffic: each client reads 20 keys, the hot quarter 80% of the time.
+	hot := (*nKeys + 3) / 4
+	before, reads := loads.Load(), 0
+	var wg sync.WaitGroup
+	for g := 0; g < *clients; g++ {
+		wg.Add(1)
+		reads += 20
+		rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(g)))
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				k := 1 + rng.Intn(hot) // a hot key
+				if rng.Float64() >= 0.8 && *nKeys > hot {
+					k = hot + 1 + rng.Intn(*nKeys-hot) // a cold one
+				}
+				if _, err := getOrLoad(fmt.Sprintf("key-%d", k), slowDB); err != nil {
+					fmt.Println(err)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("%d reads of %d keys: %d loads\n", reads, *nKeys, loads.Load()-before)
 }

@@ -9,7 +9,9 @@
 // ignores ctx: after the timeout nobody will ever receive, and each call
 // leaves a goroutine stuck on its send for good (a goroutine leak).
 //
-//	go run cancel-by-timeout.go                   # correct: no goroutine left
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run cancel-by-timeout.go -operation-time=500ms -timeout=500ms -variant=correct
 //	go run cancel-by-timeout.go -variant=broken   # BROKEN: goroutines leak
 package main
 
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand"
 	"runtime"
 	"time"
 )
@@ -78,26 +81,30 @@ func brokenQueryWithTimeout(limit, cost time.Duration) (string, error) {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	operationTime := flag.Duration("operation-time", 500*time.Millisecond, "average time one query takes (each call varies from half to one and a half)")
+	timeout := flag.Duration("timeout", 500*time.Millisecond, "how long the caller waits for the result before it gives up")
+	variant := flag.String("variant", "correct", "correct: WithTimeout, a query that watches ctx, a result channel of capacity 1; broken: unbuffered, and a query that ignores cancellation")
 	flag.Parse()
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 
 	query := queryWithTimeout
 	if *variant == "broken" {
 		query = brokenQueryWithTimeout
 	}
 	before := runtime.NumGoroutine()
-	for i, cost := range []time.Duration{50, 300, 80, 400, 500} {
-		v, err := query(200*time.Millisecond, cost*time.Millisecond)
+	for i := 1; i <= 6; i++ {
+		cost := time.Duration((0.5 + rng.Float64()) * float64(*operationTime)).Round(time.Millisecond)
+		v, err := query(*timeout, cost)
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
-			fmt.Printf("call %d (%v): timed out\n", i, cost*time.Millisecond)
+			fmt.Printf("call %d (%v): timed out\n", i, cost)
 		case err != nil:
 			fmt.Printf("call %d: %v\n", i, err)
 		default:
-			fmt.Printf("call %d (%v): %s\n", i, cost*time.Millisecond, v)
+			fmt.Printf("call %d (%v): %s\n", i, cost, v)
 		}
 	}
-	time.Sleep(600 * time.Millisecond) // give every late worker time to finish
+	time.Sleep(*operationTime * 2) // give every late worker time to finish
 	leaked := runtime.NumGoroutine() - before
 	if *variant == "broken" {
 		fmt.Printf("BROKEN: %d goroutines are still blocked on their send\n", leaked)

@@ -7,12 +7,18 @@
 // chat on. Leave removes the inbox and closes it under the same lock, so no
 // line is ever sent to a closed inbox.
 //
-//	go run -race chat.go
+// The members talk for a few seconds while sam, the slow reader, takes
+// slow-delay per line. The flags are the lesson's parameters, with its
+// defaults:
+//
+//	go run -race chat.go -members=3 -talk-interval=2s -inbox=4 -slow-delay=2s
 package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"math/rand"
 	"sync"
 	"time"
 )
@@ -87,44 +93,72 @@ func (r *Room) Leave(user string) (dropped int) {
 }
 
 func main() {
-	room := NewRoom(4)
+	members := flag.Int("members", 3, "simulated members who chat (the slow reader comes on top)")
+	talkInterval := flag.Duration("talk-interval", 2*time.Second, "average time between two lines of one member (random, +-50%)")
+	inboxSize := flag.Int("inbox", 4, "lines a member's inbox holds before it misses lines")
+	slowDelay := flag.Duration("slow-delay", 2*time.Second, "time sam, the slow member, takes per line")
+	flag.Parse()
+
+	room := NewRoom(*inboxSize)
 	var wg sync.WaitGroup
+	closing := make(chan struct{}) // closed when the room empties: nobody reads slowly any more
 	read := func(user string, inbox <-chan string, delay time.Duration) {
 		defer wg.Done()
 		n := 0
 		for range inbox { // ends when Leave closes the inbox
 			n++
-			time.Sleep(delay)
+			select {
+			case <-time.After(delay):
+			case <-closing:
+			}
 		}
 		fmt.Printf("%-5s read %2d lines\n", user, n)
 	}
 
-	readers := []struct {
-		name  string
-		delay time.Duration
-	}{{"alice", 0}, {"bob", 0}, {"sam", 60 * time.Millisecond}} // sam reads slowly
-	for _, u := range readers {
-		inbox, err := room.Join(u.name)
+	names := []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}
+	var talkers []string
+	for i := 0; i < *members; i++ {
+		talkers = append(talkers, names[i%len(names)]+fmt.Sprint(i/len(names) + 1)[1:])
+	}
+	for _, user := range append(talkers, "sam") {
+		inbox, err := room.Join(user)
 		if err != nil {
 			fmt.Println(err)
 			continue
 		}
+		delay := time.Duration(0)
+		if user == "sam" {
+			delay = *slowDelay // sam reads slowly
+		}
 		wg.Add(1)
-		go read(u.name, inbox, u.delay)
+		go read(user, inbox, delay)
 	}
-	if _, err := room.Join("bob"); err != nil {
-		fmt.Println("a second bob:", err)
+	if _, err := room.Join(talkers[0]); err != nil {
+		fmt.Printf("a second %s: %v\n", talkers[0], err)
 	}
 
-	for i := 1; i <= 10; i++ { // alice and bob chat briskly
-		_ = room.Post("alice", fmt.Sprintf("line %d", i))
-		_ = room.Post("bob", fmt.Sprintf("reply %d", i))
-		time.Sleep(10 * time.Millisecond)
+	// Each member posts a line about every talk-interval, for three intervals.
+	var talk sync.WaitGroup
+	end := time.Now().Add(3 * *talkInterval)
+	for k, user := range talkers {
+		talk.Add(1)
+		rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(k)))
+		go func(user string) {
+			defer talk.Done()
+			for i := 1; ; i++ {
+				time.Sleep(time.Duration((0.5 + rng.Float64()) * float64(*talkInterval)))
+				if time.Now().After(end) {
+					return
+				}
+				_ = room.Post(user, fmt.Sprintf("line %d", i))
+			}
+		}(user)
 	}
-	fmt.Println("a stranger posts:", room.Post("carol", "hi?"))
+	talk.Wait()
+	fmt.Println("a stranger posts:", room.Post("stranger", "hi?"))
 
-	time.Sleep(100 * time.Millisecond)
-	for _, user := range []string{"sam", "bob", "alice"} {
+	close(closing)
+	for _, user := range append([]string{"sam"}, talkers...) {
 		fmt.Printf("%-5s leaves, having missed %d lines\n", user, room.Leave(user))
 	}
 	wg.Wait()

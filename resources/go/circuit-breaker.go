@@ -7,12 +7,18 @@
 // calls go through; a success closes it, a failure opens it again.
 // (github.com/sony/gobreaker is a complete implementation.)
 //
-//	go run -race circuit-breaker.go
+// The downstream is in an outage for its first second, then fails only
+// failure-rate percent of calls. The flags are the lesson's parameters,
+// with its defaults:
+//
+//	go run -race circuit-breaker.go -failure-rate=10 -failure-threshold=5 -open-timeout=1s -half-open-max=1 -callers=3
 package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"math/rand"
 	"sync"
 	"time"
 )
@@ -94,26 +100,50 @@ func (b *Breaker) Call(op func() error) error {
 }
 
 func main() {
-	var mu sync.Mutex
-	down := true // the downstream is in an outage at first
+	failureRate := flag.Int("failure-rate", 10, "share of calls the downstream fails when it is up, in percent")
+	threshold := flag.Int("failure-threshold", 5, "failures in a row that open the breaker")
+	openTimeout := flag.Duration("open-timeout", time.Second, "how long the breaker stays open before a trial call")
+	halfOpenMax := flag.Int("half-open-max", 1, "trial calls let through while half-open")
+	callers := flag.Int("callers", 3, "caller goroutines")
+	flag.Parse()
+
+	var mu sync.Mutex // guards rng and the outage's end
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	upAt := time.Now().Add(time.Second) // the downstream is in an outage at first
 	service := func() error {
+		time.Sleep(20 * time.Millisecond) // the call's own time
 		mu.Lock()
 		defer mu.Unlock()
-		if down {
+		if time.Now().Before(upAt) || rng.Intn(100) < *failureRate {
 			return errors.New("500 internal error")
 		}
 		return nil
 	}
 
-	b := NewBreaker(3, 200*time.Millisecond, 1)
-	for i := 1; i <= 16; i++ {
-		if i == 11 {
-			mu.Lock()
-			down = false
-			mu.Unlock()
-			fmt.Println("-- the service recovers --")
-		}
-		fmt.Printf("call %2d: %v\n", i, b.Call(service))
-		time.Sleep(40 * time.Millisecond)
+	b := NewBreaker(*threshold, *openTimeout, *halfOpenMax)
+	counts := map[string]int{}
+	var wg sync.WaitGroup
+	end := time.Now().Add(3*time.Second + 2**openTimeout)
+	for c := 0; c < *callers; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				err := b.Call(service)
+				mu.Lock()
+				switch {
+				case err == nil:
+					counts["ok"]++
+				case errors.Is(err, ErrOpen):
+					counts["refused by the open breaker"]++
+				default:
+					counts["failed"]++
+				}
+				mu.Unlock()
+				time.Sleep(100 * time.Millisecond)
+			}
+		}()
 	}
+	wg.Wait()
+	fmt.Println("calls:", counts)
 }

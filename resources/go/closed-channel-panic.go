@@ -15,7 +15,9 @@
 // Receiving from a closed channel is fine: buffered values first, then the
 // zero value with ok == false, at once, forever.
 //
-//	go run closed-channel-panic.go                   # correct
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run closed-channel-panic.go -variant=correct -capacity=2 -producer-interval=150ms
 //	go run closed-channel-panic.go -variant=broken   # BROKEN: panic, exit status 2
 package main
 
@@ -26,10 +28,16 @@ import (
 	"time"
 )
 
+// The lesson's parameters (set by flags in main).
+var (
+	capacity         = 2                      // capacity of the jobs channel
+	producerInterval = 150 * time.Millisecond // time each producer takes to make one value
+)
+
 // produce sends n values, unless quit is closed first.
 func produce(id, n int, jobs chan<- string, quit <-chan struct{}) {
 	for i := 1; i <= n; i++ {
-		time.Sleep(15 * time.Millisecond)
+		time.Sleep(producerInterval)
 		select {
 		case jobs <- fmt.Sprintf("p%d-%d", id, i):
 		case <-quit:
@@ -39,7 +47,7 @@ func produce(id, n int, jobs chan<- string, quit <-chan struct{}) {
 }
 
 func correct(stopAfter int) {
-	jobs := make(chan string, 2)
+	jobs := make(chan string, capacity)
 	quit := make(chan struct{})
 	var producers sync.WaitGroup
 	for id, n := range []int{4, 6} {
@@ -70,11 +78,11 @@ func correct(stopAfter int) {
 
 // broken is THE PITFALL: every goroutine closes the channel when it is done.
 func broken() {
-	jobs := make(chan string, 2)
+	jobs := make(chan string, capacity)
 	for id, n := range []int{4, 6} {
 		go func(id, n int) {
 			for i := 1; i <= n; i++ {
-				time.Sleep(15 * time.Millisecond)
+				time.Sleep(producerInterval)
 				jobs <- fmt.Sprintf("p%d-%d", id, i) // panics once the other closed jobs
 			}
 			close(jobs) // BROKEN: "I'm done", but the other producer is not
@@ -87,7 +95,9 @@ func broken() {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	variant := flag.String("variant", "correct", "correct: a closer closes once after every producer is done; broken: each producer closes, and the receiver closes too")
+	flag.IntVar(&capacity, "capacity", capacity, "capacity of the jobs channel")
+	flag.DurationVar(&producerInterval, "producer-interval", producerInterval, "time each producer takes to make one value")
 	flag.Parse()
 	if *variant == "broken" {
 		broken()

@@ -9,7 +9,9 @@
 // the context, so cancel() changes nothing. The goroutine and its ticker
 // keep running until the program exits: a leak.
 //
-//	go run -race counter-dumper.go                  # correct: the dumper stops
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race counter-dumper.go -variant=correct -interval=1s -clients=3 -rate=5
 //	go run counter-dumper.go -variant=broken        # BROKEN: it keeps dumping
 package main
 
@@ -17,6 +19,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand"
 	"runtime"
 	"sync"
 	"time"
@@ -67,7 +70,10 @@ func brokenDump(_ context.Context, c *UserCounters, interval time.Duration, repo
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	variant := flag.String("variant", "correct", "correct: select on the ticker and ctx.Done(); broken: for range ticker.C")
+	interval := flag.Duration("interval", time.Second, "time between two dumps")
+	clients := flag.Int("clients", 3, "client goroutines counting requests")
+	rate := flag.Float64("rate", 5, "requests each client counts per second")
 	flag.Parse()
 	dumper := dump
 	if *variant == "broken" {
@@ -81,24 +87,36 @@ func main() {
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		dumper(ctx, c, 200*time.Millisecond, func(s map[string]int) {
+		dumper(ctx, c, *interval, func(s map[string]int) {
 			fmt.Printf("dump: alice=%d bob=%d\n", s["alice"], s["bob"])
 		})
 	}()
 
-	// Traffic for a while: alice is twice as busy as bob.
+	// Traffic for three intervals: each client counts about rate requests a
+	// second; alice is twice as busy as bob.
 	users := []string{"alice", "alice", "bob"}
-	for i := 0; i < 80; i++ {
-		c.Inc(users[i%len(users)])
-		time.Sleep(10 * time.Millisecond)
+	period := float64(time.Second) / *rate
+	var wg sync.WaitGroup
+	for g := 0; g < *clients; g++ {
+		wg.Add(1)
+		rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(g)))
+		go func() {
+			defer wg.Done()
+			end := time.Now().Add(3**interval + *interval/2)
+			for time.Now().Before(end) {
+				time.Sleep(time.Duration((0.5 + rng.Float64()) * period))
+				c.Inc(users[rng.Intn(len(users))])
+			}
+		}()
 	}
+	wg.Wait()
 
 	fmt.Println("main: cancel()")
 	cancel()
 	select {
 	case <-stopped:
 		fmt.Println("dumper returned")
-	case <-time.After(500 * time.Millisecond):
+	case <-time.After(*interval + 100*time.Millisecond):
 		fmt.Println("BROKEN: the dumper is still running after cancel()")
 	}
 	fmt.Println("goroutines left behind:", runtime.NumGoroutine()-before)

@@ -14,7 +14,10 @@
 // goroutine waits. It only sees a *global* deadlock: if any goroutine still
 // runs (a server's listener, a ticker loop), the stuck ones hang silently.
 //
-//	go run deadlock.go                                         # the fixed code
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run deadlock.go -variant=correct -mistake=forgotten-unlock   # the fixed code
+//	go run deadlock.go -mistake=all                                # every fixed story
 //	go run deadlock.go -variant=broken -mistake=forgotten-unlock
 //	go run deadlock.go -variant=broken -mistake=everyone-waiting
 //	go run deadlock.go -variant=broken -mistake=receive-without-sender
@@ -110,9 +113,9 @@ func receiveWithoutSender(broken bool) {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
-	mistake := flag.String("mistake", "",
-		"forgotten-unlock, everyone-waiting or receive-without-sender (default: all three)")
+	variant := flag.String("variant", "correct", "correct: the fixed code; broken: the mistake, which deadlocks")
+	mistake := flag.String("mistake", "forgotten-unlock",
+		"forgotten-unlock, everyone-waiting, receive-without-sender, or all")
 	flag.Parse()
 
 	stories := []struct {
@@ -125,7 +128,7 @@ func main() {
 	}
 	ran := false
 	for _, s := range stories {
-		if *mistake != "" && *mistake != s.name {
+		if *mistake != "all" && *mistake != s.name {
 			continue
 		}
 		ran = true

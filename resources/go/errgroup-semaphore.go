@@ -12,13 +12,19 @@
 // this program writes the same small Group itself: a WaitGroup to wait, a
 // sync.Once to keep the first error, and a context to cancel the others.
 //
-//	go run -race errgroup-semaphore.go
+// Three rounds run; each task fails with failure-probability percent at
+// the end of its work. The flags are the lesson's parameters, with its
+// defaults:
+//
+//	go run -race errgroup-semaphore.go -tasks=10 -limit=3 -failure-probability=5 -task-time=600ms
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"math/rand"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,9 +77,14 @@ func raisePeak(peak *atomic.Int32, n int32) {
 	}
 }
 
-func main() {
-	const tasks, limit = 10, 3
-	var running, peak, completed, cancelled atomic.Int32
+// round runs tasks tasks, at most limit at once, and reports how they ended.
+func round(n, tasks, limit, failPercent int, taskTime time.Duration, rng *rand.Rand) {
+	var running, peak, completed, cancelled, failed atomic.Int32
+	costs, fails := make([]time.Duration, tasks+1), make([]bool, tasks+1)
+	for k := 1; k <= tasks; k++ { // drawn up front: rand.Rand is not safe for concurrent use
+		costs[k] = time.Duration((0.5 + rng.Float64()) * float64(taskTime))
+		fails[k] = rng.Intn(100) < failPercent
+	}
 
 	g, ctx := WithContext(context.Background())
 	sem := make(chan struct{}, limit)
@@ -91,7 +102,7 @@ func main() {
 			raisePeak(&peak, running.Add(1))
 			defer running.Add(-1) // runs before the slot is given back
 
-			work := time.NewTimer(time.Duration(30+10*k) * time.Millisecond)
+			work := time.NewTimer(costs[k])
 			defer work.Stop()
 			select {
 			case <-work.C:
@@ -99,7 +110,8 @@ func main() {
 				cancelled.Add(1)
 				return ctx.Err()
 			}
-			if k == 5 {
+			if fails[k] {
+				failed.Add(1)
 				return fmt.Errorf("task %d: %w", k, errNotFound)
 			}
 			completed.Add(1)
@@ -108,7 +120,20 @@ func main() {
 	}
 
 	err := g.Wait()
-	fmt.Println("first error:", err, "| is 404:", errors.Is(err, errNotFound))
-	fmt.Printf("completed %d, cancelled %d, failed 1 (of %d); at most %d ran at once\n",
-		completed.Load(), cancelled.Load(), tasks, peak.Load())
+	fmt.Printf("round %d: first error: %v | is 404: %v\n", n, err, errors.Is(err, errNotFound))
+	fmt.Printf("  completed %d, cancelled %d, failed %d (of %d); at most %d ran at once\n",
+		completed.Load(), cancelled.Load(), failed.Load(), tasks, peak.Load())
+}
+
+func main() {
+	tasks := flag.Int("tasks", 10, "tasks started in each round")
+	limit := flag.Int("limit", 3, "tasks allowed to work at the same time (semaphore slots)")
+	failPercent := flag.Int("failure-probability", 5, "chance that a task fails at the end of its work, in percent")
+	taskTime := flag.Duration("task-time", 600*time.Millisecond, "average time a task works")
+	flag.Parse()
+
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	for n := 1; n <= 3; n++ {
+		round(n, *tasks, *limit, *failPercent, *taskTime, rng)
+	}
 }

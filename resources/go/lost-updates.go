@@ -1,28 +1,40 @@
-// Lost updates: eight goroutines add to one shared counter.
+// Lost updates: goroutines add to three shared counters, as the lesson does.
 //
-// The correct program protects the counter twice over, once with a
-// sync.Mutex and once with sync/atomic, and both totals come out exact.
-// The broken variant does a bare n++ from every goroutine: the read and
-// the write of different goroutines interleave and increments vanish.
+// Every goroutine increments the three counters the same number of times:
+// a bare count++ (read, a gap, write: THE PITFALL), the same under a
+// sync.Mutex, and one atomic add. The mutex and atomic totals come out
+// exact; the bare counter falls short, because an increment made in the
+// gap between another goroutine's read and write is overwritten. The flags
+// are the lesson's parameters, with its defaults:
 //
-//	go run lost-updates.go                   # correct: both totals exact
-//	go run lost-updates.go -variant=broken   # BROKEN: the total falls short
-//	go run -race lost-updates.go -variant=broken   # the race detector names the line
+//	go run lost-updates.go -goroutines=4 -increments=20 -rate=5 -gap=10ms
+//	go run -race lost-updates.go            # the race detector names the bare counter's lines
 package main
 
 import (
 	"flag"
 	"fmt"
-	"runtime"
+	"math/rand"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-const (
-	workers   = 8
-	perWorker = 100_000
-	want      = workers * perWorker
-)
+// BadCounter is THE PITFALL, kept for the demo: n++ is a read, an add and
+// a write, and nothing stops two goroutines from reading the same old
+// value. It is a data race; `go run -race` reports it. The gap between the
+// read and the write (as the lesson's stage shows it) makes the loss show
+// on any machine.
+type BadCounter struct {
+	n   int
+	gap time.Duration
+}
+
+func (c *BadCounter) Inc() {
+	v := c.n // read
+	time.Sleep(c.gap)
+	c.n = v + 1 // write: overwrites any increment made since the read
+}
 
 // MutexCounter serialises every increment behind a lock.
 type MutexCounter struct {
@@ -50,58 +62,38 @@ type AtomicCounter struct {
 func (c *AtomicCounter) Inc()         { c.n.Add(1) }
 func (c *AtomicCounter) Value() int64 { return c.n.Load() }
 
-// hammer runs inc from `workers` goroutines, perWorker times each, and
-// returns once every goroutine has finished. They all start together.
-func hammer(inc func()) {
-	start := make(chan struct{})
+func main() {
+	goroutines := flag.Int("goroutines", 4, "goroutines that increment the counters together")
+	increments := flag.Int("increments", 20, "increments each goroutine makes on each counter")
+	rate := flag.Float64("rate", 5, "increments each goroutine makes per second")
+	gap := flag.Duration("gap", 10*time.Millisecond, "time the bare counter spends between reading the count and writing it back")
+	flag.Parse()
+
+	bad := &BadCounter{gap: *gap}
+	var safe MutexCounter
+	var atom AtomicCounter
+	period := time.Duration(float64(time.Second) / *rate)
+
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for g := 0; g < *goroutines; g++ {
 		wg.Add(1)
+		rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(g)))
 		go func() {
 			defer wg.Done()
-			<-start
-			for i := 0; i < perWorker; i++ {
-				inc()
+			time.Sleep(time.Duration(rng.Float64() * float64(period))) // not all in step
+			for i := 0; i < *increments; i++ {
+				time.Sleep(time.Duration((0.5 + rng.Float64()) * float64(period)))
+				bad.Inc()
+				safe.Inc()
+				atom.Inc()
 			}
 		}()
 	}
-	close(start) // release every goroutine at once
 	wg.Wait()
-}
 
-// brokenCount is THE PITFALL, kept for the demo: n++ is a read, an add
-// and a write, and nothing stops two goroutines from reading the same old
-// value. It is a data race; `go run -race` reports it.
-//
-// The increment is written out in its three steps, with runtime.Gosched()
-// between the read and the write (as the stage does), so the loss shows on
-// any machine, even one with a single free core. A bare n++ loses updates
-// too, only less often.
-func brokenCount() int {
-	n := 0
-	hammer(func() {
-		v := n            // read
-		runtime.Gosched() // let another goroutine run in the gap
-		n = v + 1         // write: overwrites any increment made since the read
-	})
-	return n
-}
-
-func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
-	flag.Parse()
-
-	if *variant == "broken" {
-		got := brokenCount()
-		fmt.Printf("BROKEN: unprotected counter = %d, want %d, lost %d\n", got, want, want-got)
-		return
-	}
-
-	var m MutexCounter
-	hammer(m.Inc)
-	fmt.Printf("mutex counter  = %d (want %d)\n", m.Value(), want)
-
-	var a AtomicCounter
-	hammer(a.Inc)
-	fmt.Printf("atomic counter = %d (want %d)\n", a.Value(), want)
+	want := *goroutines * *increments
+	fmt.Printf("expected       = %d\n", want)
+	fmt.Printf("mutex counter  = %d\n", safe.Value())
+	fmt.Printf("atomic counter = %d\n", atom.Value())
+	fmt.Printf("bare counter   = %d (lost %d)\n", bad.n, want-bad.n)
 }

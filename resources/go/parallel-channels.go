@@ -11,14 +11,18 @@
 // first error. The goroutines that have not sent yet block on their send
 // forever: leaked goroutines.
 //
-//	go run -race parallel-channels.go                 # correct
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race parallel-channels.go -variant=correct -items=12 -workers=3 -work-time=300ms
 //	go run parallel-channels.go -variant=broken       # BROKEN: goroutines leak
 package main
 
 import (
 	"flag"
 	"fmt"
+	"math/rand"
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -76,29 +80,43 @@ func brokenProcess(items []int, workers int, fn func(int) (int, error)) ([]int, 
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	variant := flag.String("variant", "correct", "correct: a results channel with room for every item; broken: unbuffered, and the collector returns at the first error")
+	nItems := flag.Int("items", 12, "items in the batch")
+	workers := flag.Int("workers", 3, "most calls of the work function running at once")
+	workTime := flag.Duration("work-time", 300*time.Millisecond, "time one item takes on average (each varies by +-50%)")
 	flag.Parse()
 	run := process
 	if *variant == "broken" {
 		run = brokenProcess
 	}
 
+	var mu sync.Mutex
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	work := func(x int) (int, error) {
-		time.Sleep(time.Duration(10*(10-x)) * time.Millisecond) // later items finish first
-		if x == 8 {
+		mu.Lock() // rand.Rand is not safe for concurrent use
+		d := time.Duration((0.5 + rng.Float64()) * float64(*workTime))
+		mu.Unlock()
+		time.Sleep(d)
+		if x == 3 {
 			return 0, fmt.Errorf("item %d failed", x)
 		}
 		return x * x, nil
 	}
-	items := []int{1, 2, 3, 4, 5, 6, 7, 9}
+	var good, withBad []int
+	for i := 1; i <= *nItems; i++ {
+		if i != 3 {
+			good = append(good, i)
+		}
+		withBad = append(withBad, i)
+	}
 
 	before := runtime.NumGoroutine()
-	out, err := run(items, 3, work)
+	out, err := run(good, *workers, work)
 	fmt.Println("all good:", out, err)
 
-	out, err = run(append(items, 8), 3, work)
+	out, err = run(withBad, *workers, work)
 	fmt.Println("one fails:", out, err)
 
-	time.Sleep(300 * time.Millisecond) // every goroutine has had time to finish
+	time.Sleep(*workTime * 2) // every goroutine has had time to finish
 	fmt.Println("goroutines left behind:", runtime.NumGoroutine()-before)
 }

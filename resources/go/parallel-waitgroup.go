@@ -10,13 +10,16 @@
 // When an item fails, the loop stops handing out work (a `failed` channel
 // is closed once, and the send of the next index selects on it), the
 // workers finish what they hold, and the first error is returned after
-// Wait: no goroutine is left behind.
+// Wait: no goroutine is left behind. The flags are the lesson's
+// parameters, with its defaults:
 //
-//	go run -race parallel-waitgroup.go
+//	go run -race parallel-waitgroup.go -items=12 -workers=3 -work-time=300ms
 package main
 
 import (
+	"flag"
 	"fmt"
+	"math/rand"
 	"sync"
 	"time"
 )
@@ -63,31 +66,42 @@ feed:
 }
 
 func main() {
+	nItems := flag.Int("items", 12, "items in the batch")
+	workers := flag.Int("workers", 3, "most calls of the work function running at once")
+	workTime := flag.Duration("work-time", 300*time.Millisecond, "time one item takes on average (each varies by +-50%)")
+	flag.Parse()
+
+	var mu sync.Mutex
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	cost := func() time.Duration { // guarded: rand.Rand is not safe for concurrent use
+		mu.Lock()
+		defer mu.Unlock()
+		return time.Duration((0.5 + rng.Float64()) * float64(*workTime))
+	}
 	square := func(x int) (int, error) {
-		d := 30 * time.Millisecond
-		if x == 5 {
-			d = 150 * time.Millisecond // a straggler
-		}
-		time.Sleep(d)
+		time.Sleep(cost())
 		return x * x, nil
 	}
 
-	items := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	items := make([]int, *nItems)
+	for i := range items {
+		items[i] = i + 1
+	}
 	start := time.Now()
-	out, err := process(items, 3, square)
+	out, err := process(items, *workers, square)
 	fmt.Println("results:", out, "error:", err)
-	fmt.Println("took", time.Since(start).Round(10*time.Millisecond), "(the straggler sets the pace)")
+	fmt.Println("took", time.Since(start).Round(10*time.Millisecond), "(the slowest item sets the pace)")
 
 	var calls sync.Map
 	failOnThree := func(x int) (int, error) {
 		calls.Store(x, true)
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(cost())
 		if x == 3 {
 			return 0, fmt.Errorf("item %d: bad input", x)
 		}
 		return x * x, nil
 	}
-	_, err = process(items, 3, failOnThree)
+	_, err = process(items, *workers, failOnThree)
 	started := 0
 	calls.Range(func(_, _ any) bool { started++; return true })
 	fmt.Printf("with a failing item: %v (%d of %d items were started)\n", err, started, len(items))

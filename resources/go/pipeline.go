@@ -1,18 +1,20 @@
 // Pipeline: stages joined by channels, fan-out to workers, fan-in, cancellation.
 //
-// generate -> square -> work (3 workers, fan-out) -> merge (fan-in) -> sink.
+// generate -> square -> work (N workers, fan-out) -> merge (fan-in) -> sink.
 // Each stage is a goroutine that closes its output when its input is
 // exhausted, so the end of the data flows down the pipe. Every send also
 // selects on ctx.Done(), so when the sink stops early and cancels, each
 // stage returns instead of blocking forever on a send nobody will receive.
 // A pipeline runs at the pace of its slowest stage; fanning that stage out
 // to several workers raises the pace (the order of the items is lost).
+// The flags are the lesson's parameters, with its defaults:
 //
-//	go run -race pipeline.go
+//	go run -race pipeline.go -workers=3 -stage-delay=200ms -items-per-s=10
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
 	"sync"
@@ -29,11 +31,13 @@ func send(ctx context.Context, out chan<- int, v int) bool {
 	}
 }
 
-func generate(ctx context.Context, n int) <-chan int {
+// generate emits 1..n, one every interval.
+func generate(ctx context.Context, n int, interval time.Duration) <-chan int {
 	out := make(chan int)
 	go func() {
 		defer close(out)
 		for i := 1; i <= n; i++ {
+			time.Sleep(interval)
 			if !send(ctx, out, i) {
 				return
 			}
@@ -79,13 +83,20 @@ func merge(ctx context.Context, ins ...<-chan int) <-chan int {
 	return out
 }
 
-// build starts the whole pipeline and returns its last channel.
-func build(ctx context.Context, n, workers int) <-chan int {
-	squares := stage(ctx, generate(ctx, n), func(v int) int { return v * v })
-	outs := make([]<-chan int, workers)
+// Pipe is the shape of one pipeline: its workers, their delay, its input rate.
+type Pipe struct {
+	Workers    int
+	StageDelay time.Duration // the slow work, per item, in a worker
+	Interval   time.Duration // between two items of the generator
+}
+
+// build starts the whole pipeline on 1..n and returns its last channel.
+func (p Pipe) build(ctx context.Context, n int) <-chan int {
+	squares := stage(ctx, generate(ctx, n, p.Interval), func(v int) int { return v * v })
+	outs := make([]<-chan int, p.Workers)
 	for w := range outs { // fan-out: the workers share one input channel
 		outs[w] = stage(ctx, squares, func(v int) int {
-			time.Sleep(20 * time.Millisecond) // the slow work
+			time.Sleep(p.StageDelay) // the slow work
 			return v
 		})
 	}
@@ -93,25 +104,32 @@ func build(ctx context.Context, n, workers int) <-chan int {
 }
 
 func main() {
+	workers := flag.Int("workers", 3, "worker goroutines the slow stage fans out to")
+	stageDelay := flag.Duration("stage-delay", 200*time.Millisecond, "time a worker spends on one item")
+	itemsPerS := flag.Float64("items-per-s", 10, "items the generator emits per second")
+	flag.Parse()
+	p := Pipe{*workers, *stageDelay, time.Duration(float64(time.Second) / *itemsPerS)}
+
 	before := runtime.NumGoroutine()
 
 	// Run 1: the data runs out; the closes ripple down the pipe.
 	sum := 0
 	start := time.Now()
-	for v := range build(context.Background(), 30, 3) {
+	for v := range p.build(context.Background(), 30) {
 		sum += v
 	}
-	fmt.Printf("sum of squares 1..30 = %d in %v (3 workers)\n",
-		sum, time.Since(start).Round(10*time.Millisecond))
+	took := time.Since(start)
+	fmt.Printf("sum of squares 1..30 = %d in %v (%d workers): %.1f items/s\n",
+		sum, took.Round(10*time.Millisecond), *workers, 30/took.Seconds())
 
 	// Run 2: take 5 results from an endless-looking stream, then cancel.
 	ctx, cancel := context.WithCancel(context.Background())
-	results := build(ctx, 1_000_000, 3)
+	results := p.build(ctx, 1_000_000)
 	for i := 0; i < 5; i++ {
 		fmt.Println("got", <-results)
 	}
 	cancel() // every stage sees ctx.Done() and returns
 
-	time.Sleep(100 * time.Millisecond) // let them unwind
+	time.Sleep(p.StageDelay + p.Interval + 100*time.Millisecond) // let them unwind
 	fmt.Println("goroutines left running:", runtime.NumGoroutine()-before)
 }

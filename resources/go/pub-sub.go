@@ -12,7 +12,9 @@
 // Unsubscribe between the copy and the send makes the publisher send on a
 // closed channel: "panic: send on closed channel".
 //
-//	go run -race pub-sub.go                   # correct
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race pub-sub.go -subscribers=4 -buffer=4 -publish-rate=8 -slow-delay=500ms -variant=correct
 //	go run pub-sub.go -variant=broken         # BROKEN: panics
 package main
 
@@ -93,9 +95,13 @@ func (p *PubSub) brokenPublish(msg string) int {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	subscribers := flag.Int("subscribers", 4, "subscribers at the start; the first one is slow")
+	buffer := flag.Int("buffer", 4, "messages each subscriber's channel holds")
+	publishRate := flag.Float64("publish-rate", 8, "messages the publisher sends per second")
+	slowDelay := flag.Duration("slow-delay", 500*time.Millisecond, "time the slow subscriber spends on each message")
+	variant := flag.String("variant", "correct", "correct: sends and closes under one lock; broken: sends outside the lock")
 	flag.Parse()
-	p := NewPubSub(4)
+	p := NewPubSub(*buffer)
 	publish := p.Publish
 	if *variant == "broken" {
 		publish = p.brokenPublish
@@ -109,33 +115,44 @@ func main() {
 			got++
 			time.Sleep(delay)
 		}
-		fmt.Printf("%s subscriber received %d messages\n", name, got)
+		fmt.Printf("%s received %d messages\n", name, got)
 	}
-	slowID, slow := p.Subscribe()
-	fastID, fast := p.Subscribe()
-	wg.Add(2)
-	go reader("slow", slow, 50*time.Millisecond)
-	go reader("fast", fast, 0)
+	var ids []int
+	for i := 1; i <= *subscribers; i++ {
+		id, ch := p.Subscribe()
+		ids = append(ids, id)
+		name, delay := fmt.Sprintf("subscriber %d", i), time.Duration(0)
+		if i == 1 {
+			name, delay = "subscriber 1 (slow)", *slowDelay
+		}
+		wg.Add(1)
+		go reader(name, ch, delay)
+	}
 
 	done := make(chan struct{})
-	go func() { // the publisher: 40 messages, one every 10ms
+	go func() { // the publisher: 40 messages at publish-rate
 		defer close(done)
 		for i := 1; i <= 40; i++ {
 			publish(fmt.Sprintf("msg-%d", i))
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(time.Duration(float64(time.Second) / *publishRate))
 		}
 	}()
 
 	// Visitors come and go while the publisher runs (they never read: a full
 	// inbox just makes them miss messages).
-	for i := 0; i < 20; i++ {
+	for running := true; running; {
 		id, _ := p.Subscribe()
 		time.Sleep(7 * time.Millisecond)
 		p.Unsubscribe(id)
 		p.Unsubscribe(id) // harmless: already gone
+		select {
+		case <-done:
+			running = false
+		default:
+		}
 	}
-	<-done
-	p.Unsubscribe(fastID)
-	p.Unsubscribe(slowID)
+	for _, id := range ids {
+		p.Unsubscribe(id)
+	}
 	wg.Wait()
 }

@@ -5,13 +5,15 @@
 // a web server). No goroutine adds the tokens: on every call the bucket
 // works out what it earned since it last looked, from the clock, under a
 // mutex. That is how golang.org/x/time/rate does it too
-// (rate.NewLimiter(10, 5), lim.Allow(), lim.Wait(ctx)).
+// (rate.NewLimiter(10, 5), lim.Allow(), lim.Wait(ctx)). The flags are the
+// lesson's parameters, with its defaults:
 //
-//	go run -race rate-limiter.go
+//	go run -race rate-limiter.go -rate=10 -burst=5 -clients=4 -demand=5
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -114,7 +116,13 @@ func clients(b *TokenBucket, n int, demand float64, d time.Duration) (int64, int
 }
 
 func main() {
-	b := NewTokenBucket(10, 5) // 10 tokens/s, bursts of 5
+	rate := flag.Float64("rate", 10, "tokens the bucket earns per second")
+	burst := flag.Int("burst", 5, "most tokens the bucket saves up (the largest burst let through)")
+	nClients := flag.Int("clients", 4, "client goroutines sending requests")
+	demand := flag.Float64("demand", 5, "requests each client sends per second")
+	flag.Parse()
+
+	b := NewTokenBucket(*rate, *burst)
 
 	ok := 0
 	for i := 0; i < 30; i++ { // a burst of 30 at once
@@ -124,20 +132,20 @@ func main() {
 	}
 	fmt.Printf("burst of 30: %d allowed (the saved tokens), %d rejected\n", ok, 30-ok)
 
-	// 4 clients x 5 requests/s = 20 requests/s against 10 tokens/s.
-	a, r := clients(b, 4, 5, time.Second)
-	fmt.Printf("1 s at 20 req/s, rate 10/s: %d allowed, %d rejected\n", a, r)
+	asked := float64(*nClients) * *demand
+	a, r := clients(b, *nClients, *demand, time.Second)
+	fmt.Printf("1 s at %g req/s, rate %g/s: %d allowed, %d rejected\n", asked, *rate, a, r)
 
-	b.SetRate(40)
-	a, r = clients(b, 4, 5, time.Second)
-	fmt.Printf("1 s at 20 req/s, rate 40/s: %d allowed, %d rejected\n", a, r)
+	b.SetRate(*rate * 4)
+	a, r = clients(b, *nClients, *demand, time.Second)
+	fmt.Printf("1 s at %g req/s, rate %g/s: %d allowed, %d rejected\n", asked, *rate*4, a, r)
 
 	start := time.Now()
-	b.SetRate(20)
+	b.SetRate(*rate * 2)
 	for i := 0; i < 10; i++ { // a patient caller queues instead of being rejected
 		if err := b.Wait(context.Background()); err != nil {
 			fmt.Println(err)
 		}
 	}
-	fmt.Printf("10 waits at 20/s took %v\n", time.Since(start).Round(10*time.Millisecond))
+	fmt.Printf("10 waits at %g/s took %v\n", *rate*2, time.Since(start).Round(10*time.Millisecond))
 }

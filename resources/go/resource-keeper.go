@@ -10,7 +10,11 @@
 // Once the keeper is stopped nobody receives the request, and every caller
 // blocks on its send forever.
 //
-//	go run -race resource-keeper.go                 # correct
+// For its second second the keeper turns slow (slow-delay per request,
+// longer than the callers' timeout): their calls time out instead of
+// hanging. The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race resource-keeper.go -variant=correct -clients=4 -rate=4 -timeout=100ms -slow-delay=300ms
 //	go run resource-keeper.go -variant=broken       # BROKEN: callers stuck for good
 package main
 
@@ -18,8 +22,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +45,7 @@ type Keeper struct {
 	quit     chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
+	delay    atomic.Int64 // how long the keeper takes per request (a slow keeper), in ns
 }
 
 func NewKeeper() *Keeper {
@@ -59,6 +66,7 @@ func (k *Keeper) loop() {
 	for {
 		select {
 		case r := <-k.inc:
+			time.Sleep(time.Duration(k.delay.Load())) // 0 unless the keeper is slow
 			counts[r.user]++
 			r.reply <- counts[r.user]
 		case reply := <-k.snapshot:
@@ -119,24 +127,40 @@ func (k *Keeper) Stop() {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	variant := flag.String("variant", "correct", "correct: inc selects on the request, quit and one timer; broken: a bare send and receive with no timeout")
+	clients := flag.Int("clients", 4, "client goroutines asking the keeper to count")
+	rate := flag.Float64("rate", 4, "increments each client asks for per second")
+	timeout := flag.Duration("timeout", 100*time.Millisecond, "how long inc waits for the keeper before it gives up")
+	slowDelay := flag.Duration("slow-delay", 300*time.Millisecond, "how long the slow keeper takes per request")
 	flag.Parse()
 
 	k := NewKeeper()
 	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
+	var ok, timedOut atomic.Int64
+	period := float64(time.Second) / *rate
+	end := time.Now().Add(2 * time.Second)
+	for g := 0; g < *clients; g++ {
 		wg.Add(1)
+		rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(g)))
 		go func(g int) {
 			defer wg.Done()
 			user := []string{"alice", "bob"}[g%2]
-			for i := 0; i < 250; i++ {
-				if _, err := k.Inc(user, 100*time.Millisecond); err != nil {
-					fmt.Println("inc failed:", err)
+			for time.Now().Before(end) {
+				time.Sleep(time.Duration((0.5 + rng.Float64()) * period))
+				if _, err := k.Inc(user, *timeout); err != nil {
+					timedOut.Add(1)
+				} else {
+					ok.Add(1)
 				}
 			}
 		}(g)
 	}
+	time.Sleep(time.Second)
+	fmt.Printf("first second: %d increments, %d timed out\n", ok.Load(), timedOut.Load())
+	k.delay.Store(int64(*slowDelay)) // the keeper turns slow
 	wg.Wait()
+	fmt.Printf("after a slow second: %d increments, %d timed out (none hung)\n", ok.Load(), timedOut.Load())
+	k.delay.Store(0)
 	fmt.Println("counts:", k.GetAll())
 
 	k.Stop()
@@ -149,6 +173,6 @@ func main() {
 		fmt.Println("BROKEN: callers blocked forever on their send:", runtime.NumGoroutine()-before)
 		return
 	}
-	_, err := k.Inc("alice", 100*time.Millisecond)
+	_, err := k.Inc("alice", *timeout)
 	fmt.Println("after stop:", err)
 }

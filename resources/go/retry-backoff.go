@@ -7,15 +7,19 @@
 // on ctx.Done() and a timer, so a caller that gives up stops at once.
 // There is no standard package; this is the usual shape (compare
 // github.com/cenkalti/backoff or k8s.io/apimachinery/pkg/util/wait).
+// The flags are the lesson's parameters, with its defaults:
 //
-//	go run retry-backoff.go
+//	go run retry-backoff.go -failure-rate=30 -base-delay=50ms -max-delay=1s -jitter=0.5 -attempts=5 -callers=3
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math/rand"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -75,20 +79,59 @@ func flaky(failures int) func() error {
 	}
 }
 
-func main() {
-	ctx := context.Background()
-	b := Backoff{Base: 20 * time.Millisecond, Factor: 2, Max: 200 * time.Millisecond, Jitter: 0.5}
+// downstream fails failureRate percent of its calls, at random.
+func downstream(failureRate int, seed int64) func() error {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewSource(seed))
+	return func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if rng.Intn(100) < failureRate {
+			return errUnavailable
+		}
+		return nil
+	}
+}
 
-	fmt.Println("the service recovers after 3 failures:")
-	fmt.Println("  result:", Retry(ctx, 5, b, flaky(3)))
+func main() {
+	failureRate := flag.Int("failure-rate", 30, "share of calls the downstream fails, in percent")
+	baseDelay := flag.Duration("base-delay", 50*time.Millisecond, "delay before the first retry")
+	maxDelay := flag.Duration("max-delay", time.Second, "longest delay between two attempts")
+	jitter := flag.Float64("jitter", 0.5, "random share taken off each delay (0: none, 1: full jitter)")
+	attempts := flag.Int("attempts", 5, "attempts before a caller gives up")
+	callers := flag.Int("callers", 3, "caller goroutines")
+	flag.Parse()
+
+	ctx := context.Background()
+	b := Backoff{Base: *baseDelay, Factor: 2, Max: *maxDelay, Jitter: *jitter}
+
+	fmt.Printf("%d callers, 3 operations each, against a service that fails %d%% of calls:\n", *callers, *failureRate)
+	call := downstream(*failureRate, time.Now().UnixNano())
+	var ok, gaveUp atomic.Int64
+	var wg sync.WaitGroup
+	for c := 0; c < *callers; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for op := 0; op < 3; op++ {
+				if err := Retry(ctx, *attempts, b, call); err != nil {
+					gaveUp.Add(1)
+				} else {
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("  %d operations succeeded, %d gave up\n", ok.Load(), gaveUp.Load())
 
 	fmt.Println("the service stays down (an outage):")
-	err := Retry(ctx, 5, b, flaky(100))
+	err := Retry(ctx, *attempts, b, flaky(1_000_000))
 	fmt.Println("  result:", err, "| unavailable?", errors.Is(err, errUnavailable))
 
-	fmt.Println("the caller gives up after 100ms:")
-	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	fmt.Printf("the caller gives up after %v:\n", 2**baseDelay)
+	short, cancel := context.WithTimeout(ctx, 2**baseDelay)
 	defer cancel()
-	err = Retry(short, 10, b, flaky(100))
+	err = Retry(short, 10, b, flaky(1_000_000))
 	fmt.Println("  result:", err, "| deadline?", errors.Is(err, context.DeadlineExceeded))
 }

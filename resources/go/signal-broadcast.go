@@ -10,7 +10,9 @@
 // received by exactly one goroutine: one listener wakes, the others go on
 // waiting.
 //
-//	go run -race signal-broadcast.go                 # correct: 5 of 5 wake
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race signal-broadcast.go -listeners=5 -period=3s -work-time=600ms -variant=correct
 //	go run signal-broadcast.go -variant=broken       # BROKEN: 1 of 5 wakes
 package main
 
@@ -58,7 +60,10 @@ func (b *Broadcaster) brokenBroadcast() {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	listeners := flag.Int("listeners", 5, "goroutines waiting for the signal")
+	period := flag.Duration("period", 3*time.Second, "time between two broadcasts (0: one broadcast)")
+	workTime := flag.Duration("work-time", 600*time.Millisecond, "what a woken listener does before it waits for the next signal")
+	variant := flag.String("variant", "correct", "correct: broadcast closes the channel; broken: it sends one value")
 	flag.Parse()
 	b := NewBroadcaster()
 	broadcast := b.Broadcast
@@ -66,26 +71,40 @@ func main() {
 		broadcast = b.brokenBroadcast
 	}
 
-	const listeners = 5
-	var ready sync.WaitGroup
+	const rounds = 2
 	var woken atomic.Int32
-	for i := 1; i <= listeners; i++ {
-		ready.Add(1)
+	done := make(chan struct{})
+	for i := 1; i <= *listeners; i++ {
 		go func(id int) {
-			sig := b.Subscribe()
-			ready.Done()
-			<-sig // parked until the close (or, broken, until it wins the one value)
-			woken.Add(1)
-			fmt.Printf("listener %d woke\n", id)
+			for {
+				sig := b.Subscribe()
+				select {
+				case <-sig: // parked until the close (or, broken, until it wins the one value)
+				case <-done:
+					return
+				}
+				woken.Add(1)
+				fmt.Printf("  listener %d woke, works for %v\n", id, *workTime)
+				time.Sleep(*workTime)
+			}
 		}(i)
 	}
-	ready.Wait()                      // every listener holds this round's channel...
-	time.Sleep(20 * time.Millisecond) // ...and is parked on it
-
-	fmt.Println("broadcast!")
-	broadcast()
-	time.Sleep(100 * time.Millisecond)
-	fmt.Printf("%d of %d listeners woke\n", woken.Load(), listeners)
+	wait := *period
+	if wait <= 0 {
+		wait = 100 * time.Millisecond // no automatic period: one broadcast, soon
+	}
+	for r := 1; r <= rounds; r++ {
+		time.Sleep(wait) // every listener holds this round's channel and is parked on it
+		woken.Store(0)
+		fmt.Printf("broadcast %d!\n", r)
+		broadcast()
+		time.Sleep(100 * time.Millisecond)
+		fmt.Printf("%d of %d listeners woke\n", woken.Load(), *listeners)
+		if *period <= 0 {
+			break
+		}
+	}
+	close(done)
 
 	// A subscriber that arrives after the broadcast waits for the next one.
 	late := b.Subscribe()

@@ -10,18 +10,24 @@
 // counts, and Go's runtime often stops it with
 // "fatal error: concurrent map writes" (a crash that recover cannot catch).
 //
-//	go run -race user-counters.go                  # correct
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race user-counters.go -variant=correct -clients=4 -users=3 -rate=5
 //	go run user-counters.go -variant=broken        # BROKEN: lost counts or a fatal error
 package main
 
 import (
 	"flag"
 	"fmt"
-	"runtime"
+	"math/rand"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
+
+// perClient is how many requests each client counts before the program ends.
+const perClient = 20
 
 type UserCounters struct {
 	mu       sync.RWMutex
@@ -70,12 +76,12 @@ func (c *UserCounters) GetAll() map[string]int64 {
 // brokenCounters is THE PITFALL: a plain map shared with no lock.
 type brokenCounters struct{ m map[string]int64 }
 
-// Inc is b.m[user]++ written out in its steps, with a yield in the gap (as
-// the stage does) so that lost counts show on any machine.
+// Inc is b.m[user]++ written out in its steps, with a gap between the read
+// and the write (as the stage shows it) so that lost counts show on any machine.
 func (b *brokenCounters) Inc(user string) {
-	n := b.m[user]    // read
-	runtime.Gosched() // another client may read the same n now
-	b.m[user] = n + 1 // write: a data race on the map
+	n := b.m[user]                    // read
+	time.Sleep(30 * time.Millisecond) // another client may read the same n now
+	b.m[user] = n + 1                 // write: a data race on the map
 }
 
 func (b *brokenCounters) GetAll() map[string]int64 { return b.m }
@@ -86,7 +92,10 @@ type counter interface {
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	variant := flag.String("variant", "correct", "correct: RWMutex + atomic counters; broken: a plain map with no lock")
+	clients := flag.Int("clients", 4, "client goroutines counting requests")
+	nUsers := flag.Int("users", 3, "distinct users the clients count")
+	rate := flag.Float64("rate", 5, "requests each client counts per second")
 	flag.Parse()
 
 	var c counter = NewUserCounters()
@@ -94,36 +103,42 @@ func main() {
 		c = &brokenCounters{m: make(map[string]int64)}
 	}
 
-	users := []string{"alice", "bob", "carol"}
-	const clients, perClient = 6, 10_000
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := 0; g < clients; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			<-start
-			for i := 0; i < perClient; i++ {
-				c.Inc(users[(g+i)%len(users)])
-			}
-		}(g)
+	names := []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}
+	users := make([]string, *nUsers)
+	for i := range users {
+		users[i] = names[i%len(names)]
+		if i >= len(names) {
+			users[i] += fmt.Sprint(i / len(names))
+		}
 	}
-	close(start) // every client starts at the same moment
+	period := float64(time.Second) / *rate
+	var wg sync.WaitGroup
+	for g := 0; g < *clients; g++ {
+		wg.Add(1)
+		rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(g)))
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perClient; i++ {
+				time.Sleep(time.Duration((0.5 + rng.Float64()) * period)) // about rate a second
+				c.Inc(users[rng.Intn(len(users))])
+			}
+		}()
+	}
 	wg.Wait()
 
 	snap := c.GetAll()
-	names := make([]string, 0, len(snap))
+	seen := make([]string, 0, len(snap))
 	for user := range snap {
-		names = append(names, user)
+		seen = append(seen, user)
 	}
-	sort.Strings(names) // map iteration order is random in Go
+	sort.Strings(seen) // map iteration order is random in Go
 	var total int64
-	for _, user := range names {
+	for _, user := range seen {
 		fmt.Printf("%-6s %d\n", user, snap[user])
 		total += snap[user]
 	}
-	fmt.Printf("total  %d (want %d)\n", total, clients*perClient)
+	fmt.Printf("total  %d (want %d)\n", total, *clients*perClient)
 	if *variant == "broken" {
-		fmt.Printf("BROKEN: %d counts lost\n", clients*perClient-int(total))
+		fmt.Printf("BROKEN: %d counts lost\n", *clients*perClient-int(total))
 	}
 }

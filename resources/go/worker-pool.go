@@ -10,7 +10,9 @@
 // Shutdown just closes the queue. A submit that races the shutdown panics
 // with "send on closed channel".
 //
-//	go run -race worker-pool.go                  # correct
+// The flags are the lesson's parameters, with its defaults:
+//
+//	go run -race worker-pool.go -workers=3 -queue-size=5 -produce-rate=6 -job-time=400ms -failure-rate=0.1 -max-retries=3 -variant=correct
 //	go run worker-pool.go -variant=broken        # BROKEN: panics
 package main
 
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand"
 	"sync"
 	"time"
 )
@@ -124,11 +127,11 @@ type brokenPool struct{ jobs chan Job }
 func (b *brokenPool) Submit(job Job) { b.jobs <- job } // may run after Shutdown...
 func (b *brokenPool) Shutdown()      { close(b.jobs) } // ...and then it panics
 
-func runBroken() {
-	b := &brokenPool{jobs: make(chan Job, 2)}
+func runBroken(queueSize int, jobTime time.Duration) {
+	b := &brokenPool{jobs: make(chan Job, queueSize)}
 	go func() {
 		for job := range b.jobs {
-			time.Sleep(20 * time.Millisecond) // a slow worker: the queue fills
+			time.Sleep(jobTime) // a slow worker: the queue fills
 			_ = job
 		}
 	}()
@@ -137,23 +140,35 @@ func runBroken() {
 			b.Submit(Job{ID: i}) // parked on a full queue when Shutdown closes it
 		}
 	}()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(jobTime / 2)
 	fmt.Println("BROKEN: closing the queue while a submitter is still sending")
 	b.Shutdown()
-	time.Sleep(100 * time.Millisecond) // the submitter panics in the meantime
+	time.Sleep(jobTime * 2) // the submitter panics in the meantime
 }
 
 func main() {
-	variant := flag.String("variant", "correct", "correct or broken")
+	workers := flag.Int("workers", 3, "worker goroutines")
+	queueSize := flag.Int("queue-size", 5, "jobs that can wait while every worker is busy")
+	produceRate := flag.Float64("produce-rate", 6, "jobs the producer submits per second")
+	jobTime := flag.Duration("job-time", 400*time.Millisecond, "time a worker spends on one job (random, +-50%)")
+	failureRate := flag.Float64("failure-rate", 0.1, "share of jobs whose handler fails")
+	maxRetries := flag.Int("max-retries", 3, "retries when the queue is full, waiting 50ms, 100ms, 200ms... (up to 800ms)")
+	variant := flag.String("variant", "correct", "correct: intake and shutdown share a lock; broken: the textbook pool whose submit races shutdown")
 	flag.Parse()
 	if *variant == "broken" {
-		runBroken()
+		runBroken(*queueSize, *jobTime)
 		return
 	}
 
-	p := NewPool(3, 4, func(j Job) (int, error) {
-		time.Sleep(30 * time.Millisecond)
-		if j.N%7 == 0 {
+	var mu sync.Mutex // rand.Rand is not safe for concurrent use
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	p := NewPool(*workers, *queueSize, func(j Job) (int, error) {
+		mu.Lock()
+		d := time.Duration((0.5 + rng.Float64()) * float64(*jobTime))
+		fail := rng.Float64() < *failureRate
+		mu.Unlock()
+		time.Sleep(d)
+		if fail {
 			return 0, fmt.Errorf("job %d: bad input %d", j.ID, j.N)
 		}
 		return j.N * j.N, nil
@@ -173,14 +188,15 @@ func main() {
 
 	accepted, rejected := 0, 0
 	for i := 1; i <= 20; i++ {
-		err := p.SubmitWithRetry(Job{ID: i, N: i}, 2, 5*time.Millisecond, 40*time.Millisecond)
+		time.Sleep(time.Duration(float64(time.Second) / *produceRate))
+		err := p.SubmitWithRetry(Job{ID: i, N: i}, *maxRetries, 50*time.Millisecond, 800*time.Millisecond)
 		if err != nil {
 			rejected++
 			continue
 		}
 		accepted++
 	}
-	if err := p.Shutdown(2 * time.Second); err != nil {
+	if err := p.Shutdown(5 * time.Second); err != nil {
 		fmt.Println(err)
 	}
 	fmt.Println("submit after shutdown:", p.Submit(Job{ID: 99}))
