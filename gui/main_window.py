@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
         self.controls.set_scenario(cls, self._values, self.player)
         self.scheduler.set_lesson(cls.id)
         self._apply_plumbing()
-        self.code.set_scenario(cls)
+        self.code.set_scenario(cls, self.player, lambda: self._selected_g)
         self.lesson.set_scenario(cls)
         self.plots.set_metrics(cls.metrics, None, cls.id)
         self._set_chat_tab(cls)
