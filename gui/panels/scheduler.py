@@ -40,15 +40,14 @@ __all__ = ["GENERAL_HINT", "LESSON_HINTS", "SchedulerPanel", "gate_words"]
 HISTORY_LIMIT = 500  # steps kept in the history (the oldest scroll off)
 
 GENERAL_HINT = (
-    "Pause (Space), then click a goroutine to let it perform its next operation "
-    "(a send, a receive, a select, a Lock, a sleep...). Right arrow steps the "
-    "goroutine selected on the stage, or the one that waited longest."
+    "Pause (Space), then click a goroutine: it does one operation (a send, a receive, "
+    "a Lock, a sleep...) and waits again."
 )
 # What stepping shows in a lesson, by scenario id (a lesson not listed gets GENERAL_HINT).
 LESSON_HINTS: dict[str, str] = {
     "lost-updates": (
         "Here count++ is three steps: load, the gap, store. Let two goroutines load "
-        "before either stores, and one increment is lost."
+        "before either stores: one increment is lost."
     ),
 }
 
