@@ -260,6 +260,7 @@ class CodePanel(QWidget):
         self._followed: tuple[int, str, int] | None = None  # (g, file, line) last followed
         self.position: SourcePosition | None = None  # where the marked goroutine stands
         self.marked_line: int | None = None  # the 1-based line marked in the Python view
+        self._go_anchor: int | None = None  # the Go line to open at, once the pane shows
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.python_view = QTextBrowser()
         self.go_view = QTextBrowser()
@@ -293,21 +294,18 @@ class CodePanel(QWidget):
             self._which.addButton(b, i)
         self.show_python_button.setChecked(True)
         self._which.idClicked.connect(self._on_which_clicked)
-        chooser = QHBoxLayout()
-        chooser.setContentsMargins(0, 0, 0, 0)
-        chooser.addWidget(self.show_python_button)
-        chooser.addWidget(self.show_go_button)
-        chooser.addStretch(1)
-        self._chooser = QWidget()
-        self._chooser.setLayout(chooser)
+        # One row above the panes: the chooser (narrow), the Python title (wide), the module.
+        self._py_title = py_title
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.show_python_button)
+        top.addWidget(self.show_go_button)
+        top.addWidget(py_title)
+        top.addWidget(self.module_choice, 1)
 
         self._left = left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(py_title)
-        top.addWidget(self.module_choice, 1)
-        ll.addLayout(top)
         ll.addWidget(self.position_label)
         ll.addWidget(self.python_view, 1)
         self._right = right = QWidget()
@@ -324,7 +322,8 @@ class CodePanel(QWidget):
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._chooser)
+        layout.setSpacing(4)
+        layout.addLayout(top)
         layout.addWidget(split, 1)
 
         self._timer = QTimer(self)
@@ -409,10 +408,14 @@ class CodePanel(QWidget):
         if wide == self._wide:
             return
         self._wide = wide
-        self._chooser.setVisible(not wide)
+        for w in (self.show_python_button, self.show_go_button):
+            w.setVisible(not wide)
+        self._py_title.setVisible(wide)
+        self._go_title.setVisible(wide)  # narrow, the Go button and the go run line say it
         if wide:
             self._left.show()
             self._right.show()
+            self.module_choice.show()
             self._split.setSizes([1000, 1000])  # half and half
         else:
             self._on_which_clicked(self._which.checkedId())
@@ -421,7 +424,15 @@ class CodePanel(QWidget):
         if self._wide:
             return
         self._left.setVisible(which == 0)
+        self.module_choice.setVisible(which == 0)
         self._right.setVisible(which == 1)
+        if which == 1:
+            QTimer.singleShot(0, self._scroll_go)  # once the pane has its size
+
+    def _scroll_go(self) -> None:
+        if self._go_anchor is not None and self.go_view.isVisible():
+            self._scroll_to(self._go_anchor, view=self.go_view)
+            self._go_anchor = None  # once: then the reader scrolls
 
     def _render(self) -> None:
         if not self.isVisible():
@@ -440,6 +451,10 @@ class CodePanel(QWidget):
             self.go_command.hide()
         else:
             self.go_view.setHtml(highlight_html(go, "go", self._theme, self._point_size()))
+            lines = go.splitlines()
+            main = next((i for i, t in enumerate(lines) if t.startswith("func main()")), 0)
+            self._go_anchor = main + 1  # the program's story starts there
+            self._scroll_go()
             self._show_go_command(go)
 
     def _show_go_command(self, go: str | None = None) -> None:
@@ -478,19 +493,17 @@ class CodePanel(QWidget):
         self._mark(None)
         self._scroll_to(anchor_line(module, self._scenario))
 
-    def _scroll_to(self, line: int, top: bool = True) -> None:
-        """Bring 1-based *line* into view (to the top of the view with *top*)."""
-        view = self.python_view
+    def _scroll_to(self, line: int, top: bool = True, view: QTextBrowser | None = None) -> None:
+        """Bring 1-based *line* of *view* (the Python) into view: at the top with *top*,
+        else a third down."""
+        view = view or self.python_view
         block = view.document().findBlockByNumber(max(0, line - 1))
         if not block.isValid():
             return
-        if top:
-            y = view.document().documentLayout().blockBoundingRect(block).top()
-            view.verticalScrollBar().setValue(round(y))
-        else:
-            cursor = QTextCursor(block)
-            view.setTextCursor(cursor)
-            view.ensureCursorVisible()
+        y = view.document().documentLayout().blockBoundingRect(block).top()
+        if not top:
+            y -= view.viewport().height() / 3  # a third down: the lines before it read too
+        view.verticalScrollBar().setValue(max(0, round(y)))
 
     def _mark(self, line: int | None) -> None:
         """Highlight 1-based *line* of the Python on screen (None: no line)."""
@@ -518,6 +531,10 @@ class CodePanel(QWidget):
         self._sync_timer()
         self.refresh_position()
 
+    def _say(self, text: str) -> None:
+        self.position_label.setText(text)
+        self.position_label.setVisible(bool(text))  # no empty line above the code
+
     def _paused_runtime(self) -> Any:
         player = self._player
         if player is None or player.state != PlayerState.PAUSED:
@@ -541,7 +558,7 @@ class CodePanel(QWidget):
                 self._highlighted = None
                 self._mark(None)
             running = self._player is not None and self._player.state == PlayerState.RUNNING
-            self.position_label.setText(
+            self._say(
                 "Pause (Space) or Step: the line where the selected goroutine stands is marked."
                 if running
                 else ""
@@ -553,14 +570,14 @@ class CodePanel(QWidget):
         if not positions:
             self.position = None
             self._mark(None)
-            self.position_label.setText("Paused: no goroutine stands in this lesson's code now.")
+            self._say("Paused: no goroutine stands in this lesson's code now.")
             return None
         want = self._selected()
         chosen = next((p for p in positions if p.g == want), None)
         note = ""
         if chosen is None:
             chosen = min(positions, key=lambda p: p.g)
-            note = " (click a goroutine on the stage to follow it)"
+            note = " (click a goroutine on the stage to follow another)"
         module = next(
             (m for f, m in files.items() if same_file(f) == same_file(chosen.filename)),
             self._shown_module,
@@ -579,16 +596,12 @@ class CodePanel(QWidget):
         if module != self.module_choice.currentText():
             self._highlighted = None
             self._mark(None)
-            self.position_label.setText(
-                f"Paused: {chosen.name} stands in {module}, line {chosen.line}{note}"
-            )
+            self._say(f"Paused: {chosen.name} is in {module}, line {chosen.line}{note}")
             return chosen
         key = (module, chosen.line)
         if key != self._highlighted:
             self._highlighted = key
             self._mark(chosen.line)
             self._scroll_to(chosen.line, top=False)
-        self.position_label.setText(
-            f"Paused: {chosen.name} stands at line {chosen.line}, in {chosen.function}(){note}"
-        )
+        self._say(f"Paused: {chosen.name} is at line {chosen.line}, in {chosen.function}(){note}")
         return chosen

@@ -158,3 +158,14 @@ def test_the_selected_goroutine_is_the_one_marked(window, code_tab, qtbot):
     g = min(standing)
     window._on_goroutine_clicked(g)
     qtbot.waitUntil(lambda: code_tab.position is not None and code_tab.position.g == g)
+
+
+def test_the_go_version_opens_at_func_main(window, code_tab, qtbot):
+    assert window.open_lesson("buffered-channel", play=False)
+    code_tab.show_go_button.click()
+    view = code_tab.go_view
+
+    def top_line() -> str:
+        return view.cursorForPosition(view.viewport().rect().topLeft()).block().text()
+
+    qtbot.waitUntil(lambda: top_line().startswith("func main()"), timeout=3000)
