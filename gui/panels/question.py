@@ -104,6 +104,7 @@ class _CardBody(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(content)
+        self.viewport().setAutoFillBackground(False)  # the card's surface shows through
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
@@ -285,6 +286,9 @@ class QuestionCard(QFrame):
             f"""
             #questionCard {{
                 background: {t.surface}; border: {bw}px solid {t.accent}; border-radius: 12px;
+            }}
+            #questionCard QScrollArea#questionBody, #questionCard QWidget#questionContent {{
+                background: transparent; border: none;
             }}
             #questionCard QLabel {{ background: transparent; color: {t.text};
                 font-size: {px}px; }}

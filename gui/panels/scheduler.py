@@ -46,8 +46,7 @@ GENERAL_HINT = (
 # What stepping shows in a lesson, by scenario id (a lesson not listed gets GENERAL_HINT).
 LESSON_HINTS: dict[str, str] = {
     "lost-updates": (
-        "Here count++ is three steps: load, the gap, store. Let two goroutines load "
-        "before either stores: one increment is lost."
+        "Here count++ is three steps: load, the gap, store; two loads before a store lose one."
     ),
 }
 
