@@ -1,4 +1,4 @@
-"""Go's ``sync`` package: Mutex, RWMutex, WaitGroup, Once.
+"""Go's ``sync`` package: Mutex, RWMutex, WaitGroup, Once (``Cond`` is in ``_cond``).
 
 None of them is owned: any goroutine may unlock what another locked, as in
 Go. Every wait parks the goroutine through the runtime, so it shows as
@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from core.runtime._errors import Goexit, Panic
+from core.runtime._errors import Fatal, Goexit, Panic
 from core.runtime._goroutine import Goroutine, State, _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
 from core.runtime._waitq import ready
@@ -22,12 +22,20 @@ __all__ = ["Mutex", "Once", "RWMutex", "WaitGroup"]
 
 
 class _Waiter:
-    __slots__ = ("cancelled", "g", "writer")
+    __slots__ = ("cancelled", "g", "handed", "since", "writer")
 
-    def __init__(self, g: Goroutine, writer: bool = False) -> None:
+    def __init__(self, g: Goroutine, writer: bool = False, since: float = 0.0) -> None:
         self.g = g
         self.writer = writer
+        self.since = since  # Mutex: runtime time its first wait began
+        self.handed = False  # Mutex: the lock was handed to it (starvation mode)
         self.cancelled = False
+
+
+def _unlocked(text: str) -> BaseException:
+    """``Fatal(text)``; ``Goexit`` in a goroutine being stopped, whose ``with``
+    may unlock a lock its killed wait never took back."""
+    return Goexit() if _me()._kill else Fatal(text)
 
 
 class _SyncObject:
@@ -35,11 +43,11 @@ class _SyncObject:
 
     kind = "sync"
 
-    def __init__(self, name: str | None) -> None:
+    def __init__(self, name: str | None, extra: tuple = ()) -> None:
         self.id = next_object_id()
         self.name = name or f"{self.kind.lower()}-{self.id}"
         self._rt = current_runtime()
-        trace_make(self._rt, self, self.kind)
+        trace_make(self._rt, self, self.kind, extra)
 
     def _emit(self, kind: Kind, value: Any = "", extra: tuple = (), g: int | None = None) -> None:
         tr = self._rt.tracer
@@ -54,8 +62,20 @@ class _SyncObject:
             )
 
 
+# Go's starvationThresholdNs: a waiter that has waited longer than this (runtime
+# seconds) switches the mutex to starvation mode.
+STARVATION_THRESHOLD = 1e-3
+
+
 class Mutex(_SyncObject):
     """A mutual exclusion lock. The zero value is unlocked.
+
+    Normal mode: a woken waiter competes with goroutines that just arrived,
+    and goes back to the head of the queue if it loses. A waiter that has
+    waited longer than 1 ms of runtime clock switches the mutex to starvation
+    mode: unlock hands the lock to the first waiter (FIFO), and newcomers
+    (``lock``, ``try_lock``) never take it, they queue. The mode ends when the
+    waiter handed the lock was the last, or waited less than 1 ms.
 
     Go: ``sync.Mutex``
     """
@@ -64,18 +84,30 @@ class Mutex(_SyncObject):
 
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(name)
-        self._l = threading.Lock()  # the mutex itself: held <=> locked
-        self._wl = threading.Lock()  # guards _waiters
-        self._waiters: deque[_Waiter] = deque()
+        self._l = threading.Lock()  # the mutex itself: held <=> locked (or being handed on)
+        self._wl = threading.Lock()  # guards the fields below
+        # Invariants, whenever self._wl is free (traced; untraced, see _wake_after_release):
+        #   self._starving => self._l is held (a handed-over lock is never released);
+        #   self._woken => one waiter was woken in normal mode and competes (not queued).
+        self._waiters: deque[_Waiter] = deque()  # FIFO; a woken loser goes back to the head
+        self._starving = False
+        self._woken = False
         self._holder: Goroutine | None = None  # who locked it last (explanations only)
 
     # Traced, LOCK and UNLOCK are emitted under self._wl, in the critical
     # section that takes or frees self._l, so the trace never shows the mutex
-    # free while someone holds it, nor two holders. Untraced, the fast paths
-    # touch only self._l.
+    # free while someone holds it, nor two holders. A hand-over in starvation
+    # mode is UNLOCK then LOCK(handed=True), both in the unlock's section.
+    #
+    # Untraced, the fast paths touch only self._l (and read self._starving):
+    # an unlock releases self._l and only then looks for waiters, so a waiter
+    # registers before its last try. A goroutine that took self._l while the
+    # mutex starves (it saw the flag too late) hands it to the first waiter
+    # and queues: newcomers never keep a starving mutex.
 
     def lock(self) -> None:
-        """Lock the mutex; blocks until it is free.
+        """Lock the mutex; blocks until it is free (in starvation mode, until
+        every earlier waiter has had it).
 
         Go: ``mu.Lock()``
         """
@@ -83,11 +115,14 @@ class Mutex(_SyncObject):
         if rt._gating:
             rt._checkpoint("sync.Mutex.Lock", self)
         if rt.tracer is None:
-            if not self._l.acquire(False):
-                self._lock_slow()
+            if self._l.acquire(False):
+                if self._starving:
+                    self._barged()
+                return
+            self._lock_slow()
             return
         with self._wl:
-            if self._l.acquire(False):
+            if not self._starving and self._l.acquire(False):
                 self._took()
                 return
         self._lock_slow()
@@ -97,76 +132,170 @@ class Mutex(_SyncObject):
         me = self._holder = _me()
         self._emit(Kind.LOCK, extra=("w",), g=me.id)
 
+    def _barged(self) -> None:
+        """Untraced: took self._l from a starving mutex; hand it on, then queue."""
+        with self._wl:
+            if not (self._starving and self._waiters):
+                self._starving = False  # its waiters are gone: normal mode, keep it
+                return
+            w = self._handoff_locked()
+        w.g.parker.release()
+        self._lock_slow()
+
+    def _handoff_locked(self) -> _Waiter:
+        """Give the held lock to the first waiter (self._wl held); returns it, runnable.
+
+        Starvation mode ends when it was the last waiter or waited < 1 ms.
+        """
+        w = self._waiters.popleft()
+        w.handed = True
+        if not self._waiters or self._rt.clock.now() - w.since <= STARVATION_THRESHOLD:
+            self._starving = False
+        self._holder = w.g
+        ready(w.g)
+        self._emit(Kind.LOCK, extra=("w", True), g=w.g.id)
+        return w
+
     def _lock_slow(self) -> None:
         me = _me()
         rt = self._rt
+        since = -1.0  # runtime time the first wait began (-1: not waited yet)
+        woke = False
         while True:
-            w = _Waiter(me)
             with self._wl:
-                # Register first, then retry: an untraced unlock releases the
-                # lock and only then looks for waiters, so either the retry
-                # succeeds or the unlock sees this waiter (never a lost wake-up).
-                self._waiters.append(w)
-                if self._l.acquire(False):
-                    self._waiters.remove(w)
+                if woke:
+                    self._woken = False
+                if me._kill:
+                    wake = self._wake_locked() if woke else None
+                    if wake is not None:  # pass on the turn we were woken for
+                        tr = rt.tracer
+                        if tr is not None:
+                            tr.emit(Kind.GO_UNBLOCK, g=wake.g.id, obj=self.id, extra=(me.id,))
+                        wake.g.parker.release()
+                    raise Goexit
+                if self._starving and not self._waiters:
+                    self._starving = False  # nobody left to hand it to
+                now = rt.clock.now()
+                # Register first, then retry: an untraced unlock releases the lock
+                # and only then looks for waiters, so either the retry succeeds or
+                # the unlock sees this waiter (never a lost wake-up). One that has
+                # waited before goes back to the head (Go's queueLifo).
+                if since < 0:
+                    w = _Waiter(me, since=now)
+                    self._waiters.append(w)
+                else:
+                    w = _Waiter(me, since=since)
+                    self._waiters.appendleft(w)
+                if not self._starving and self._l.acquire(False):
+                    if since < 0:
+                        self._waiters.pop()
+                    else:
+                        self._waiters.popleft()
                     if rt.tracer is not None:
                         self._took()
                     return
-                if me._kill:
-                    self._waiters.remove(w)
-                    raise Goexit
+                if since >= 0 and now - since > STARVATION_THRESHOLD:
+                    self._starving = True  # lost again after 1 ms: hand-overs from now on
+                since = w.since
                 rt._block(me, self, w, State.BLOCKED_LOCK, "sync.Mutex.Lock")
             rt._wait(me, w)
-            # Woken by an unlock: compete for the lock (Go's normal mode); the
-            # loop's retry takes it, or parks again.
+            if w.handed:
+                return  # starvation mode: the unlock gave it to us
+            # Woken in normal mode: compete for the lock; the loop's retry
+            # takes it, or parks again at the head.
+            woke = True
 
     def try_lock(self) -> bool:
-        """Lock if free, without waiting; True if it did. Go: ``mu.TryLock()``"""
+        """Lock if free, without waiting; True if it did. Fails in starvation mode.
+
+        Go: ``mu.TryLock()``
+        """
         rt = self._rt
         if rt._gating:
             rt._checkpoint("sync.Mutex.TryLock", self)
         if rt.tracer is None:
-            return self._l.acquire(False)
+            if not self._l.acquire(False):
+                return False
+            if not self._starving:
+                return True
+            with self._wl:
+                if not (self._starving and self._waiters):
+                    self._starving = False
+                    return True
+                w = self._handoff_locked()
+            w.g.parker.release()
+            return False
         with self._wl:
-            ok = self._l.acquire(False)
+            ok = not self._starving and self._l.acquire(False)
             if ok:
                 self._took()
         return ok
 
     def unlock(self, *_exc: object) -> None:
-        """Unlock; wakes one waiter, which competes for the lock.
+        """Unlock; in normal mode wakes one waiter, which competes for the lock;
+        in starvation mode hands the lock to the first waiter.
 
         Raises:
-            Panic: "sync: unlock of unlocked mutex".
+            Fatal: "sync: unlock of unlocked mutex".
 
         Go: ``mu.Unlock()``
         """
         rt = self._rt
         if rt._gating:
             rt._checkpoint("sync.Mutex.Unlock", self)
-        if rt.tracer is None:
+        if rt.tracer is None and not self._starving:
             try:
                 self._l.release()
             except RuntimeError:
-                raise Panic("sync: unlock of unlocked mutex") from None
-            if self._waiters:
-                with self._wl:
-                    w = self._waiters.popleft() if self._waiters else None
-                    if w is not None:
-                        ready(w.g)
-                if w is not None:
-                    w.g.parker.release()
+                raise _unlocked("sync: unlock of unlocked mutex") from None
+            # Racy reads, safe: a woken waiter clears _woken (under _wl) before
+            # its retry, so if the retry failed this read sees it cleared.
+            if self._waiters and not self._woken:
+                self._wake_after_release()
             return
         with self._wl:
             if not self._l.locked():
-                raise Panic("sync: unlock of unlocked mutex")
-            w = self._waiters.popleft() if self._waiters else None
-            if w is not None:
-                ready(w.g)
-            self._emit(Kind.UNLOCK, extra=("w", w.g.id if w is not None else 0))
-            self._l.release()
+                raise _unlocked("sync: unlock of unlocked mutex")
+            if self._starving and self._waiters:
+                self._emit(Kind.UNLOCK, extra=("w", 0))
+                w = self._handoff_locked()
+            else:
+                self._starving = False
+                w = self._wake_locked(locked=False)
+                self._emit(Kind.UNLOCK, extra=("w", w.g.id if w is not None else 0))
+                self._l.release()
         if w is not None:
             w.g.parker.release()
+
+    def _wake_locked(self, locked: bool | None = None) -> _Waiter | None:
+        """Normal mode (self._wl held): pick the first waiter to compete, made
+        runnable; None when nobody waits, one already competes, or the lock is
+        taken (*locked*, read now if None; its unlock will wake one)."""
+        if not self._waiters or self._woken:
+            return None
+        if self._l.locked() if locked is None else locked:
+            return None
+        w = self._waiters.popleft()
+        self._woken = True
+        ready(w.g)
+        return w
+
+    def _wake_after_release(self) -> None:
+        """Untraced unlock, after releasing self._l: wake a waiter, or hand the
+        lock on if a waiter switched the mutex to starvation mode meanwhile."""
+        with self._wl:
+            if self._starving:
+                if not self._waiters:
+                    self._starving = False
+                    return
+                if not self._l.acquire(False):
+                    return  # taken by a newcomer, which hands it on (_barged)
+                w = self._handoff_locked()
+            else:
+                w = self._wake_locked()
+                if w is None:
+                    return
+        w.g.parker.release()
 
     # ``with mu:`` calls lock and unlock directly: one Python call each way
     # (unlock ignores the exception triple __exit__ passes).
@@ -176,6 +305,11 @@ class Mutex(_SyncObject):
     @property
     def locked(self) -> bool:
         return self._l.locked()
+
+    @property
+    def starving(self) -> bool:
+        """In starvation mode (hand-overs in FIFO order)."""
+        return self._starving
 
     def holder_name(self) -> str:
         h = self._holder
@@ -191,6 +325,8 @@ class Mutex(_SyncObject):
                 self._waiters.remove(w)
             except ValueError:
                 return False
+            if not self._waiters:
+                self._starving = False
             return True
 
 
@@ -240,7 +376,10 @@ class RWMutex(_SyncObject):
         rt._wait(me, w)  # woken holding a read lock
 
     def runlock(self) -> None:
-        """Release a read lock. Raises ``Panic`` ("sync: RUnlock of unlocked RWMutex").
+        """Release a read lock.
+
+        Raises:
+            Fatal: "sync: RUnlock of unlocked RWMutex".
 
         Go: ``rw.RUnlock()``
         """
@@ -249,7 +388,7 @@ class RWMutex(_SyncObject):
             rt._checkpoint("sync.RWMutex.RUnlock", self)
         with self._l:
             if self._readers == 0:
-                raise Panic("sync: RUnlock of unlocked RWMutex")
+                raise _unlocked("sync: RUnlock of unlocked RWMutex")
             self._readers -= 1
             self._emit(Kind.UNLOCK, extra=("r",))
             wake = self._grant_locked()
@@ -276,10 +415,44 @@ class RWMutex(_SyncObject):
             rt._block(me, self, w, State.BLOCKED_LOCK, "sync.RWMutex.Lock")
         rt._wait(me, w)  # woken holding the write lock
 
-    def unlock(self) -> None:
-        """Release the write lock. Raises ``Panic`` ("sync: Unlock of unlocked RWMutex").
+    def try_rlock(self) -> bool:
+        """Lock for reading without waiting; True if it did. Fails while a
+        writer holds or waits for the lock.
 
-        Readers that waited during the write go first, then the next writer.
+        Go: ``rw.TryRLock()``
+        """
+        rt = self._rt
+        if rt._gating:
+            rt._checkpoint("sync.RWMutex.TryRLock", self)
+        with self._l:
+            if self._writer or self._writeq:
+                return False
+            self._readers += 1
+            self._emit(Kind.LOCK, extra=("r",))
+            return True
+
+    def try_lock(self) -> bool:
+        """Lock for writing without waiting; True if it did. Fails while any
+        reader or writer holds it.
+
+        Go: ``rw.TryLock()``
+        """
+        rt = self._rt
+        if rt._gating:
+            rt._checkpoint("sync.RWMutex.TryLock", self)
+        with self._l:
+            if self._writer or self._readers or self._writeq:
+                return False
+            self._writer = True
+            self._emit(Kind.LOCK, extra=("w",))
+            return True
+
+    def unlock(self) -> None:
+        """Release the write lock; readers that waited during the write go
+        first, then the next writer.
+
+        Raises:
+            Fatal: "sync: Unlock of unlocked RWMutex".
 
         Go: ``rw.Unlock()``
         """
@@ -288,7 +461,7 @@ class RWMutex(_SyncObject):
             rt._checkpoint("sync.RWMutex.Unlock", self)
         with self._l:
             if not self._writer:
-                raise Panic("sync: Unlock of unlocked RWMutex")
+                raise _unlocked("sync: Unlock of unlocked RWMutex")
             self._writer = False
             self._emit(Kind.UNLOCK, extra=("w",))
             wake = self._grant_locked(readers_first=True)

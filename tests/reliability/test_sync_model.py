@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from core.runtime import (
     Chan,
+    Fatal,
     Goroutine,
     Mutex,
     Once,
@@ -61,8 +62,8 @@ class Puppets:
     """*n* goroutines that each run the commands sent to them, one at a time.
 
     ``results[i]`` lists what puppet *i* got back from each command it finished
-    (``"ok"``, a value, or ``"panic: <text>"``). Commands go over an unbuffered
-    channel, so a command reaches a puppet only when it is idle.
+    (``"ok"``, a value, ``"panic: <text>"`` or ``"fatal error: <text>"``). Commands go
+    over an unbuffered channel, so a command reaches a puppet only when it is idle.
     """
 
     def __init__(self, rt: Runtime, n: int, perform: Callable[[int, str], Any]) -> None:
@@ -79,6 +80,8 @@ class Puppets:
                 res = self._perform(i, cmd)
             except Panic as exc:
                 res = f"panic: {exc}"
+            except Fatal as exc:  # unlock of an unlocked lock: reported, the puppet goes on
+                res = f"fatal error: {exc}"
             self.results[i].append("ok" if res is None else res)
 
     def command(self, i: int, cmd: str) -> None:
@@ -122,7 +125,7 @@ class Puppets:
 def test_mutex_steps_match_the_model(n, data):
     # Model: held or free; waiters. unlock() of a held mutex with waiters lets exactly
     # one of them through (Go's normal mode: the woken waiter competes, and here nobody
-    # else does); unlock() of a free one panics; try_lock() succeeds iff free.
+    # else does); unlock() of a free one is fatal; try_lock() succeeds iff free.
     rt = Runtime(name="mutex-model")
     with rt.active():
         mu = Mutex(name="mu")
@@ -158,7 +161,7 @@ def test_mutex_steps_match_the_model(n, data):
             elif cmd == "try_lock":
                 expected, held = (not held), True
             elif not held:
-                expected = "panic: sync: unlock of unlocked mutex"
+                expected = "fatal error: sync: unlock of unlocked mutex"
             elif waiting:
                 # Exactly one waiter gets the lock: wait for it, then see which.
                 before = [len(r) for r in p.results]
@@ -215,7 +218,7 @@ class RWModel:
             return "ok", []
         if cmd == "runlock":
             if self.readers == 0:
-                return "panic: sync: RUnlock of unlocked RWMutex", []
+                return "fatal error: sync: RUnlock of unlocked RWMutex", []
             self.readers -= 1
             if self.readers == 0 and self.writeq:
                 self.writer = True
@@ -223,7 +226,7 @@ class RWModel:
             return "ok", []
         # unlock
         if not self.writer:
-            return "panic: sync: Unlock of unlocked RWMutex", []
+            return "fatal error: sync: Unlock of unlocked RWMutex", []
         self.writer = False
         if self.readq:
             woken, self.readq = self.readq, []

@@ -7,7 +7,7 @@ import threading
 import pytest
 from helpers import run_thread, wait_until
 
-from core.runtime import Chan, Mutex, Once, Panic, RWMutex, State, WaitGroup, gosched
+from core.runtime import Chan, Fatal, Mutex, Once, Panic, RWMutex, State, WaitGroup, gosched
 
 # -- Mutex ------------------------------------------------------------------------------
 
@@ -26,8 +26,8 @@ def test_mutex_lock_blocks_while_locked(rt, spawn):
     m.unlock()
 
 
-def test_mutex_unlock_of_unlocked_mutex_panics(rt):
-    with pytest.raises(Panic, match=r"^sync: unlock of unlocked mutex$"):
+def test_mutex_unlock_of_unlocked_mutex_is_fatal(rt):
+    with pytest.raises(Fatal, match=r"^sync: unlock of unlocked mutex$"):
         Mutex().unlock()
 
 
@@ -205,13 +205,13 @@ def test_rwmutex_waiting_writer_holds_back_new_readers(rt, spawn):
     assert order == ["writer", "reader"]
 
 
-def test_rwmutex_unlock_of_unlocked_panics(rt):
-    with pytest.raises(Panic, match=r"^sync: Unlock of unlocked RWMutex$"):
+def test_rwmutex_unlock_of_unlocked_is_fatal(rt):
+    with pytest.raises(Fatal, match=r"^sync: Unlock of unlocked RWMutex$"):
         RWMutex().unlock()
 
 
-def test_rwmutex_runlock_of_unlocked_panics(rt):
-    with pytest.raises(Panic, match=r"^sync: RUnlock of unlocked RWMutex$"):
+def test_rwmutex_runlock_of_unlocked_is_fatal(rt):
+    with pytest.raises(Fatal, match=r"^sync: RUnlock of unlocked RWMutex$"):
         RWMutex().runlock()
 
 
