@@ -13,7 +13,7 @@ from core.runtime._atomic import (
     AtomicUint64,
     AtomicValue,
 )
-from core.runtime._chan import Chan, ChanStats, Recv, Send, select
+from core.runtime._chan import Chan, ChanStats, Recv, Send, nil_chan, select
 from core.runtime._clock import MAX_SPEED, MIN_SPEED, Clock
 from core.runtime._errors import Fatal, Goexit, Panic
 from core.runtime._goroutine import (
@@ -68,6 +68,7 @@ __all__ = [
     "go",
     "gosched",
     "next_object_id",
+    "nil_chan",
     "now",
     "select",
     "sleep",

@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import Goroutine, State, _me, _tls, current_runtime
@@ -27,7 +27,7 @@ from core.runtime._waitq import ready as _ready
 from core.runtime._waitq import wake as _wake
 from core.trace import Kind, short_repr
 
-__all__ = ["Chan", "ChanStats", "Recv", "Send", "select"]
+__all__ = ["Chan", "ChanStats", "Recv", "Send", "nil_chan", "select"]
 
 _RUNNING = State.RUNNING
 _RUNNABLE = State.RUNNABLE
@@ -506,25 +506,144 @@ class Chan:
         )
 
 
+class _NilChan(Chan):
+    """Go's nil channel as a value (``var ch chan T``); its one instance is ``nil_chan``.
+
+    ``send`` and ``recv`` (and ``for v in nil_chan``) block forever: the
+    goroutine parks as blocked on a send or a receive (Go's wait reasons
+    "chan send (nil chan)", "chan receive (nil chan)"), so it counts as
+    asleep, and only ``Runtime.stop`` ends it (Goexit). ``close`` panics.
+    ``len`` and ``cap`` are 0, and it is falsy, like None. As a select case
+    it is never ready (``Recv``/``Send`` read it as None). It belongs to no
+    runtime: one value serves every runtime, has id 0, is never traced as a
+    channel and never registered, so no picture shows it.
+    """
+
+    __slots__ = ("_parked",)
+
+    def __new__(cls) -> _NilChan:
+        self = globals().get("nil_chan")
+        if self is not None:
+            return self
+        self = object.__new__(cls)
+        self.id = 0
+        self.name = "nil chan"
+        self.cap = 0
+        self._rt = None
+        self._lock = threading.Lock()
+        self._buf = deque()
+        self._recvq = deque()
+        self._sendq = deque()
+        self._closed = False
+        self._sent = self._received = 0
+        self._parked: set[_Sudog] = set()  # guarded by self._lock: every goroutine parked here
+        return self
+
+    def __init__(self) -> None:
+        pass  # made once, in __new__
+
+    def __reduce__(self) -> str:
+        return "nil_chan"  # pickles and copies as the one nil channel
+
+    def __copy__(self) -> _NilChan:
+        return self
+
+    def __deepcopy__(self, _memo: dict) -> _NilChan:
+        return self
+
+    def send(self, value: Any) -> None:
+        """Block forever. Go: ``ch <- value`` on a nil ``ch``."""
+        self._park_forever(True, value)
+
+    def recv(self) -> tuple[Any, bool]:
+        """Block forever. Go: ``<-ch`` on a nil ``ch``."""
+        self._park_forever(False, None)
+
+    _send_general = send
+    _recv_general = recv
+
+    def _park_forever(self, is_send: bool, value: Any) -> NoReturn:
+        rt = current_runtime()
+        op = "chan send" if is_send else "chan receive"
+        if rt._gating:
+            rt._checkpoint(op, None, 0, self.name)
+        me = _me()
+        if me._kill:
+            raise Goexit
+        sg = _Sudog(me, value, self, is_send)
+        with self._lock:
+            self._parked.add(sg)
+            state = State.BLOCKED_SEND if is_send else State.BLOCKED_RECV
+            rt._block(me, self, sg, state, f"{op} (nil chan)")
+        rt._wait(me, sg)  # only Runtime.stop wakes it (cancelled: raises Goexit)
+        raise AssertionError("a goroutine parked on a nil channel was woken")
+
+    def close(self) -> None:
+        """Close nothing: a nil channel cannot be closed.
+
+        Raises:
+            Panic: "close of nil channel", always.
+
+        Go: ``close(ch)`` on a nil ``ch``
+        """
+        rt = current_runtime()
+        if rt._gating:
+            rt._checkpoint("chan close", None, 0, self.name)
+        raise Panic("close of nil channel")
+
+    def _offer(self, value: Any) -> bool:
+        return False
+
+    def _cancel_wait(self, sg: _Sudog) -> bool:
+        """Unpark *sg* (the runtime is ending its goroutine); False if already done."""
+        with self._lock:
+            if sg in self._parked:
+                self._parked.remove(sg)
+                return True
+            return False
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:
+        return False  # nil, like None
+
+    def statistics(self) -> ChanStats:
+        with self._lock:
+            senders = sum(1 for sg in self._parked if sg.is_send)
+            return ChanStats(0, 0, False, senders, len(self._parked) - senders, 0, 0)
+
+    def buffer(self) -> list[Any]:
+        return []
+
+    def __repr__(self) -> str:
+        return "<nil chan>"
+
+
+nil_chan: Chan = _NilChan()
+"""Go's nil channel (``var ch chan T``): see :class:`_NilChan`."""
+
+
 class Recv:
-    """A receive case of :func:`select`; ``ch`` may be None (never ready)."""
+    """A receive case of :func:`select`; ``ch`` may be None or ``nil_chan`` (never ready)."""
 
     __slots__ = ("ch",)
     is_send = False
     value = None
 
     def __init__(self, ch: Chan | None) -> None:
-        self.ch = ch
+        # select reads a nil channel as None: one test on its paths, none on the hot ones.
+        self.ch = None if ch is nil_chan else ch
 
 
 class Send:
-    """A send case of :func:`select`; ``ch`` may be None (never ready)."""
+    """A send case of :func:`select`; ``ch`` may be None or ``nil_chan`` (never ready)."""
 
     __slots__ = ("ch", "value")
     is_send = True
 
     def __init__(self, ch: Chan | None, value: Any) -> None:
-        self.ch = ch
+        self.ch = None if ch is nil_chan else ch
         self.value = value
 
 
