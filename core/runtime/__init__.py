@@ -31,7 +31,7 @@ from core.runtime._goroutine import (
 )
 from core.runtime._ids import next_object_id
 from core.runtime._sync import Mutex, Once, RWMutex, WaitGroup
-from core.runtime._time import Ticker, Timer, after, now, sleep
+from core.runtime._time import Ticker, Timer, after, after_func, now, sleep
 
 __all__ = [
     "MAX_SPEED",
@@ -62,6 +62,7 @@ __all__ = [
     "Timer",
     "WaitGroup",
     "after",
+    "after_func",
     "current",
     "current_runtime",
     "default_runtime",

@@ -1,24 +1,28 @@
-"""Go's ``time`` package on the runtime clock: Sleep, After, Timer, Ticker, Now.
+"""Go's ``time`` package on the runtime clock: Sleep, After, AfterFunc, Timer, Ticker, Now.
 
 Every timer is an entry in the runtime's one timer heap; its callback runs
-on the clock's thread and never blocks (a tick that finds the channel full
-is dropped, as in Go).
+on the clock's thread and never blocks. Timer and Ticker channels behave as
+since Go 1.23: ``len`` and ``cap`` are 0, a fired value waits to be received
+(one at most: a tick that finds one waiting is dropped), and ``stop`` and
+``reset`` drop a value that waits, so no stale value is received after them.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from core.runtime import _waitq
-from core.runtime._chan import Chan
+from core.runtime._chan import Chan, _TimerChan
 from core.runtime._clock import TimerEntry
 from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import State, _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
 from core.trace import Kind
 
-__all__ = ["Ticker", "Timer", "after", "now", "sleep"]
+__all__ = ["Ticker", "Timer", "after", "after_func", "now", "sleep"]
 
 
 def now() -> float:
@@ -67,39 +71,78 @@ def sleep(d: float) -> None:
 
 
 def after(d: float) -> Chan:
-    """A channel of capacity 1 that receives the clock's time once, after *d*.
+    """A channel that receives the clock's time once, after *d*.
 
-    Go: ``time.After(d)``
+    As since Go 1.23, ``len`` and ``cap`` of the channel are 0; the value
+    waits until it is received. Go: ``time.After(d)``
     """
     return Timer(d, name="time.After").c
+
+
+def after_func(d: float, fn: Callable[[], Any]) -> Timer:
+    """Run ``fn()`` in its own goroutine after *d*; returns its Timer (``.c`` is None).
+
+    ``stop()`` before then prevents it (True); ``reset(d)`` after it ran
+    returns False and runs it again after *d*. Never blocks.
+
+    Go: ``time.AfterFunc(d, f)``
+    """
+    t = Timer.__new__(Timer)
+    t._init(d, None, fn)
+    return t
+
+
+def _mark_wakes(entry: TimerEntry) -> None:
+    """Under the clock's lock: this entry can still wake a goroutine (an after_func's).
+
+    The deadlock check waits for such entries; a timer whose channel nobody
+    waits on does not count (Go 1.23).
+    """
+    try:
+        entry.wakes = True  # type: ignore[attr-defined]
+    except AttributeError:  # a TimerEntry without the ``wakes`` slot: every entry counts
+        pass
 
 
 class Timer:
     """Sends the clock's time on ``c`` once, after *d* runtime seconds.
 
-    Go: ``time.NewTimer(d)``. As since Go 1.23, no value prepared before a
-    ``stop`` or ``reset`` is received after it: they discard a value that
-    fired but was not received, and a fire racing them is abandoned.
+    As since Go 1.23, ``len(t.c)`` and ``t.c.cap`` are 0: the fired value
+    waits to be received, and ``stop`` or ``reset`` drop it, so no value
+    from before them is received after them.
+
+    Go: ``time.NewTimer(d)``
     """
 
     def __init__(self, d: float, *, name: str | None = None) -> None:
+        self._init(d, name, None)
+
+    def _init(self, d: float, name: str | None, fn: Callable[[], Any] | None) -> None:
         self.id = next_object_id()
-        self.name = name or f"timer-{self.id}"
+        self.name = name or (f"after_func-{self.id}" if fn is not None else f"timer-{self.id}")
         self._rt = current_runtime()
-        self.c = Chan(1, name=f"{self.name}.C")
+        self._fn = fn
+        # after_func: no channel (Go: "The returned Timer's C field is not used and will be nil").
+        self.c: _TimerChan | None = None if fn is not None else _TimerChan(name=f"{self.name}.C")
         self._l = threading.Lock()
-        # Guarded by self._l: the pending entry, and the generation that a
-        # fire must still match to deliver (stop and reset bump it).
+        # Guarded by self._l: the pending entry (None once fired or stopped), and
+        # the generation that a fire must still match to deliver (stop and reset
+        # bump it, so a fire on its way is abandoned).
         self._entry: TimerEntry | None = None
         self._gen = 0
-        trace_make(self._rt, self, "Timer", (0, None, "timer", self.c.id, d))
+        how = "timer" if fn is None else "func"
+        chan = 0 if self.c is None else self.c.id
+        trace_make(self._rt, self, "Timer", (0, None, how, chan, d))
         with self._l:
             self._start(d)
 
     def _start(self, d: float) -> None:
         clock = self._rt.clock
         gen = self._gen
-        self._entry = clock.schedule(clock.now() + max(d, 0.0), lambda: self._fire(gen))
+        publish = _mark_wakes if self._fn is not None else None
+        self._entry = clock.schedule(
+            clock.now() + max(d, 0.0), lambda: self._fire(gen), publish=publish
+        )
 
     def _fire(self, gen: int) -> None:
         rt = self._rt
@@ -108,13 +151,22 @@ class Timer:
                 return  # stopped or reset while this fire was on its way
             self._entry = None
             t = rt.clock.now()
+            c = self.c
+            if c is not None:
+                c._deliver(t, self)
+                return
             tr = rt.tracer
             if tr is not None:
-                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t, extra=(self.c.id,))
-            self.c._offer(t)
+                tr.emit(Kind.TIMER_FIRE, 0, self.id, self.name, t, (0, False))
+            # Under self._l: once stop() can return False, fn's goroutine exists.
+            rt.go(self._fn)
 
     def stop(self) -> bool:
-        """Stop the timer; True if it had not fired, or fired and was not received.
+        """Stop the timer. Never blocks.
+
+        Returns True if it was pending, or had fired and its value was not
+        yet received (the value is dropped); False if its value was received,
+        it was already stopped, or (after_func) ``fn`` was already started.
 
         Go: ``t.Stop()``
         """
@@ -124,11 +176,28 @@ class Timer:
     def _stop_locked(self, reset_to: float | None) -> bool:
         self._gen += 1
         e, self._entry = self._entry, None
-        cancelled = e is not None and self._rt.clock.cancel(e)
-        return _drain(self, self.c, cancelled, reset_to)
+        # Pending, or fired and on its way to self._fire (which the new
+        # generation abandons): either way it had not delivered, so it counts.
+        pending = e is not None
+        if e is not None:
+            self._rt.clock.cancel(e)
+        c = self.c
+        if c is not None:
+            return c._drop(self, pending, reset_to)
+        tr = self._rt.tracer
+        if tr is not None:
+            if reset_to is None:
+                tr.emit(Kind.TIMER_STOP, _me().id, self.id, self.name, "", (0, pending, False))
+            else:
+                extra = (0, pending, False, reset_to)
+                tr.emit(Kind.TIMER_RESET, _me().id, self.id, self.name, "", extra)
+        return pending
 
     def reset(self, d: float) -> bool:
-        """Restart the timer to fire after *d*; returns what ``stop`` would.
+        """Restart the timer to fire after *d*; returns what ``stop`` would. Never blocks.
+
+        A value that fired and waits is dropped. For an after_func, ``fn``
+        runs (again) after *d*.
 
         Go: ``t.Reset(d)``
         """
@@ -138,41 +207,13 @@ class Timer:
             return active
 
 
-def _drain(timer, c: Chan, cancelled: bool, reset_to: float | None) -> bool:
-    """Discard a value waiting in a timer's channel (traced: TIMER_STOP or TIMER_RESET,
-    under the channel's lock); True if the timer was pending or a value waited."""
-    with c._lock:
-        had = bool(c._buf)
-        c._buf.clear()
-        active = had or cancelled
-        tr = timer._rt.tracer
-        if tr is not None:
-            if reset_to is None:
-                tr.emit(
-                    Kind.TIMER_STOP,
-                    _me().id,
-                    timer.id,
-                    timer.name,
-                    "",
-                    (c.id, active, had),
-                )
-            else:
-                tr.emit(
-                    Kind.TIMER_RESET,
-                    _me().id,
-                    timer.id,
-                    timer.name,
-                    "",
-                    (c.id, active, had, reset_to),
-                )
-        return active
-
-
 class Ticker:
     """Sends the clock's time on ``c`` every *d* runtime seconds.
 
-    ``c`` has capacity 1: a tick that finds it full is dropped, so a slow
-    receiver gets the latest ticks, not a backlog.
+    As since Go 1.23, ``len(t.c)`` and ``t.c.cap`` are 0. One tick at most
+    waits to be received: a tick that finds one waiting is dropped (counted
+    in ``dropped``), so a slow receiver gets the oldest waiting tick, not a
+    backlog. ``stop`` and ``reset`` drop a waiting tick.
 
     Raises:
         Panic: "non-positive interval for NewTicker" when *d* <= 0.
@@ -186,7 +227,7 @@ class Ticker:
         self.id = next_object_id()
         self.name = name or f"ticker-{self.id}"
         self._rt = current_runtime()
-        self.c = Chan(1, name=f"{self.name}.C")
+        self.c = _TimerChan(name=f"{self.name}.C")
         self._l = threading.Lock()
         self._d = d
         # Guarded by self._l: the pending entry and its generation (as Timer).
@@ -208,10 +249,7 @@ class Ticker:
             if gen != self._gen:
                 return  # stopped or reset while this tick was on its way
             t = rt.clock.now()
-            tr = rt.tracer
-            if tr is not None:
-                tr.emit(Kind.TIMER_FIRE, obj=self.id, name=self.name, value=t, extra=(self.c.id,))
-            if not self.c._offer(t):
+            if not self.c._deliver(t, self):
                 self.dropped += 1
             d = self._d
             nxt = when + d
@@ -223,18 +261,23 @@ class Ticker:
                 self._entry = None
 
     def stop(self) -> None:
-        """No more ticks; a tick not yet received is discarded. Go: ``t.Stop()``"""
+        """No more ticks; a tick not yet received is dropped. Never blocks. Go: ``t.Stop()``"""
         with self._l:
             self._cancel_locked(None)
 
     def _cancel_locked(self, reset_to: float | None) -> None:
         self._gen += 1
         e, self._entry = self._entry, None
-        cancelled = e is not None and self._rt.clock.cancel(e)
-        _drain(self, self.c, cancelled, reset_to)
+        if e is not None:
+            self._rt.clock.cancel(e)
+        self.c._drop(self, e is not None, reset_to)
 
     def reset(self, d: float) -> None:
-        """Tick every *d* from now on. Go: ``t.Reset(d)``"""
+        """Tick every *d* from now on; a tick not yet received is dropped. Go: ``t.Reset(d)``
+
+        Raises:
+            Panic: "non-positive interval for Ticker.Reset" when *d* <= 0.
+        """
         if d <= 0:
             raise Panic("non-positive interval for Ticker.Reset")
         with self._l:

@@ -99,7 +99,7 @@ class Kind(enum.Enum):
     MEM_READ = "mem.read"
     MEM_WRITE = "mem.write"
     # time and context
-    TIMER_FIRE = "timer.fire"  # TimerFire; value: the time sent (a CHAN_* event follows)
+    TIMER_FIRE = "timer.fire"  # TimerFire; value: the time (a CHAN_* event follows unless dropped)
     TIMER_STOP = "timer.stop"  # TimerStop
     TIMER_RESET = "timer.reset"  # TimerReset
     CTX_CANCEL = "ctx.cancel"  # CtxCancel; value: Go's error text
@@ -180,7 +180,8 @@ class SelectChoice(NamedTuple):
 
 class SyncMake(NamedTuple):
     # Context: parent, deadline, how ("cancel", "deadline", "value", ...), chan = Done.
-    # Timer, Ticker: chan = C, period = the duration. Cond: parent = its locker.
+    # Timer, Ticker: chan = C (0: an after_func, how "func"), period = the duration.
+    # Cond: parent = its locker.
     parent: int = 0
     deadline: float | None = None
     how: str = ""
@@ -218,7 +219,8 @@ class AtomicOp(NamedTuple):
 
 
 class TimerFire(NamedTuple):
-    chan: int = 0  # its channel (0: an after_func)
+    chan: int = 0  # its channel (0: an after_func, whose goroutine's GO_CREATE follows)
+    dropped: bool = False  # a Ticker's tick dropped: one still waited to be received
 
 
 class TimerStop(NamedTuple):

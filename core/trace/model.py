@@ -165,6 +165,7 @@ class TimerView:
     chan: int = 0  # its channel C (the runtime sends the time there when it fires)
     period: float | None = None
     fires: int = 0
+    dropped: int = 0  # a Ticker's ticks dropped because one still waited to be received
     last_fire_t: float | None = None
 
 
@@ -1161,6 +1162,8 @@ class RunModel:
         tm = self._timer(ev)
         tm.fires += 1
         tm.last_fire_t = ev.t
+        if decode(Kind.TIMER_FIRE, ev.extra).dropped:
+            tm.dropped += 1
         tm.stopped = False
         self._transfer(Transfer("fire", obj=tm.id, seq=ev.seq))
         self._d.timers.add(tm.id)

@@ -110,9 +110,9 @@ def test_pause_freezes_the_clock_and_resume_restarts_it(rt):
 def test_paused_clock_holds_timers_until_resume(rt):
     rt.pause()
     ch = after(0.05)
-    assert stays_false(lambda: len(ch) > 0, 0.2)
+    assert stays_false(lambda: ch.statistics().length > 0, 0.2)
     rt.resume()
-    wait_until(lambda: len(ch) == 1)
+    wait_until(lambda: ch.statistics().length == 1)  # a timer's len() is 0 (Go 1.23)
 
 
 def test_paused_sleeper_stays_asleep_and_wakes_after_resume(rt, spawn):
@@ -221,8 +221,8 @@ def test_step_with_nobody_at_the_gate_advances_the_clock_to_the_next_timer(rt):
     late, soon = Timer(9.0), Timer(5.0)
     assert rt.step()
     assert rt.clock.now() == t0 + 5.0
-    wait_until(lambda: len(soon.c) == 1)
-    assert len(late.c) == 0
+    wait_until(lambda: soon.c.statistics().length == 1)
+    assert late.c.statistics().length == 0
 
 
 def test_step_with_nothing_to_do_returns_false(rt):

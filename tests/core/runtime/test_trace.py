@@ -397,7 +397,7 @@ def test_timer_fire_and_context_cancel_are_traced(traced_rt, tracer):
     traced_rt.pause()
     t = Timer(1.0, name="t")
     assert traced_rt.step()
-    wait_until(lambda: len(t.c) == 1)
+    wait_until(lambda: t.c.statistics().length == 1)
     ctx, cancel = with_cancel(background(), name="job")
     cancel()
     fires = kinds(tracer, Kind.TIMER_FIRE)

@@ -97,7 +97,7 @@ def test_a_stopped_timers_dropped_value_leaves_the_models_channel_too(rt):
     rt.pause()
     t = Timer(1.0, name="t")
     assert rt.step()
-    wait_until(lambda: len(t.c) == 1)
+    wait_until(lambda: t.c.statistics().length == 1)
     assert t.stop() is True
     m = folded(rt)
     assert list(m.channels[t.c.id].buffer) == []

@@ -104,7 +104,7 @@ def test_a_timer_value_dropped_by_stop_or_reset_is_traced(rt, how):
     rt.pause()
     t = Timer(1.0, name="t")
     assert rt.step()  # the clock jumps to the timer: it fires into its channel
-    wait_until(lambda: len(t.c) == 1)
+    wait_until(lambda: t.c.statistics().length == 1)
     assert (t.stop() if how == "stop" else t.reset(5.0)) is True
     (ev,) = [e for e in rt.tracer.events() if e.kind in (Kind.TIMER_STOP, Kind.TIMER_RESET)]
     assert (ev.payload.chan, ev.payload.drained, ev.payload.active) == (t.c.id, True, True)
@@ -116,7 +116,7 @@ def test_a_ticker_stop_drops_its_waiting_tick_in_the_trace(rt):
     rt.pause()
     tk = Ticker(1.0, name="tick")
     assert rt.step()
-    wait_until(lambda: len(tk.c) == 1)
+    wait_until(lambda: tk.c.statistics().length == 1)
     tk.stop()
     assert list(fold(rt).channels[tk.c.id].buffer) == []
 
