@@ -15,6 +15,7 @@ from core.runtime._atomic import (
 )
 from core.runtime._chan import Chan, ChanStats, Recv, Send, nil_chan, select
 from core.runtime._clock import MAX_SPEED, MIN_SPEED, Clock
+from core.runtime._cond import Cond
 from core.runtime._errors import Fatal, Goexit, Panic
 from core.runtime._goroutine import (
     DeadlockReport,
@@ -45,6 +46,7 @@ __all__ = [
     "Chan",
     "ChanStats",
     "Clock",
+    "Cond",
     "DeadlockReport",
     "Fatal",
     "Goexit",

@@ -526,8 +526,18 @@ class RWMutex(_SyncObject):
 
 
 class _RLocker:
+    """The read side of an RWMutex as a locker (``lock`` = ``rlock``). Go: ``rw.RLocker()``"""
+
     def __init__(self, rw: RWMutex) -> None:
         self._rw = rw
+        self.id = rw.id  # a Cond over it names the RWMutex as its locker
+        self.name = rw.name
+
+    def lock(self) -> None:
+        self._rw.rlock()
+
+    def unlock(self) -> None:
+        self._rw.runlock()
 
     def __enter__(self) -> None:
         self._rw.rlock()

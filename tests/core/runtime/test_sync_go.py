@@ -418,3 +418,52 @@ def test_rwmutex_try_locks_are_traced_as_locks():
         assert model.snapshot()["rwmutexes"] == rt.snapshot()["rwmutexes"]
         rw.unlock()
     assert rt.stop(timeout=1.0).clean
+
+
+def test_a_contended_mutex_trace_stays_exact_through_starvation_mode():
+    # Each holder sleeps 1 ms inside the lock and relocks at once: woken waiters
+    # lose to it after more than 1 ms, so the mutex keeps entering starvation mode.
+    from core.trace import Kind, woken_by
+
+    tracer = Tracer(capacity=200_000)
+    rt = Runtime(name="exact", tracer=tracer)
+    with rt.active():
+        mu = Mutex(name="mu")
+        held = [0]
+
+        def worker() -> None:
+            for _ in range(15):
+                with mu:
+                    held[0] += 1
+                    assert held[0] == 1
+                    sleep(1e-3)
+                    held[0] -= 1
+
+        gs = [go(worker, name=f"w{i}") for i in range(4)]
+        assert all(g.join(10) for g in gs)
+        assert not rt.panics, rt.panics
+        snap = rt.snapshot()
+    assert rt.stop(timeout=1.0).clean
+    events = tracer.events()
+    assert tracer.dropped == 0
+    holder, handed, parked = 0, 0, set()
+    for ev in events:
+        for g in woken_by(ev):
+            parked.discard(g)
+        if ev.kind is Kind.GO_BLOCK:
+            parked.add(ev.g)
+        elif ev.obj == mu.id and ev.kind is Kind.LOCK:
+            assert not holder, f"seq {ev.seq}: locked while held by {holder}"
+            assert ev.g not in parked, f"seq {ev.seq}: a parked goroutine took the lock"
+            holder = ev.g
+            handed += ev.payload.handed
+        elif ev.obj == mu.id and ev.kind is Kind.UNLOCK:
+            assert holder, f"seq {ev.seq}: unlock of a free mutex"
+            holder = 0
+    assert handed > 0, "never in starvation mode"
+    model = RunModel()
+    model.apply(events)
+    assert model.mismatches == 0
+    assert (
+        model.snapshot()["mutexes"] == snap["mutexes"] == {mu.id: {"name": "mu", "locked": False}}
+    )
