@@ -22,6 +22,7 @@ lets exactly one waiting goroutine through for one operation.
 
 from __future__ import annotations
 
+import _thread
 import collections
 import gc
 import itertools
@@ -59,6 +60,118 @@ __all__ = [
 _tls = threading.local()
 
 
+# -- the run queue: how many woken threads are let loose at once ---------------
+#
+# Goroutines are threads, and every thread shares one GIL. A thread that is woken
+# (its parker released) or started must take the GIL before it runs, and CPython's
+# GIL waiters each wake up every switch interval (5 ms) to ask for it: when
+# thousands wait at once (a close that wakes 10,000 receivers), the machine spends
+# itself on those futile wake-ups (here 7-15 s to release 10,000 parked threads at
+# once; 0.8 s when no more than a few are loose at a time). So, as Go runs its
+# runnable goroutines on GOMAXPROCS processors, at most SLOTS threads may be
+# released and not yet running; a waker that finds none free queues the release
+# (the goroutine is already runnable: its state and the trace said so under the
+# waker's lock), and each released thread, once it runs, releases the next.
+#
+# A slot is held only from the release until the thread runs again, never while it
+# runs or blocks, so the queue always drains: every released thread needs nothing
+# but the GIL to give its slot on.
+
+SLOTS = 4
+# A token per free slot, and the run queue of actions (a parker's release, a
+# thread's start) that wait for one. Both are deques, whose append and pop are
+# atomic: the hot path takes no lock. Whoever adds to one of them looks at the
+# other afterwards (_dispatch), so a free token and a waiting action are never
+# both left idle.
+_tokens: collections.deque[int] = collections.deque([0] * SLOTS)
+_runq: collections.deque[Callable[[], Any]] = collections.deque()
+
+
+def _dispatch() -> None:
+    """Pair free tokens with queued actions until one of the two runs out."""
+    while _runq:
+        try:
+            _tokens.pop()
+        except IndexError:
+            return
+        try:
+            action = _runq.popleft()
+        except IndexError:  # another thread took it: give the token back, look again
+            _tokens.append(0)
+            continue
+        action()
+
+
+def _running() -> None:
+    """The calling thread got going: give its slot to the next queued action, or free it."""
+    if _runq:
+        try:
+            action = _runq.popleft()
+        except IndexError:
+            pass
+        else:
+            action()
+            return
+    _tokens.append(0)
+    if _runq:
+        _dispatch()
+
+
+class Parker:
+    """A goroutine's own park lock: held whenever the goroutine is not parked.
+
+    ``acquire()`` parks (blocks until released); ``release()`` wakes, exactly once
+    per park, through the run queue above. Go: ``gopark``/``goready``'s semaphore.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._lock.acquire()
+
+    def acquire(self) -> bool:
+        """Block until released; then hand the slot the release took to the next."""
+        self._lock.acquire()
+        _running()
+        return True
+
+    def release(self) -> None:
+        """Let the parked goroutine run (now, or once a slot is free). Never blocks."""
+        try:
+            _tokens.pop()
+        except IndexError:
+            _runq.append(self._lock.release)
+            _dispatch()
+            return
+        self._lock.release()
+
+    def locked(self) -> bool:
+        """True unless released and not yet taken up by its goroutine."""
+        return self._lock.locked()
+
+
+class _GoThread(threading.Thread):
+    """A goroutine's thread: ``start()`` returns at once, as Go's ``go`` does.
+
+    ``threading.Thread.start`` waits until the new thread has begun: a round trip
+    between two threads for every goroutine (half of the cost of starting 10,000).
+    This start skips that wait; everything else is ``threading``'s own (the thread
+    is listed by ``threading.enumerate()`` from this call on, as with ``start``).
+    """
+
+    def start(self) -> None:
+        # Thread.start without its final self._started.wait() (CPython 3.11's code).
+        with threading._active_limbo_lock:  # type: ignore[attr-defined]
+            threading._limbo[self] = self  # type: ignore[attr-defined]
+        try:
+            _thread.start_new_thread(self._bootstrap, ())  # type: ignore[attr-defined]
+        except BaseException:
+            with threading._active_limbo_lock:  # type: ignore[attr-defined]
+                del threading._limbo[self]  # type: ignore[attr-defined]
+            raise
+
+
 class Goroutine:
     """A function running on its own thread, as Go's ``go f(x)`` starts one.
 
@@ -85,25 +198,35 @@ class Goroutine:
         self.parent_id = 0
         self.created_at = 0.0
         # Held whenever the goroutine is not parked (see the module docstring).
-        self.parker = threading.Lock()
-        self.parker.acquire()
+        self.parker = Parker()
         self._blocked_on: tuple[Any, Any] | None = None
         self._kill = False
         self._fn = fn
         self._args = args
         self._thread: threading.Thread | None = None
+        self._finished = False  # its function returned or raised (set on its thread)
 
     @property
     def alive(self) -> bool:
+        """From ``go`` until its thread has ended (also before the thread has begun)."""
         t = self._thread
-        return t is not None and t.is_alive()
+        if t is None:
+            return False
+        return not self._finished or t.is_alive()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait until the goroutine ends; True if it did within *timeout* seconds."""
+        """Wait until the goroutine and its thread end; True if they did within *timeout*."""
         t = self._thread
         if t is None:
             return True
-        t.join(timeout)
+        if timeout is None:
+            t._started.wait()  # type: ignore[attr-defined]  # its start may wait for a slot
+            t.join()
+        else:
+            deadline = time.monotonic() + timeout
+            if not t._started.wait(timeout):  # type: ignore[attr-defined]
+                return False
+            t.join(max(0.0, deadline - time.monotonic()))
         return not t.is_alive()
 
     def describe(self) -> str:
@@ -123,6 +246,7 @@ class Goroutine:
     # -- the thread -----------------------------------------------------
 
     def _run(self) -> None:
+        _running()  # the slot its start took goes to the next in the run queue
         rt = self.runtime
         assert rt is not None
         _tls.g = self
@@ -147,6 +271,21 @@ class Goroutine:
             self._blocked_on = None
             self.waiting_on = None
             self.state = ended
+            self._fn = self._args = None
+            rt._ended(self)
+
+    def _start(self) -> None:
+        """Start the thread of a goroutine whose start waited in the run queue."""
+        try:
+            self._thread.start()  # type: ignore[union-attr]
+        except BaseException as exc:  # no thread: it ends here, as if it had panicked
+            _running()
+            self._thread = None  # join() has nothing to wait for
+            self.state = State.PANICKED
+            self.panic = exc
+            rt = self.runtime
+            assert rt is not None
+            rt._record_panic(self, exc)
             self._fn = self._args = None
             rt._ended(self)
 
@@ -334,8 +473,19 @@ class Runtime:
             if self._freed:
                 self._flush_freed()
             tr.emit(Kind.GO_CREATE, g=g.parent_id, obj=g.id, name=g.name, value=str(g.parent_id))
-        t = g._thread = threading.Thread(target=g._run, name=f"go:{g.name}", daemon=True)
-        t.start()
+        t = g._thread = _GoThread(target=g._run, name=f"go:{g.name}", daemon=True)
+        try:
+            _tokens.pop()
+        except IndexError:  # its thread starts once a slot is free (see SLOTS)
+            _runq.append(g._start)
+            _dispatch()
+            return g
+        try:
+            t.start()
+        except BaseException:
+            _running()  # the slot goes on
+            self._live.pop(g.id, None)
+            raise
         return g
 
     def goroutines(self) -> list[Goroutine]:
@@ -394,6 +544,7 @@ class Runtime:
             tr.emit(Kind.GO_END, g=g.id, obj=g.id, name=g.name)
         self._live.pop(g.id, None)
         with self._ended_cv:
+            g._finished = True
             self._ended_cv.notify_all()
 
     # -- the registry of objects ------------------------------------------
