@@ -25,9 +25,15 @@ _monotonic = time.monotonic
 
 
 class TimerEntry:
-    """One pending callback in the heap. ``fn`` runs on the timer thread."""
+    """One pending callback in the heap. ``fn`` runs on the timer thread.
 
-    __slots__ = ("cancelled", "deadline", "fn", "is_sleep", "state")
+    ``is_sleep``: a goroutine's sleep. ``wakes``: an entry that will wake (or
+    start) a goroutine whatever waits, as an ``after_func``'s does; set by its
+    owner under the clock's lock (``schedule``'s *publish*). A deadlock check
+    counts either as a way out (``Runtime._timers_may_wake``).
+    """
+
+    __slots__ = ("cancelled", "deadline", "fn", "is_sleep", "state", "wakes")
 
     PENDING, FIRED, CANCELLED = 0, 1, 2
 
@@ -35,6 +41,7 @@ class TimerEntry:
         self.deadline = deadline
         self.fn = fn
         self.is_sleep = is_sleep  # a goroutine's sleep, not a timer that feeds a channel
+        self.wakes = False  # an after_func's: it runs code when it fires
         self.state = TimerEntry.PENDING  # guarded by the clock's lock
         self.cancelled = False  # set when the runtime killed the sleeping goroutine
 
@@ -241,6 +248,18 @@ class Clock:
                 1 for _, _, e in self._heap if e.state == TimerEntry.PENDING and not e.is_sleep
             )
             return queued + sum(1 for e in self._in_flight if not e.is_sleep)
+
+    def pending_timers(self) -> tuple[list[TimerEntry], bool]:
+        """The pending entries that are not sleeps, and whether a callback runs now.
+
+        A callback in flight may still change the program (deliver a value, cancel
+        a context), so a deadlock check gives no verdict meanwhile.
+        """
+        with self._lock:
+            pending = [
+                e for _, _, e in self._heap if e.state == TimerEntry.PENDING and not e.is_sleep
+            ]
+            return pending, bool(self._in_flight)
 
     def _drop_cancelled_head(self) -> None:
         heap = self._heap

@@ -38,7 +38,7 @@ from typing import Any
 
 from core.runtime import _waitq
 from core.runtime._clock import Clock
-from core.runtime._errors import Goexit, Panic
+from core.runtime._errors import Fatal, Goexit, Panic
 from core.trace import Kind, Tracer, WaitRecord
 from core.trace.events import State
 
@@ -205,6 +205,7 @@ class Goroutine:
         self._args = args
         self._thread: threading.Thread | None = None
         self._finished = False  # its function returned or raised (set on its thread)
+        self.goexited = False  # it ended by raising Goexit (its own, or the runtime's kill)
 
     @property
     def alive(self) -> bool:
@@ -261,8 +262,10 @@ class Goroutine:
             # blocks (a WaitGroup.go's done()) still run.
             self._fn(*self._args)  # type: ignore[misc]
         except Goexit:
-            pass
-        except BaseException as exc:
+            # Go's runtime.Goexit(): the goroutine ends quietly, after its finally
+            # blocks (the runtime's kill at stop unwinds the same way).
+            self.goexited = True
+        except BaseException as exc:  # a panic, or a Fatal: the goroutine's crash
             ended = State.PANICKED
             self.panic = exc
             self.panic_traceback = traceback.format_exc()
@@ -443,6 +446,13 @@ class Runtime:
         self._objects: dict[int, weakref.ref] = {}
         # Ids of registered objects the collector freed, not yet traced (see _register).
         self._freed: collections.deque[int] = collections.deque()
+        # A unique number written at every park and goroutine end (see _block): a
+        # deadlock check that reads the same number before and after looking knows
+        # that no goroutine parked or ended meanwhile (next() is atomic).
+        self._park_seq = itertools.count(1)
+        self._last_park = 0
+        # The program that run_main runs in this runtime (core.runtime._program), if any.
+        self._program: Any = None
         self._held = False  # the window is behind: goroutines wait at the gate (see hold)
         self._user_paused = False
         self._root = None
@@ -528,11 +538,16 @@ class Runtime:
             tr.emit(Kind.FAULT, value=f"timer callback: {type(exc).__name__}: {exc}")
 
     def _record_panic(self, g: Goroutine, exc: BaseException) -> None:
+        """*g* crashed with *exc*: an unrecovered panic, or a ``Fatal`` (traced as fatal)."""
         self.panics.append((g, exc))
         tr = self.tracer
         if tr is not None:
-            text = str(exc) if isinstance(exc, Panic) else f"{type(exc).__name__}: {exc}"
-            tr.emit(Kind.GO_PANIC, g=g.id, obj=g.id, name=g.name, value=text, extra=(False,))
+            fatal = isinstance(exc, Fatal)
+            text = panic_text(exc)
+            tr.emit(Kind.GO_PANIC, g=g.id, obj=g.id, name=g.name, value=text, extra=(fatal,))
+        program = self._program
+        if program is not None:
+            program.crashed(g, exc)
 
     def _ended(self, g: Goroutine) -> None:
         # Reported before it leaves the registry: a snapshot that still finds it
@@ -543,9 +558,13 @@ class Runtime:
                 self._flush_freed()
             tr.emit(Kind.GO_END, g=g.id, obj=g.id, name=g.name)
         self._live.pop(g.id, None)
+        self._last_park = next(self._park_seq)
         with self._ended_cv:
             g._finished = True
             self._ended_cv.notify_all()
+        program = self._program
+        if program is not None:
+            program.ended(g)
 
     # -- the registry of objects ------------------------------------------
 
@@ -599,6 +618,7 @@ class Runtime:
 
     def _block(self, me: Goroutine, owner: Any, waiter: Any, state: State, reason: str) -> None:
         """Record that *me* is about to park on *owner*. Called under the owner's lock."""
+        self._last_park = next(self._park_seq)
         _waitq.block(self, me, owner, waiter, state, reason)
 
     def _wait(self, me: Goroutine, waiter: Any) -> None:
@@ -736,8 +756,11 @@ class Runtime:
         declared external (the root context's done channel: only stop() or
         the teacher ends it). If at least one of them is blocked on a
         channel, lock, WaitGroup or select, none is running, runnable or
-        sleeping, and no timer, ticker or deadline is pending that could
-        wake one, then none of them can ever wake. What it does not detect:
+        sleeping, and no pending timer could wake one, then none of them can
+        ever wake. As in Go 1.23, a pending ``after_func`` or context deadline
+        could, and so could a timer or ticker on whose channel a goroutine
+        waits; one whose channel nobody waits on could not (see
+        :meth:`_timers_may_wake`). What it does not detect:
         a goroutine blocked forever while an unrelated one keeps running
         (that is reported as a leak by :meth:`stop`), and waits that code
         outside the runtime could end (threads that are not goroutines).
@@ -755,7 +778,7 @@ class Runtime:
             involved.append(g)
         if not involved:
             return None
-        if self.clock.pending_channel_timers():
+        if self._timers_may_wake(self.goroutines()):
             return None
         # Re-check: a goroutine may have woken while we looked.
         if any(not _asleep(g) or not g.alive for g in involved):
@@ -772,6 +795,46 @@ class Runtime:
                 tr.emit(Kind.DEADLOCK, value=text, extra=(tuple(records),))
         self.deadlock = report
         return report
+
+    def _timers_may_wake(self, goroutines: list[Goroutine]) -> bool:
+        """Whether a pending timer could still wake one of the parked *goroutines*.
+
+        As Go 1.23 decides: a sleep wakes its sleeper (a sleeping goroutine is
+        not asleep for the check anyway), an ``after_func`` runs its function
+        (its entry ``wakes``), a context deadline cancels its context, and a
+        ``Timer``'s or ``Ticker``'s value wakes a goroutine only if one waits on
+        its channel (Go 1.23 keeps such a timer in the heap only then). An
+        entry not known to be a timer's or ticker's counts, and so does a
+        callback running now.
+        """
+        entries, in_flight = self.clock.pending_timers()
+        if in_flight:
+            return True
+        if not entries:
+            return False
+        chan_of: dict[int, int] = {}  # id(entry) -> the channel its Timer/Ticker feeds
+        for obj, kind in self.objects():
+            if kind == "Timer" or kind == "Ticker":
+                entry, c = getattr(obj, "_entry", None), getattr(obj, "c", None)
+                if entry is not None and c is not None:
+                    chan_of[id(entry)] = c.id
+        waited: set[int] = set()
+        for g in goroutines:
+            obj = g.waiting_on
+            if obj is None or not _asleep(g):
+                continue
+            ids = getattr(obj, "watched_ids", None)
+            if ids is not None:
+                waited.update(ids())
+            else:
+                waited.add(getattr(obj, "id", 0))
+        for entry in entries:
+            if entry.wakes:
+                return True
+            chan = chan_of.get(id(entry))
+            if chan is None or chan in waited:
+                return True
+        return False
 
     def _waits_on_external(self, g: Goroutine) -> bool:
         obj = g.waiting_on
@@ -860,6 +923,39 @@ class Runtime:
         self._objects.clear()
         self._freed.clear()
         return report
+
+    def _begin_halt(self) -> None:
+        """From now on every goroutine's next runtime operation raises ``Goexit``.
+
+        Only flags: callable from any thread, also from a goroutine that is
+        crashing. :meth:`_halt` then ends the parked ones and waits.
+        """
+        self._killing = True
+        for g in list(self._live.values()):
+            g._kill = True
+        with self._gate_cv:
+            # Gated, every primitive passes _checkpoint first, which raises Goexit
+            # for a killed goroutine even where the operation would not block.
+            self._gating = True
+            self._gate_cv.notify_all()
+
+    def _halt(self, timeout: float = 2.0) -> StopReport:
+        """End every goroutine at once, as a Go program ends them when it exits.
+
+        Unlike :meth:`stop`, there is no grace: no goroutine returns from its
+        next runtime operation (a parked one is unwound with ``Goexit`` where it
+        waits). Then stops the runtime; joins with *timeout* in all. A goroutine
+        that never calls the runtime again (a CPU loop, a blocking call outside
+        it) cannot be ended: it is reported in the result's ``alive``.
+        """
+        deadline = time.monotonic() + timeout
+        self._begin_halt()
+        while self._live and time.monotonic() < deadline:
+            for g in self.goroutines():
+                g._kill = True
+                self._kill(g)
+            self._wait_empty(min(deadline, time.monotonic() + 0.01))
+        return self.stop(max(0.05, deadline - time.monotonic()))
 
     def _kill(self, g: Goroutine) -> None:
         blocked = g._blocked_on
@@ -988,3 +1084,14 @@ def wait_record(g: Goroutine) -> WaitRecord:
         getattr(on, "id", 0) if on is not None else 0,
         getattr(on, "name", "") if on is not None else "",
     )
+
+
+def panic_text(exc: BaseException) -> str:
+    """What Go prints after ``panic: `` (or ``fatal error: ``) for *exc*.
+
+    A :class:`Panic` or :class:`Fatal` is Go's own text; any other exception
+    is ``TypeName: message``.
+    """
+    if isinstance(exc, (Panic, Fatal)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
