@@ -31,6 +31,7 @@ from core.runtime._goroutine import (
     trace_point,
 )
 from core.runtime._ids import next_object_id
+from core.runtime._program import run_main
 from core.runtime._sync import Mutex, Once, RWMutex, WaitGroup
 from core.runtime._time import Ticker, Timer, after, after_func, now, sleep
 
@@ -73,6 +74,7 @@ __all__ = [
     "next_object_id",
     "nil_chan",
     "now",
+    "run_main",
     "select",
     "sleep",
     "trace_point",
