@@ -60,68 +60,71 @@ __all__ = [
 _tls = threading.local()
 
 
-# -- the run queue: how many woken threads are let loose at once ---------------
+# -- the run queue: how many woken threads are let loose at once ----------------
 #
 # Goroutines are threads, and every thread shares one GIL. A thread that is woken
-# (its parker released) or started must take the GIL before it runs, and CPython's
-# GIL waiters each wake up every switch interval (5 ms) to ask for it: when
-# thousands wait at once (a close that wakes 10,000 receivers), the machine spends
-# itself on those futile wake-ups (here 7-15 s to release 10,000 parked threads at
-# once; 0.8 s when no more than a few are loose at a time). So, as Go runs its
-# runnable goroutines on GOMAXPROCS processors, at most SLOTS threads may be
-# released and not yet running; a waker that finds none free queues the release
+# (its parker released) must take the GIL before it runs, and CPython's GIL
+# waiters each wake up every switch interval (5 ms) to ask for it: when thousands
+# wait at once (a close that wakes 10,000 receivers), the machine spends itself on
+# those futile wake-ups (here 7-15 s to release 10,000 parked threads at once;
+# 0.8 s when no more than a few are loose at a time). So, as Go runs its runnable
+# goroutines on GOMAXPROCS processors, at most WAKE_SLOTS woken threads may be
+# released and not yet running; a waker that finds no slot free queues the release
 # (the goroutine is already runnable: its state and the trace said so under the
 # waker's lock), and each released thread, once it runs, releases the next.
 #
-# A slot is held only from the release until the thread runs again, never while it
-# runs or blocks, so the queue always drains: every released thread needs nothing
-# but the GIL to give its slot on.
+# A slot is held only from the release until the thread runs, never while it runs
+# or blocks, so the queue always drains: every released thread needs nothing but
+# the GIL to give its slot on.
+#
+# The queue is a pair of deques, the free tokens and the waiting releases, whose
+# append and pop are atomic: the hot path takes no lock. Whoever adds to one of the
+# two looks at the other afterwards (_dispatch), so a free token and a waiting
+# release are never both left idle.
+#
+# (New goroutines need no queue: ``go`` waits until the new one has begun, so no
+# more than one new thread per creator waits for the GIL.)
 
-SLOTS = 4
-# A token per free slot, and the run queue of actions (a parker's release, a
-# thread's start) that wait for one. Both are deques, whose append and pop are
-# atomic: the hot path takes no lock. Whoever adds to one of them looks at the
-# other afterwards (_dispatch), so a free token and a waiting action are never
-# both left idle.
-_tokens: collections.deque[int] = collections.deque([0] * SLOTS)
-_runq: collections.deque[Callable[[], Any]] = collections.deque()
+WAKE_SLOTS = 4
+_wake_tokens: collections.deque[int] = collections.deque([0] * WAKE_SLOTS)
+_wakeq: collections.deque[Callable[[], Any]] = collections.deque()
 
 
-def _dispatch() -> None:
+def _dispatch(tokens: collections.deque, queue: collections.deque) -> None:
     """Pair free tokens with queued actions until one of the two runs out."""
-    while _runq:
+    while queue:
         try:
-            _tokens.pop()
+            tokens.pop()
         except IndexError:
             return
         try:
-            action = _runq.popleft()
+            action = queue.popleft()
         except IndexError:  # another thread took it: give the token back, look again
-            _tokens.append(0)
+            tokens.append(0)
             continue
         action()
 
 
-def _running() -> None:
-    """The calling thread got going: give its slot to the next queued action, or free it."""
-    if _runq:
+def _pass_on(tokens: collections.deque, queue: collections.deque) -> None:
+    """The calling thread got going: give its token to the next queued action, or free it."""
+    if queue:
         try:
-            action = _runq.popleft()
+            action = queue.popleft()
         except IndexError:
             pass
         else:
             action()
             return
-    _tokens.append(0)
-    if _runq:
-        _dispatch()
+    tokens.append(0)
+    if queue:
+        _dispatch(tokens, queue)
 
 
 class Parker:
     """A goroutine's own park lock: held whenever the goroutine is not parked.
 
     ``acquire()`` parks (blocks until released); ``release()`` wakes, exactly once
-    per park, through the run queue above. Go: ``gopark``/``goready``'s semaphore.
+    per park, through the wake queue above. Go: ``gopark``/``goready``'s semaphore.
     """
 
     __slots__ = ("_lock",)
@@ -133,16 +136,22 @@ class Parker:
     def acquire(self) -> bool:
         """Block until released; then hand the slot the release took to the next."""
         self._lock.acquire()
-        _running()
+        # _pass_on(_wake_tokens, _wakeq), its common case inlined:
+        if _wakeq:
+            _pass_on(_wake_tokens, _wakeq)
+        else:
+            _wake_tokens.append(0)
+            if _wakeq:
+                _dispatch(_wake_tokens, _wakeq)
         return True
 
     def release(self) -> None:
         """Let the parked goroutine run (now, or once a slot is free). Never blocks."""
         try:
-            _tokens.pop()
+            _wake_tokens.pop()
         except IndexError:
-            _runq.append(self._lock.release)
-            _dispatch()
+            _wakeq.append(self._lock.release)
+            _dispatch(_wake_tokens, _wakeq)
             return
         self._lock.release()
 
@@ -152,12 +161,13 @@ class Parker:
 
 
 class _GoThread(threading.Thread):
-    """A goroutine's thread: ``start()`` returns at once, as Go's ``go`` does.
+    """A goroutine's thread: ``start()`` returns without waiting for the thread.
 
-    ``threading.Thread.start`` waits until the new thread has begun: a round trip
-    between two threads for every goroutine (half of the cost of starting 10,000).
-    This start skips that wait; everything else is ``threading``'s own (the thread
-    is listed by ``threading.enumerate()`` from this call on, as with ``start``).
+    ``threading.Thread.start`` waits on an Event until the new thread has begun;
+    ``Runtime.go`` waits on a plain lock that the goroutine releases first thing,
+    which costs less (10,000 goroutines start about 15% sooner). Everything else is
+    ``threading``'s own (the thread is listed by ``threading.enumerate()`` from
+    ``start`` on).
     """
 
     def start(self) -> None:
@@ -205,29 +215,21 @@ class Goroutine:
         self._args = args
         self._thread: threading.Thread | None = None
         self._finished = False  # its function returned or raised (set on its thread)
+        self._begun = _thread.allocate_lock()  # released by its thread when it begins
+        self._begun.acquire()
         self.goexited = False  # it ended by raising Goexit (its own, or the runtime's kill)
 
     @property
     def alive(self) -> bool:
-        """From ``go`` until its thread has ended (also before the thread has begun)."""
         t = self._thread
-        if t is None:
-            return False
-        return not self._finished or t.is_alive()
+        return t is not None and t.is_alive()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait until the goroutine and its thread end; True if they did within *timeout*."""
+        """Wait until the goroutine ends; True if it did within *timeout* seconds."""
         t = self._thread
         if t is None:
             return True
-        if timeout is None:
-            t._started.wait()  # type: ignore[attr-defined]  # its start may wait for a slot
-            t.join()
-        else:
-            deadline = time.monotonic() + timeout
-            if not t._started.wait(timeout):  # type: ignore[attr-defined]
-                return False
-            t.join(max(0.0, deadline - time.monotonic()))
+        t.join(timeout)
         return not t.is_alive()
 
     def describe(self) -> str:
@@ -247,7 +249,7 @@ class Goroutine:
     # -- the thread -----------------------------------------------------
 
     def _run(self) -> None:
-        _running()  # the slot its start took goes to the next in the run queue
+        self._begun.release()  # go() returns; this goroutine runs on until it blocks
         rt = self.runtime
         assert rt is not None
         _tls.g = self
@@ -274,21 +276,6 @@ class Goroutine:
             self._blocked_on = None
             self.waiting_on = None
             self.state = ended
-            self._fn = self._args = None
-            rt._ended(self)
-
-    def _start(self) -> None:
-        """Start the thread of a goroutine whose start waited in the run queue."""
-        try:
-            self._thread.start()  # type: ignore[union-attr]
-        except BaseException as exc:  # no thread: it ends here, as if it had panicked
-            _running()
-            self._thread = None  # join() has nothing to wait for
-            self.state = State.PANICKED
-            self.panic = exc
-            rt = self.runtime
-            assert rt is not None
-            rt._record_panic(self, exc)
             self._fn = self._args = None
             rt._ended(self)
 
@@ -483,19 +470,17 @@ class Runtime:
             if self._freed:
                 self._flush_freed()
             tr.emit(Kind.GO_CREATE, g=g.parent_id, obj=g.id, name=g.name, value=str(g.parent_id))
+        # go() returns once the goroutine has begun; it usually runs on until it
+        # blocks or ends before its creator goes on (it holds the GIL), so new
+        # goroutines, and a teacher's actions, begin in the order they were made.
         t = g._thread = _GoThread(target=g._run, name=f"go:{g.name}", daemon=True)
-        try:
-            _tokens.pop()
-        except IndexError:  # its thread starts once a slot is free (see SLOTS)
-            _runq.append(g._start)
-            _dispatch()
-            return g
+        begun = g._begun
         try:
             t.start()
         except BaseException:
-            _running()  # the slot goes on
             self._live.pop(g.id, None)
             raise
+        begun.acquire()
         return g
 
     def goroutines(self) -> list[Goroutine]:
@@ -608,7 +593,9 @@ class Runtime:
     def objects(self) -> list[tuple[Any, str]]:
         """The registered objects still alive with their kinds, oldest first."""
         out = []
-        for _oid, (ref, kind) in sorted(list(self._objects.items())):
+        # A copy in C, in one step: the collector may run (and a weak reference's
+        # callback drop an entry) at any allocation of a loop over the dict itself.
+        for _oid, (ref, kind) in sorted(self._objects.copy().items()):
             obj = ref()
             if obj is not None:
                 out.append((obj, kind))
@@ -813,8 +800,9 @@ class Runtime:
         if not entries:
             return False
         chan_of: dict[int, int] = {}  # id(entry) -> the channel its Timer/Ticker feeds
-        for obj, kind in self.objects():
+        for ref, kind in self._objects.copy().values():  # a copy: see objects()
             if kind == "Timer" or kind == "Ticker":
+                obj = ref()
                 entry, c = getattr(obj, "_entry", None), getattr(obj, "c", None)
                 if entry is not None and c is not None:
                     chan_of[id(entry)] = c.id

@@ -233,8 +233,12 @@ def test_a_fatal_error_shows_every_goroutine_the_crashing_one_first(capsys):
     #   goroutine 17 [running]:
     #   ...
     #   goroutine 1 [sleep]:
+    def unlock_once_main_sleeps(main_g, mu: Mutex) -> None:
+        wait_until(lambda: main_g.state is State.SLEEPING)
+        mu.unlock()
+
     def main() -> None:
-        go(Mutex().unlock)
+        go(unlock_once_main_sleeps, current(), Mutex())
         sleep(3600)
 
     status, err = run(capsys, main)
