@@ -4,6 +4,10 @@ Each workload runs for our primitive and for its stdlib baseline, interleaved,
 ``--reps`` times; the table shows median ops/s and the median of the per-rep
 ratios (ours / baseline), with tracing off and with a tracer installed.
 
+Then the scale workload: ``--goroutines`` (10,000) goroutines of a fresh runtime
+start, park on one channel, are all released by one close and joined; it prints
+the seconds each phase took (median of ``--scale-reps`` runs).
+
     taskset -c 0 python benchmarks/bench_runtime.py      # pinned: the figures to compare
     python benchmarks/bench_runtime.py                   # unpinned, for reference
 """
@@ -239,6 +243,31 @@ def spawn_goroutines(rt: Runtime) -> Workload:
     return run
 
 
+# -- many goroutines at once -------------------------------------------------
+
+
+def park_release(n: int) -> tuple[float, float, float]:
+    """Seconds to start *n* goroutines, to have them all parked on one channel, and
+    to release them all with one close and join them: (start, parked, released)."""
+    rt = Runtime(name="scale")
+    with rt.active():
+        gate = Chan(name="gate")
+    waiting = gate._recvq  # a deque: its length is read without the channel's lock
+    t0 = time.perf_counter()
+    gs = [rt.go(gate.recv) for _ in range(n)]
+    t1 = time.perf_counter()
+    while len(waiting) < n:
+        time.sleep(0.001)
+    t2 = time.perf_counter()
+    gate.close()
+    for g in gs:
+        if not g.join(60):
+            raise RuntimeError("a goroutine did not end")
+    t3 = time.perf_counter()
+    rt.stop(5.0)
+    return t1 - t0, t2 - t0, t3 - t0
+
+
 def measure(name: str, n: int, ours: Workload, base: Workload, reps: int) -> tuple:
     ours_s, base_s, ratios = [], [], []
     ours(max(n // 10, 10))  # warm up
@@ -256,6 +285,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every workload size")
+    ap.add_argument("--goroutines", type=int, default=10_000, help="the scale workload's size")
+    ap.add_argument("--scale-reps", type=int, default=3)
+    ap.add_argument("--only-scale", action="store_true", help="run the scale workload only")
     args = ap.parse_args()
     pinned = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) == 1
     print(
@@ -267,7 +299,7 @@ def main() -> None:
         return max(int(n * args.scale), 100)
 
     rows = []
-    for traced in (False, True):
+    for traced in (False, True) if not args.only_scale else ():
         rt = Runtime(name="bench", tracer=Tracer(1 << 16) if traced else None)
         tag = " [traced]" if traced else ""
         rows += [
@@ -315,10 +347,18 @@ def main() -> None:
             ),
         ]
         rt.stop(1.0)
-    w = max(len(r[0]) for r in rows)
-    print(f"{'workload':<{w}}  {'ours ops/s':>12}  {'stdlib ops/s':>12}  {'ratio':>6}")
-    for name, o, b, r in rows:
-        print(f"{name:<{w}}  {o:>12,.0f}  {b:>12,.0f}  {r:>5.2f}x")
+    if rows:
+        w = max(len(r[0]) for r in rows)
+        print(f"{'workload':<{w}}  {'ours ops/s':>12}  {'stdlib ops/s':>12}  {'ratio':>6}")
+        for name, o, b, r in rows:
+            print(f"{name:<{w}}  {o:>12,.0f}  {b:>12,.0f}  {r:>5.2f}x")
+    runs = [park_release(args.goroutines) for _ in range(args.scale_reps)]
+    start, parked, released = (statistics.median(x) for x in zip(*runs, strict=True))
+    print(
+        f"\n{args.goroutines:,} goroutines on one channel (median of {args.scale_reps}): "
+        f"started {start:.2f} s, all parked {parked:.2f} s, "
+        f"released by one close and joined {released:.2f} s (total)"
+    )
 
 
 if __name__ == "__main__":
