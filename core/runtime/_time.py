@@ -98,10 +98,7 @@ def _mark_wakes(entry: TimerEntry) -> None:
     The deadlock check waits for such entries; a timer whose channel nobody
     waits on does not count (Go 1.23).
     """
-    try:
-        entry.wakes = True  # type: ignore[attr-defined]
-    except AttributeError:  # a TimerEntry without the ``wakes`` slot: every entry counts
-        pass
+    entry.wakes = True
 
 
 class Timer:

@@ -558,3 +558,13 @@ def test_an_after_func_fire_is_traced_before_its_goroutine_starts(traced):
     assert (stop_ev.payload.chan, stop_ev.payload.active) == (0, False)
     real, model, _ = picture(rt)
     assert real == model
+
+
+def test_only_an_after_funcs_clock_entry_says_it_wakes_someone(rt, paused):
+    # Go 1.23: a pending AfterFunc can still wake a goroutine (the deadlock check waits
+    # for it); a Timer or Ticker can only through its channel, so its entry does not say so.
+    af, t, tk = after_func(1.0, lambda: None), Timer(1.0), Ticker(1.0)
+    assert (af._entry.wakes, t._entry.wakes, tk._entry.wakes) == (True, False, False)
+    assert af.reset(2.0) is True
+    assert af._entry.wakes is True
+    tk.stop()
