@@ -888,6 +888,7 @@ class Runtime:
         grace = time.monotonic() + timeout / 2
         self._wait_empty(grace)
         self._killing = True
+        tried: dict[int, Any] = {}  # each wait is cancelled once (see _halt)
         while self._live and time.monotonic() < deadline:
             for g in self.goroutines():
                 if not g._kill:
@@ -895,7 +896,10 @@ class Runtime:
                     report.leaked_ids.append(g.id)
                     report.leaked_records.append(wait_record(g))
                     g._kill = True
-                self._kill(g)
+                blocked = g._blocked_on
+                if blocked is not None and tried.get(g.id) is not blocked:
+                    tried[g.id] = blocked
+                    self._kill(g)
             self._wait_empty(min(deadline, time.monotonic() + 0.01))
         still = self.goroutines()
         report.alive = [g.describe() for g in still]
@@ -938,10 +942,17 @@ class Runtime:
         """
         deadline = time.monotonic() + timeout
         self._begin_halt()
+        # Each wait is cancelled once: cancelling takes the waiter out of its queue
+        # (a scan), so trying again every round would cost the square of the number
+        # of goroutines parked on one channel.
+        tried: dict[int, Any] = {}
         while self._live and time.monotonic() < deadline:
-            for g in self.goroutines():
+            for g in list(self._live.values()):
                 g._kill = True
-                self._kill(g)
+                blocked = g._blocked_on
+                if blocked is not None and tried.get(g.id) is not blocked:
+                    tried[g.id] = blocked
+                    self._kill(g)
             self._wait_empty(min(deadline, time.monotonic() + 0.01))
         return self.stop(max(0.05, deadline - time.monotonic()))
 

@@ -64,7 +64,7 @@ GO_NO_GOROUTINES = "no goroutines (main called runtime.Goexit) - deadlock!"
 # How often the watcher looks for a deadlock (wall seconds), and how long the
 # program's goroutines get to end once it is over.
 WATCH_INTERVAL = 0.005
-HALT_TIMEOUT = 2.0
+HALT_TIMEOUT = 5.0
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 _THREADING_FILE = os.path.abspath(threading.__file__)
