@@ -86,6 +86,10 @@ class Job:
     id: int
     payload: Any = None
 
+    def __str__(self) -> str:
+        """What the stage shows on a token: ``Job 2``."""
+        return f"Job {self.id}"
+
 
 @dataclass(frozen=True)
 class Result:
@@ -99,6 +103,10 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def __str__(self) -> str:
+        """What the stage shows on a token: ``Result 2 ok`` or ``Result 2 failed``."""
+        return f"Result {self.job_id} {'ok' if self.ok else 'failed'}"
 
 
 @dataclass(frozen=True)

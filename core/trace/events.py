@@ -412,9 +412,11 @@ def short_repr(value: Any) -> str:
     elif isinstance(value, float):
         r = f"{value:.4g}"
     else:
+        # A class that says how it reads (its own __str__: a Job, an error) is shown
+        # that way ("Job 2", "context canceled"); anything else by its repr.
         try:
-            r = repr(value)
-        except Exception:  # a user object whose repr raises
+            r = str(value) if type(value).__str__ is not object.__str__ else repr(value)
+        except Exception:  # a user object whose str or repr raises
             r = f"<{type(value).__name__}>"
     if len(r) > _MAX_REPR:
         r = r[: _MAX_REPR - 1] + "…"
