@@ -32,6 +32,9 @@ class ChannelItem(StageItem):
         self.cid = cid
         self._c: ChannelView | None = None
         self._values: tuple[str, ...] = ()
+        # The name drawn, when the view knows a better one than the channel's own
+        # (a context's Done channel reads ``ctx.Done()``, not ``ctx-24.Done``).
+        self.label: str | None = None
         self.setZValue(1)
 
     # -- geometry ----------------------------------------------------------------
@@ -66,6 +69,10 @@ class ChannelItem(StageItem):
         inner = slots * s.slot_w
         x0 = self.w / 2 + inner / 2 - (i + 1) * s.slot_w  # slot 0 (oldest) at the right
         return QRectF(x0 + 3 * s.k, header + pad, s.slot_w - 6 * s.k, s.slot_h)
+
+    def slot_rects(self) -> list[QRectF]:
+        """The drawn buffer slots (item coordinates), oldest first: at most MAX_SLOTS."""
+        return [self._slot(i) for i in range(min(self.cap, MAX_SLOTS))]
 
     # Anchors: plain-float (x, y) tuples in the scene (see gui.stage.items).
 
@@ -110,11 +117,12 @@ class ChannelItem(StageItem):
         *fmt* shortens values for display (a ticker's clock times)."""
         self._c = c
         resized = False
-        if c.cap != self.cap or c.name != self._name:
+        name = self.label or c.name
+        if c.cap != self.cap or name != self._name:
             self.cap = c.cap
-            self._name = c.name
+            self._name = name
             old = (self.w, self.h)
-            self.resize(*self._size(self.style, c.cap, c.name))
+            self.resize(*self._size(self.style, c.cap, name))
             resized = old != (self.w, self.h)
         buf = c.buffer
         n = len(buf) - min(in_flight, len(buf))
@@ -126,7 +134,7 @@ class ChannelItem(StageItem):
             values = (*values[: MAX_SLOTS - 1], f"+{n - MAX_SLOTS + 1}")
         self._values = values
         key = (
-            c.name,
+            name,
             c.cap,
             values,
             len(buf),
@@ -139,7 +147,7 @@ class ChannelItem(StageItem):
         )
         if self.set_key(key):
             self.tip = (
-                f"channel {c.name} (cap {c.cap}{', closed' if c.closed else ''})\n"
+                f"channel {name} (cap {c.cap}{', closed' if c.closed else ''})\n"
                 f"buffer {len(buf)}/{c.cap}: {', '.join(list(buf)[:12])}"
                 f"{'…' if len(buf) > 12 else ''}\n"
                 f"waiting to send {len(c.senders)}, to receive {len(c.receivers)}, "
@@ -171,7 +179,7 @@ class ChannelItem(StageItem):
         if c.closed:
             badge_w = s.fm_small.horizontalAdvance("closed") + 14 * k
         p.setFont(s.name_font)
-        name = elide(s.fm_name, f"chan {c.name}", self.w - cw - badge_w - 2 * end - 12 * k)
+        name = elide(s.fm_name, f"chan {self._name}", self.w - cw - badge_w - 2 * end - 12 * k)
         p.drawText(QPointF(end, base), name)
         nx = end + s.fm_name.horizontalAdvance(name) + 8 * k
         if c.closed:

@@ -31,27 +31,45 @@ from PySide6.QtWidgets import QGraphicsPixmapItem
 
 from gui.stage.style import StageStyle
 
-__all__ = ["MARGIN", "Point", "StageItem", "elide", "fit_text", "render_pixmap"]
+__all__ = ["MARGIN", "FontLogPainter", "Point", "StageItem", "elide", "fit_text", "render_pixmap"]
 
 Point = tuple[float, float]
 
 MARGIN = 4.0  # room for strokes outside the shape
 
 
-def render_pixmap(w: float, h: float, scale: float, draw, margin: float = MARGIN) -> QPixmap:
+class FontLogPainter(QPainter):
+    """A QPainter that notes the pixel size (in scene units) of every font set on it,
+    in order: what an item drew its text with (the picture's description reads it)."""
+
+    def __init__(self, device) -> None:
+        super().__init__(device)
+        self.font_px: list[int] = []
+
+    def setFont(self, font) -> None:
+        self.font_px.append(font.pixelSize())
+        super().setFont(font)
+
+
+def render_pixmap(
+    w: float, h: float, scale: float, draw, margin: float = MARGIN, fonts: list | None = None
+) -> QPixmap:
     """A transparent pixmap of ``w x h`` scene units (plus *margin*) at *scale*
-    device pixels per unit, drawn by ``draw(painter)`` in scene units."""
+    device pixels per unit, drawn by ``draw(painter)`` in scene units. *fonts*, if
+    given, receives the pixel sizes of the fonts the drawing set, in order."""
     pw = max(1, math.ceil((w + 2 * margin) * scale))
     ph = max(1, math.ceil((h + 2 * margin) * scale))
     pm = QPixmap(pw, ph)
     pm.fill(Qt.transparent)
-    p = QPainter(pm)
+    p = FontLogPainter(pm) if fonts is not None else QPainter(pm)
     p.setRenderHint(QPainter.Antialiasing)
     p.setRenderHint(QPainter.TextAntialiasing)
     p.scale(scale, scale)
     p.translate(margin, margin)
     draw(p)
     p.end()
+    if fonts is not None:
+        fonts[:] = p.font_px
     pm.setDevicePixelRatio(scale)
     return pm
 
@@ -60,6 +78,9 @@ class StageItem(QGraphicsPixmapItem):
     """A fixed-size, self-rendering item with a position tween (see the module docstring)."""
 
     tip = ""  # the tooltip text (the view shows it on hover)
+    # When things happen, for lifecycles: the view sets its runtime clock (an item
+    # ages only while the run moves, never while it is paused).
+    clock = staticmethod(time.monotonic)
     scheduler = None  # callable(item): draw me soon (set by the view)
     rendered_at = 0.0  # monotonic time of the last drawing
 
@@ -73,7 +94,10 @@ class StageItem(QGraphicsPixmapItem):
         self.px = 0.0
         self.py = 0.0
         self._key: tuple = ()
-        self.changed_at = time.monotonic()  # when what it shows last changed
+        # Pixel sizes (scene units) of the fonts of the last drawing, in order: the
+        # first is the name's. Read by the picture's description (gui.picture).
+        self.font_px: list[int] = []
+        self.changed_at = self.clock()  # when what it shows last changed (see clock)
         # Tween: from _from to _to between _t0 and _t0 + _dur (monotonic seconds).
         self._from = (0.0, 0.0)
         self._to: tuple[float, float] | None = None
@@ -121,7 +145,7 @@ class StageItem(QGraphicsPixmapItem):
         if key == self._key:
             return False
         self._key = key
-        self.changed_at = time.monotonic()
+        self.changed_at = self.clock()
         self.invalidate()
         return True
 
@@ -143,7 +167,9 @@ class StageItem(QGraphicsPixmapItem):
 
     def render(self) -> None:
         self.rendered_at = time.monotonic()
-        self.setPixmap(render_pixmap(self.w, self.h, self.device_scale, self.draw))
+        self.setPixmap(
+            render_pixmap(self.w, self.h, self.device_scale, self.draw, fonts=self.font_px)
+        )
 
     def draw(self, p: QPainter) -> None:  # pragma: no cover - abstract
         """Draw the item in its own coordinates: (0, 0) to (w, h)."""

@@ -17,7 +17,14 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from core.trace import STATES
 from gui.theme import Theme
 
-__all__ = ["STATE_LABELS", "StageStyle", "paint_state_badge", "state_shape"]
+__all__ = [
+    "NAME_MIN_PX",
+    "STATE_LABELS",
+    "TEXT_MIN_PX",
+    "StageStyle",
+    "paint_state_badge",
+    "state_shape",
+]
 
 # What the legend and the status line call each state.
 STATE_LABELS: dict[str, str] = {
@@ -50,6 +57,12 @@ def state_shape(state: str) -> str:
     return "ring"
 
 
+# Smallest on-screen text, in pixels, normal and presenter mode (issue 11: read at
+# 1920x1080 from the back of a room).
+NAME_MIN_PX = {False: 12, True: 18}
+TEXT_MIN_PX = {False: 10, True: 14}
+
+
 class StageStyle:
     """The shared look of one stage (rebuilt on a theme or presenter change)."""
 
@@ -65,19 +78,26 @@ class StageStyle:
         self.small_bold = _font(family, 11.5 * k, bold=True)
         self.big_font = _font(family, 24 * k, bold=True)
         self.token_font = _font(family, 12 * k, bold=True)
-        self.token_small = _font(family, 10 * k, bold=True)
-        self.token_tiny = _font(family, 8.5 * k, bold=True)
+        self.token_small = _font(family, 11 * k, bold=True)
         self.title_font = _font(family, 16 * k, bold=True)
         self.mono_font = _font("DejaVu Sans Mono", 12 * k)
         self.fm_name = QFontMetricsF(self.name_font)
         self.fm_text = QFontMetricsF(self.text_font)
         self.fm_small = QFontMetricsF(self.small_font)
         self.fm_token = QFontMetricsF(self.token_font)
-        # Token text shrinks before it elides ("msg 12" fits a slot).
+        # Token text shrinks one step before it elides ("msg 12" fits a slot).
         self.token_fonts = (
             (self.token_font, self.fm_token),
             (self.token_small, QFontMetricsF(self.token_small)),
-            (self.token_tiny, QFontMetricsF(self.token_tiny)),
+        )
+        # The smallest zoom at which every text reads from the back of a room: names
+        # at NAME_MIN_PX, the rest at TEXT_MIN_PX (the view never shrinks below it;
+        # a larger picture is panned, see StageView's camera).
+        name_min = NAME_MIN_PX[presenter]
+        text_min = TEXT_MIN_PX[presenter]
+        texts = (self.text_font, self.small_font, self.token_font, self.token_small)
+        self.legible_scale = max(
+            name_min / self.name_font.pixelSize(), text_min / min(f.pixelSize() for f in texts)
         )
         self.fm_title = QFontMetricsF(self.title_font)
         q = theme.qcolor

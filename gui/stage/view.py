@@ -16,10 +16,22 @@ goroutines a compact level of detail (dots) instead of a slower frame.
 
 from __future__ import annotations
 
+import re
 import time
 from fnmatch import fnmatchcase
 
-from PySide6.QtCore import QEvent, QLineF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEasingCurve,
+    QEvent,
+    QLineF,
+    QPointF,
+    QRect,
+    QRectF,
+    Qt,
+    QTimer,
+    QVariantAnimation,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
@@ -28,7 +40,7 @@ from core.trace.model import RunDiff, RunModel, Transfer
 from gui.stage.channel_item import ChannelItem
 from gui.stage.edges import EdgeLayer, curve
 from gui.stage.goroutine_item import GoroutineItem
-from gui.stage.items import StageItem
+from gui.stage.items import Point, StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
 from gui.stage.overlays import StageBanner, StageCaption, StageLegend
 from gui.stage.style import StageStyle
@@ -45,6 +57,9 @@ from gui.text import plain_tooltip
 from gui.theme import Theme
 
 __all__ = ["DEFAULT_PLUMBING", "StageView"]
+
+# Names the runtime makes up for objects the code did not name (ctx-24, chan-7).
+_GENERATED = re.compile(r"(ctx|chan|mutex|rwmutex|waitgroup|once|timer|ticker)-\d+")
 
 # Names (fnmatch patterns, on goroutine and object names) of what a learner does
 # not need to see: metric samplers and their tickers, pacing timers, the run's
@@ -72,11 +87,11 @@ DEFAULT_PLUMBING: tuple[str, ...] = (
 FULL_MAX = 36
 SMALL_MAX = 240
 # Finished goroutines stay this long, then leave (a panicked or leaked one stays).
-LINGER_S = 3.0
+LINGER_S = 1.2  # runtime seconds a finished goroutine stays (fading) before it leaves
 PANIC_LINGER_S = 10.0
 LINGER_MAX = 8
 # Channels (and timers) idle, empty and unused this long leave the stage.
-RETIRE_S = 3.0
+RETIRE_S = 1.2  # runtime seconds an object nobody uses any more stays
 GLIDE_S = 0.4  # layout moves
 # Lay out again at most this often (a big stage less often: every layout moves it all).
 LAYOUT_EVERY_S = 0.25
@@ -87,6 +102,8 @@ EDGES_EVERY_S = 0.05
 EDGES_EVERY_BIG_S = 0.1
 DRAW_BUDGET_S = 0.004  # per tick, for items whose look changed (the rest wait a tick)
 REDRAW_BUSY_S = 0.15
+FOLLOW_RECENT_S = 1.0  # the camera follows items that changed this recently
+HANDS_OFF_S = 8.0  # after the teacher pans or focuses, the camera waits this long
 MAX_ZOOM = 1.35
 MAX_ZOOM_PRESENTER = 1.9
 CANCEL_STEP_S = 0.3  # cancellation travels one level of the context tree in this time
@@ -101,6 +118,7 @@ class StageView(QGraphicsView):
     """
 
     goroutine_clicked = Signal(int)
+    camera_changed = Signal(str)  # "follow" or "fit"
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,6 +158,8 @@ class StageView(QGraphicsView):
         self._to_draw: dict[StageItem, None] = {}
         self._last_edges = 0.0
         self._edges = EdgeLayer()
+        # (from key, to key, drawn shape) of every edge of the last drawing.
+        self.edge_ends: list[tuple[tuple, tuple, object]] = []
         self._scene.addItem(self._edges)
         self._anim = TokenAnimator(self._scene, self._style)
         self._layout_dirty = False
@@ -150,6 +170,15 @@ class StageView(QGraphicsView):
         self._bounds = QRectF(0, 0, 800, 450)
         self._scale = 0.0
         self._device_scale = 1.0
+        # The camera (see _fit): follow the action at a legible zoom, or fit all.
+        self._camera = "follow"
+        self._focus: tuple[float, float] | None = None  # scene point at the centre
+        self._hands_off_until = 0.0  # monotonic: the teacher moved the camera
+        self._camera_anim = QVariantAnimation(self)
+        self._camera_anim.setDuration(450)
+        self._camera_anim.setEasingCurve(QEasingCurve.InOutCubic)
+        self._camera_anim.valueChanged.connect(self._on_camera_step)
+        self._drag_from: QPointF | None = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.setInterval(16)
@@ -183,6 +212,9 @@ class StageView(QGraphicsView):
         self._edges.set_groups([], QRectF(), 1.0)
         self._bounds = QRectF(0, 0, 800, 450)
         self._scale = 0.0
+        self._camera_anim.stop()
+        self._focus = None
+        self._hands_off_until = 0.0
         self.lod = "full"
         self._cramped = False
         self._show_contexts = False
@@ -273,8 +305,13 @@ class StageView(QGraphicsView):
     def set_time(self, t: float) -> None:
         """The runtime clock's time (the window reads it): the status line shows it,
         so the stage and the header agree even while nothing moves."""
+        moving = t != self._clock
         self._clock = t
         self._update_status()
+        if moving and not self._timer.isActive() and any(self._tables()):
+            # The run moves on: what it left behind may be due to leave (see _sweep).
+            self._timer.setInterval(250)
+            self._timer.start()
 
     def show_caption(self, text: str) -> None:
         """Say in the top-left corner what just happened (plain text; a step's sentence)."""
@@ -409,6 +446,36 @@ class StageView(QGraphicsView):
             self._ctx_items,
         )
 
+    def item_tables(self) -> dict[str, dict[int, StageItem]]:
+        """The stage's items by the tag of their keys ("g" goroutines, "c" channels,
+        "m" locks, "w" WaitGroups, "v" memory cells, "o" Onces, "t" timers, "x" contexts)."""
+        tags = ("g", "c", "m", "w", "v", "o", "t", "x")
+        return dict(zip(tags, self._tables(), strict=True))
+
+    def item_name(self, key: tuple[str, int]) -> str:
+        """The name the stage shows for the item of *key*."""
+        tag, oid = key
+        if tag == "g":
+            return self._goroutine_name(oid)
+        if tag == "c" and (item := self._c_items.get(oid)) is not None and item.label:
+            return item.label
+        return self._obj_name(oid) or str(oid)
+
+    def token_rects(self) -> list[tuple[str, int, QRectF]]:
+        """``(text, channel id or 0, scene rect)`` of every value shown: in flight, or
+        waiting in a channel's buffer."""
+        out = []
+        for f in self._anim.flights:
+            t = f.token
+            if t.isVisible():
+                out.append((t.text, f.chan_in, t.sceneBoundingRect()))
+        for cid, item in self._c_items.items():
+            if not item.isVisible():
+                continue
+            for text, r in zip(item.values, item.slot_rects(), strict=False):
+                out.append((text, cid, r.translated(item.px, item.py)))
+        return out
+
     def _name_of(self, oid: int) -> str:
         g = self.model.goroutines.get(oid)
         if g is not None:
@@ -422,9 +489,25 @@ class StageView(QGraphicsView):
         g = self.model.goroutines.get(gid)
         return g.name if g is not None else f"goroutine {gid}"
 
+    def _channel_label(self, cid: int) -> str | None:
+        """A better name for channel *cid* than its own, or None: a context's Done
+        channel reads ``ctx.Done()`` (or ``<name>.Done()`` for a context the lesson
+        named), as the Go code says it."""
+        for cx in self.model.contexts.values():
+            if cx.done_chan == cid:
+                return f"{'ctx' if _GENERATED.fullmatch(cx.name) else cx.name}.Done()"
+        return None
+
+    def _stage_time(self) -> float:
+        """The runtime clock as the stage last heard it: lifecycles (lingering,
+        retiring) run on it, so nothing leaves while the run is paused."""
+        return self.model.now if self._clock is None else max(self._clock, self.model.now)
+
     def _add(self, table: dict, key: tuple[str, int], item: StageItem) -> None:
         item.device_scale = self._device_scale
         item.scheduler = self._schedule_draw
+        item.clock = self._stage_time
+        item.changed_at = self._stage_time()
         table[key[1]] = item
         self._order[key] = self._next_order
         self._next_order += 1
@@ -517,7 +600,9 @@ class StageView(QGraphicsView):
                 and self._shows_channel(c)
                 and not self.hides(c.name)
             ):
-                self._add(self._c_items, ("c", cid), ChannelItem(st, cid))
+                item = ChannelItem(st, cid)
+                item.label = self._channel_label(cid)
+                self._add(self._c_items, ("c", cid), item)
                 tid = m.timer_chans.get(cid)
                 if (
                     tid is not None
@@ -574,7 +659,8 @@ class StageView(QGraphicsView):
             resized |= item.show_view(g, m.selects.get(gid), self._obj_name)
             if g.finished and not g.leaked and item.finished_at is None:
                 # A panicked goroutine stays longer: it is the story.
-                item.finished_at = now + (PANIC_LINGER_S - LINGER_S if g.state == "panicked" else 0)
+                extra = PANIC_LINGER_S - LINGER_S if g.state == "panicked" else 0
+                item.finished_at = self._stage_time() + extra
         for cid in d.channels:
             item = self._c_items.get(cid)
             c = m.channels.get(cid)
@@ -841,6 +927,7 @@ class StageView(QGraphicsView):
         if now - self._last_sweep >= 0.5:
             self._last_sweep = now
             changed |= self._sweep(now)
+            self._follow()
         if self._edges_dirty:
             full = self.lod == "full"
             if self._movers and not full:
@@ -862,10 +949,17 @@ class StageView(QGraphicsView):
             self.viewport().update()
         return changed
 
-    def _sweep(self, now: float) -> bool:
-        """Retire finished goroutines that lingered (when many are shown) and idle
-        channels and timers nobody uses any more; refresh deadline countdowns."""
+    def _sweep(self, wall: float) -> bool:
+        """Retire finished goroutines that lingered, channels, locks, WaitGroups,
+        memory and contexts that a finished round left; refresh deadline countdowns.
+
+        Ages are runtime seconds (:meth:`_stage_time`): a paused run keeps its picture.
+        Invariant after a sweep: no two shown goroutines, or two shown objects of one
+        kind, share a name unless both are still in use.
+        """
+        now = self._stage_time()
         changed = self._retire_idle(now)
+        changed |= self._retire_duplicates()
         done = sorted(
             (i.finished_at, gid) for gid, i in self._g_items.items() if i.finished_at is not None
         )
@@ -903,12 +997,15 @@ class StageView(QGraphicsView):
                 continue
             if c.senders or c.receivers or c.selectors:
                 continue
-            idle = now - item.changed_at
-            if not c.buffer and idle >= RETIRE_S and not self._has_live(c):
+            if now - item.changed_at < RETIRE_S:
+                continue
+            # Closed and drained is over whoever still holds it; otherwise it stays
+            # while a live goroutine may use it or a value waits in it.
+            over = c.closed and not c.buffer
+            if over or (not self._has_live(c) and not c.buffer):
                 self._remove(self._c_items, ("c", cid))
                 gone = True
         # Locks, WaitGroups, memory of finished goroutines (a round that is over).
-        gs = m.goroutines
         for tag, table, src in (
             ("m", self._lock_items, m.locks),
             ("w", self._wg_items, m.waitgroups),
@@ -920,16 +1017,104 @@ class StageView(QGraphicsView):
                 o = src.get(oid)
                 if o is None:
                     busy = False
-                elif tag == "m":  # a lock nobody holds or wants
-                    busy = bool(o.waiters) or o.held
+                elif tag == "m":  # a lock nobody holds, wants or will use again
+                    busy = bool(o.waiters) or o.held or self._used_by_live(o.users)
                 elif tag == "w":  # a WaitGroup nobody waits on (bookkeeping, or a round over)
-                    busy = bool(o.waiters)
+                    busy = bool(o.waiters) or self._used_by_live(o.users)
                 else:
-                    busy = any(g in gs and not gs[g].finished for g in o.users)
+                    busy = self._used_by_live(o.users)
                 if not busy:
                     self._remove(table, (tag, oid))
                     gone = True
+        # Contexts a finished round cancelled (with all they hold below them).
+        for oid in list(self._ctx_items):
+            cx = m.contexts.get(oid)
+            if cx is None or (
+                cx.cancelled
+                and now - (cx.cancelled_t or 0.0) >= RETIRE_S
+                and not any(
+                    (c := m.contexts.get(k)) is not None and not c.cancelled
+                    for k in self._ctx_subtree(oid)
+                )
+            ):
+                self._remove(self._ctx_items, ("x", oid))
+                gone = True
         return gone
+
+    def _used_by_live(self, users) -> bool:
+        gs = self.model.goroutines
+        return any(g in gs and not gs[g].finished for g in users)
+
+    def _ctx_subtree(self, oid: int) -> list[int]:
+        m = self.model
+        out, todo = [], list(m.contexts[oid].children) if oid in m.contexts else []
+        while todo:
+            k = todo.pop()
+            out.append(k)
+            c = m.contexts.get(k)
+            if c is not None:
+                todo.extend(c.children)
+        return out
+
+    def _retire_duplicates(self) -> bool:
+        """Of shown items of one kind sharing a name, those no longer in use leave as
+        soon as a newer one is there (a lesson's new round): one ``chan jobs``."""
+        m = self.model
+        gone = False
+        for tag, table in self.item_tables().items():
+            if len(table) < 2:
+                continue
+            by_name: dict[str, list[int]] = {}
+            for oid in table:
+                by_name.setdefault(self.item_name((tag, oid)), []).append(oid)
+            for oids in by_name.values():
+                if len(oids) < 2:
+                    continue
+                newest = max(oids, key=lambda o: self._order.get((tag, o), 0))
+                for oid in oids:
+                    if oid != newest and self._replaced(tag, oid, m):
+                        self._remove(table, (tag, oid))
+                        gone = True
+        return gone
+
+    def _replaced(self, tag: str, oid: int, m: RunModel) -> bool:
+        """An older item with a newer namesake leaves when it is over, or when it
+        has stood idle RETIRE_S and nobody is parked on it or holds it."""
+        if self._finished(tag, oid, m):
+            return True
+        item = self.item_tables()[tag].get(oid)
+        if item is None or self._stage_time() - item.changed_at < RETIRE_S:
+            return False
+        if tag == "c":
+            c = m.channels.get(oid)
+            return c is None or not (c.senders or c.receivers or c.selectors or c.buffer)
+        if tag in ("m", "w"):
+            o = (m.locks if tag == "m" else m.waitgroups).get(oid)
+            return o is None or not (o.waiters or getattr(o, "held", False))
+        return tag == "v"
+
+    def _finished(self, tag: str, oid: int, m: RunModel) -> bool:
+        """The item of (*tag*, *oid*) shows something over: nobody uses it again."""
+        if tag == "g":
+            g = m.goroutines.get(oid)
+            return g is None or (g.finished and g.state != "panicked")
+        if tag == "c":
+            c = m.channels.get(oid)
+            return c is None or (
+                not (c.senders or c.receivers or c.selectors) and not self._has_live(c)
+            )
+        if tag == "x":
+            cx = m.contexts.get(oid)
+            return cx is None or cx.cancelled
+        src = {"m": m.locks, "w": m.waitgroups, "v": m.cells}.get(tag)
+        if src is None:
+            return False
+        o = src.get(oid)
+        if o is None:
+            return True
+        if getattr(o, "waiters", None) or getattr(o, "held", False):
+            return False
+        return not self._used_by_live(o.users)
 
     def _has_live(self, c) -> bool:
         gs = self.model.goroutines
@@ -1149,30 +1334,138 @@ class StageView(QGraphicsView):
         return (depth + 1) * (h + 36 * k)
 
     def _fit(self) -> None:
-        """Scale the scene to the viewport (keeping the aspect, never above the max zoom)."""
-        vp = self.viewport()
-        # The drawing fits between the banner (a panic, a deadlock) and the legend.
-        banner_h = self._banner.height() + 14 if self._banner.isVisible() else 0
-        legend_h = self._legend.bar_height()
-        vw, vh = vp.width(), vp.height() - legend_h - banner_h
+        """Scale the scene to the viewport, never below the legible zoom (see the camera).
+
+        In "follow" mode (the default) text never shrinks below the style's legible
+        size: a picture larger than the viewport is panned, following the action
+        (or the teacher's drag). In "fit" mode (F) the whole picture is shown.
+        """
+        vw, vh = self._drawing_area()
         b = self._bounds
         if vw <= 0 or vh <= 0 or b.width() <= 0 or b.height() <= 0:
             return
         zmax = MAX_ZOOM_PRESENTER if self._presenter else MAX_ZOOM
-        scale = min(vw / b.width(), vh / b.height(), zmax)
+        fit = min(vw / b.width(), vh / b.height(), zmax)
+        scale = fit if self._camera == "fit" else min(max(fit, self._style.legible_scale), zmax)
         # Rescaling re-renders every cached item once: only when the drawing no
         # longer fits, or when it could grow by a good step.
         if not self._scale or scale < self._scale * 0.995 or scale > self._scale * 1.12:
             self._scale = scale
             self.setTransform(QTransform.fromScale(scale, scale))
             self._set_device_scale(scale * self.viewport().devicePixelRatioF())
+        self._place_camera()
+
+    def _drawing_area(self) -> tuple[int, int]:
+        """The viewport's size between the banner (a panic, a deadlock) and the legend."""
+        vp = self.viewport()
+        banner_h = self._banner.height() + 14 if self._banner.isVisible() else 0
+        return vp.width(), vp.height() - self._legend.bar_height() - banner_h
+
+    @property
+    def fits(self) -> bool:
+        """The whole picture is on screen at the current zoom."""
+        vw, vh = self._drawing_area()
+        s = self._scale or 1.0
+        return self._bounds.width() * s <= vw + 1 and self._bounds.height() * s <= vh + 1
+
+    def _place_camera(self) -> None:
+        vp = self.viewport()
         s = self._scale
-        # A scene rect as large as the viewport, centred on the drawing above the legend.
+        if not s:
+            return
+        b = self._bounds
+        banner_h = self._banner.height() + 14 if self._banner.isVisible() else 0
+        legend_h = self._legend.bar_height()
+        # The centre of the drawing area, in the viewport, sits this far below the
+        # viewport's centre (scene units).
+        dy = (banner_h - legend_h) / s / 2
         w, h = vp.width() / s, vp.height() / s
-        cx = b.center().x()
-        cy = b.center().y() + (legend_h - banner_h) / s / 2
-        self.setSceneRect(QRectF(cx - w / 2, cy - h / 2, w, h))
-        self.centerOn(cx, cy)
+        if self.fits:
+            self._focus = None
+            cx, cy = b.center().x(), b.center().y() - dy
+            self.setSceneRect(QRectF(cx - w / 2, cy - h / 2, w, h))
+            self.centerOn(cx, cy)
+            return
+        # Larger than the viewport: the scene rect is the drawing (plus room for the
+        # banner and the legend), and the camera looks at the focus.
+        pad_top, pad_bottom = banner_h / s, legend_h / s
+        rect = QRectF(b.x(), b.y() - pad_top, b.width(), b.height() + pad_top + pad_bottom)
+        rect = rect.united(QRectF(rect.center().x() - w / 2, rect.center().y() - h / 2, w, h))
+        self.setSceneRect(rect)
+        if self._focus is None:
+            self._focus = self._action_point() or (b.center().x(), b.center().y())
+        fx, fy = self._focus
+        self.centerOn(fx, fy - dy)
+
+    def _action_point(self) -> tuple[float, float] | None:
+        """Where the picture changed last (the centre of the items that changed in the
+        last second), or None when nothing did."""
+        now = time.monotonic()
+        pts = [
+            item.center()
+            for table in (self._g_items, self._c_items)
+            for item in table.values()
+            if now - item.changed_at < FOLLOW_RECENT_S and item not in self._unplaced
+        ]
+        if not pts:
+            return None
+        return (sum(x for x, _ in pts) / len(pts), sum(y for _, y in pts) / len(pts))
+
+    def _follow(self) -> None:
+        """Glide the camera to the action when it is off-centre (a picture that does
+        not fit only), unless the teacher moved the camera a moment ago."""
+        if self.fits or self._camera == "fit" or time.monotonic() < self._hands_off_until:
+            return
+        target = self._action_point()
+        if target is None:
+            return
+        vw, vh = self._drawing_area()
+        s = self._scale or 1.0
+        cx, cy = self._focus or target
+        # Inside the middle of the view: no move (a camera that chases every
+        # change makes a room seasick).
+        if abs(target[0] - cx) * s < vw * 0.3 and abs(target[1] - cy) * s < vh * 0.3:
+            return
+        self._glide_camera(target)
+
+    def _glide_camera(self, target: tuple[float, float]) -> None:
+        anim = self._camera_anim
+        anim.stop()
+        start = self._focus or (self._bounds.center().x(), self._bounds.center().y())
+        anim.setStartValue(QPointF(*start))
+        anim.setEndValue(QPointF(*target))
+        anim.start()
+
+    def _on_camera_step(self, p: QPointF) -> None:
+        self._focus = (p.x(), p.y())
+        self._place_camera()
+        self._edges_dirty = True
+        self.viewport().update()
+
+    def fit_all(self, on: bool | None = None) -> None:
+        """F: show the whole picture (text may get small); again: back to following."""
+        on = self._camera != "fit" if on is None else on
+        self._camera = "fit" if on else "follow"
+        self._hands_off_until = 0.0
+        self._scale = 0.0
+        self._fit()
+        self.camera_changed.emit(self._camera)
+
+    @property
+    def camera(self) -> str:
+        """ "follow" (legible, panned to the action) or "fit" (the whole picture)."""
+        return self._camera
+
+    def focus_on(self, item: StageItem) -> None:
+        """Centre the camera on *item* at a legible zoom, and keep it there a while."""
+        if self._camera == "fit":
+            self._camera = "follow"
+            self._scale = 0.0
+            self._fit()
+            self.camera_changed.emit(self._camera)
+        self._hands_off_until = time.monotonic() + HANDS_OFF_S
+        if not self.fits:
+            self._glide_camera(item.center())
 
     def _set_device_scale(self, scale: float) -> None:
         """Items draw themselves at device resolution: a new zoom redraws them once."""
@@ -1194,11 +1487,17 @@ class StageView(QGraphicsView):
         curves: dict[str, list[QPainterPath]] = {}
         lines: dict[str, list[QLineF]] = {}
 
-        def add(name: str, a: tuple[float, float], b: tuple[float, float]) -> None:
+        ends: list[tuple[tuple, tuple, QPainterPath | QLineF]] = []
+
+        def add(name: str, ka: tuple, kb: tuple, a: Point, b: Point) -> None:
+            """An edge of kind *name* from item *ka* at *a* to item *kb* at *b*."""
             if dots:  # hundreds of lines: straight and cheap
-                lines.setdefault(name, []).append(QLineF(*a, *b))
+                shape = QLineF(*a, *b)
+                lines.setdefault(name, []).append(shape)
             else:
-                curves.setdefault(name, []).append(curve(a, b))
+                shape = curve(a, b)
+                curves.setdefault(name, []).append(shape)
+            ends.append((ka, kb, shape))
 
         waits: set[tuple[int, int]] = set()
         gi, ci = self._g_items, self._c_items
@@ -1220,11 +1519,13 @@ class StageView(QGraphicsView):
                 continue
             obj = g.waiting_on
             if g.state == "blocked_send" and obj in ci:
-                add("blocked_send", item.hand_out(), ci[obj].mouth_in())
+                add("blocked_send", ("g", gid), ("c", obj), item.hand_out(), ci[obj].mouth_in())
                 waits.add((gid, obj))
             elif g.state == "blocked_recv" and obj in ci:
                 add(
                     "signal" if obj in signals else "blocked_recv",
+                    ("c", obj),
+                    ("g", gid),
                     ci[obj].mouth_out(),
                     item.hand_in(),
                 )
@@ -1233,16 +1534,28 @@ class StageView(QGraphicsView):
                 for cid in g.waiting_chans:
                     c = ci.get(cid)
                     if c is not None:
-                        a, b = c.mouth_out(), item.hand_in()
+                        ka, kb, a, b = ("c", cid), ("g", gid), c.mouth_out(), item.hand_in()
                         if a[0] > b[0]:  # the channel is right of the goroutine
-                            a, b = item.hand_out(), c.mouth_in()
-                        add("signal" if cid in signals else "select", a, b)
+                            ka, kb, a, b = kb, ka, item.hand_out(), c.mouth_in()
+                        add("signal" if cid in signals else "select", ka, kb, a, b)
                         waits.add((gid, cid))
             elif g.state == "blocked_lock" and obj in self._lock_items:
-                add("blocked_lock", item.hand_out(), self._lock_items[obj].left_mid())
+                add(
+                    "blocked_lock",
+                    ("g", gid),
+                    ("m", obj),
+                    item.hand_out(),
+                    self._lock_items[obj].left_mid(),
+                )
                 waits.add((gid, obj))
             elif g.state == "blocked_waitgroup" and obj in self._wg_items:
-                add("blocked_waitgroup", item.hand_out(), self._wg_items[obj].left_mid())
+                add(
+                    "blocked_waitgroup",
+                    ("g", gid),
+                    ("w", obj),
+                    item.hand_out(),
+                    self._wg_items[obj].left_mid(),
+                )
                 waits.add((gid, obj))
         for oid, lk_item in self._lock_items.items():
             lk = m.locks.get(oid)
@@ -1251,7 +1564,7 @@ class StageView(QGraphicsView):
             for gid in ([lk.writer] if lk.writer else []) + lk.readers:
                 g_item = gi.get(gid)
                 if g_item is not None and g_item not in unplaced:
-                    add("held", g_item.hand_out(), lk_item.left_mid())
+                    add("held", ("g", gid), ("m", oid), g_item.hand_out(), lk_item.left_mid())
                     waits.add((gid, oid))
         if not dots:
             for cid, c_item in ci.items():
@@ -1261,15 +1574,15 @@ class StageView(QGraphicsView):
                 for gid in c.writers:
                     g_item = gi.get(gid)
                     if g_item is not None and (gid, cid) not in waits:
-                        add("uses", g_item.hand_out(), c_item.mouth_in())
+                        add("uses", ("g", gid), ("c", cid), g_item.hand_out(), c_item.mouth_in())
                 for gid in c.readers:
                     g_item = gi.get(gid)
                     if g_item is not None and (gid, cid) not in waits:
-                        add("uses", c_item.mouth_out(), g_item.hand_in())
-            for table, src in (
-                (self._lock_items, m.locks),
-                (self._wg_items, m.waitgroups),
-                (self._cell_items, m.cells),
+                        add("uses", ("c", cid), ("g", gid), c_item.mouth_out(), g_item.hand_in())
+            for tag, table, src in (
+                ("m", self._lock_items, m.locks),
+                ("w", self._wg_items, m.waitgroups),
+                ("v", self._cell_items, m.cells),
             ):
                 for oid, o_item in table.items():
                     o = src.get(oid)
@@ -1278,12 +1591,14 @@ class StageView(QGraphicsView):
                     for gid in o.users:
                         g_item = gi.get(gid)
                         if g_item is not None and (gid, oid) not in waits:
-                            add("uses", g_item.hand_out(), o_item.left_mid())
+                            add(
+                                "uses", ("g", gid), (tag, oid), g_item.hand_out(), o_item.left_mid()
+                            )
         for tid, t_item in self._timer_items.items():
             tm = m.timers.get(tid)
             c_item = ci.get(tm.chan) if tm is not None else None
             if c_item is not None:
-                add("timer", t_item.right_mid(), c_item.mouth_in())
+                add("timer", ("t", tid), ("c", tm.chan), t_item.right_mid(), c_item.mouth_in())
         ctx_curves: dict[str, list[QPainterPath]] = {}
         for oid, item in self._ctx_items.items():
             cx = m.contexts.get(oid)
@@ -1296,6 +1611,7 @@ class StageView(QGraphicsView):
             path.moveTo(ax, ay)
             path.cubicTo(ax, my, bx, my, bx, by)
             ctx_curves.setdefault("ctx_cancelled" if item.cancel_shown else "ctx", []).append(path)
+            ends.append((("x", cx.parent), ("x", oid), path))
         thin = 1.2 if dots else 0.0
         pens = {
             "uses": st.pen(_alpha(st.muted, 0.45), 1.6 * st.pen_k),
@@ -1317,6 +1633,7 @@ class StageView(QGraphicsView):
             if cs or ls:
                 groups.append((pen, cs, ls))
         self._edges.set_groups(groups, self._bounds.adjusted(-20, -20, 20, 20), self._device_scale)
+        self.edge_ends = ends
 
     # -- theme, presenter, overlays -------------------------------------------------------
 
@@ -1418,7 +1735,63 @@ class StageView(QGraphicsView):
                 self.goroutine_clicked.emit(item.gid)
                 event.accept()
                 return
+        if event.button() == Qt.LeftButton and not self.fits:
+            self._drag_from = event.position()
+            self.viewport().setCursor(Qt.ClosedHandCursor)
+            event.accept()
+            return
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        start = self._drag_from
+        if start is None:
+            super().mouseMoveEvent(event)
+            return
+        s = self._scale or 1.0
+        d = event.position() - start
+        self._drag_from = event.position()
+        self._camera_anim.stop()
+        fx, fy = self._focus or (self._bounds.center().x(), self._bounds.center().y())
+        self._focus = (fx - d.x() / s, fy - d.y() / s)
+        self._hands_off_until = time.monotonic() + HANDS_OFF_S
+        self._place_camera()
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag_from is not None:
+            self._drag_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        for item in self.items(event.position().toPoint()):
+            if isinstance(item, StageItem):
+                self.focus_on(item)
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
+
+    def wheelEvent(self, event) -> None:
+        if self.fits:
+            super().wheelEvent(event)
+            return
+        s = self._scale or 1.0
+        d = event.angleDelta()
+        self._camera_anim.stop()
+        fx, fy = self._focus or (self._bounds.center().x(), self._bounds.center().y())
+        self._focus = (fx - d.x() / s, fy - d.y() / s)
+        self._hands_off_until = time.monotonic() + HANDS_OFF_S
+        self._place_camera()
+        event.accept()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_F and not event.modifiers():
+            self.fit_all()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
