@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(.gif, .webp or .mp4), then exit",
     )
     p.add_argument(
+        "--window-size",
+        metavar="WxH",
+        default=None,
+        help="the window's size in pixels with --screenshot or --record (default 1600x1000)",
+    )
+    p.add_argument(
         "--record-size",
         metavar="WxH",
         default="1280x720",
@@ -100,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME@T",
-        help="with --headless: inject action NAME at runtime second T (repeatable)",
+        help="inject the lesson's action NAME at runtime second T, headless or in the window "
+        "(repeatable)",
     )
     p.add_argument(
         "--trace",

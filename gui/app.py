@@ -17,6 +17,7 @@ import argparse
 import gc
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from core import scenarios
-from core.scenarios.headless import describe_params
+from core.scenarios.headless import describe_actions, describe_params, parse_actions
 from gui import resources
 from gui.animation_writer import MAX_FPS, format_of
 from gui.desktop_entry import APP_ID
 from gui.gc_guard import collect_in_gui_thread
+from gui.picture import write_description
 from gui.settings import APPLICATION, MAX_SPEED, MIN_SPEED, ORGANIZATION, Settings
 
 __all__ = ["main", "parse_params", "parse_size"]
@@ -54,13 +56,13 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def parse_size(text: str) -> tuple[int, int] | None:
+def parse_size(text: str, option: str = "--record-size") -> tuple[int, int] | None:
     """``"1280x720"`` -> ``(1280, 720)``; ``"stage"`` -> ``None`` (the stage's own size).
 
     Raises:
         ValueError: not WIDTHxHEIGHT with sides from 16 to 7680.
     """
-    if text.strip().lower() == "stage":
+    if option == "--record-size" and text.strip().lower() == "stage":
         return None
     w, sep, h = text.lower().partition("x")
     try:
@@ -68,7 +70,8 @@ def parse_size(text: str) -> tuple[int, int] | None:
     except ValueError:
         size = None
     if size is None or not all(16 <= v <= 7680 for v in size):
-        raise ValueError(f"--record-size wants WIDTHxHEIGHT (16 to 7680) or 'stage', got {text!r}")
+        also = " or 'stage'" if option == "--record-size" else ""
+        raise ValueError(f"{option} wants WIDTHxHEIGHT (16 to 7680){also}, got {text!r}")
     return size
 
 
@@ -105,7 +108,59 @@ def _check(args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
         cls(**params)  # validates every value, naming the parameter and its range
     except ValueError as exc:
         raise ValueError(f"{exc}\n" + "\n".join(describe_params(cls))) from None
+    if getattr(args, "action", None):
+        if sid is None:
+            raise ValueError("--action needs --scenario")
+        known = {a.name for a in cls.actions}
+        for _, name in parse_actions(args.action):
+            if name not in known:
+                raise ValueError(
+                    f"{sid} has no action {name!r}\n" + "\n".join(describe_actions(cls))
+                )
     return sid, params
+
+
+def _window_size(args: argparse.Namespace) -> tuple[int, int]:
+    text = getattr(args, "window_size", None)
+    size = parse_size(text, "--window-size") if text else None
+    return size or SCREENSHOT_SIZE
+
+
+def _inject_actions(window: Any, actions: list[tuple[float, str]]) -> QTimer | None:
+    """``--action NAME@T`` in the window: act when the runtime clock reaches each T."""
+    if not actions:
+        return None
+    todo = list(actions)
+    timer = QTimer(window)
+
+    def poll() -> None:
+        rt = window.player.runtime
+        while todo and rt is not None and rt.clock.now() >= todo[0][0]:
+            window.player.act(todo.pop(0)[1])
+        if not todo:
+            timer.stop()
+
+    timer.timeout.connect(poll)
+    timer.start(20)
+    return timer
+
+
+def _when_runtime_reaches(window: Any, t: float, then) -> None:
+    """Call *then* once the lesson's runtime clock reaches *t* seconds (or, should the
+    clock stand still, a pause or a lesson that ended, once that much wall time and a
+    grace of 10 s have passed)."""
+    timer = QTimer(window)
+    started = time.monotonic()
+
+    def poll() -> None:
+        rt = window.player.runtime
+        now = rt.clock.now() if rt is not None else 0.0
+        if now >= t or time.monotonic() - started > t + 10.0:
+            timer.stop()
+            then()
+
+    timer.timeout.connect(poll)
+    timer.start(20)
 
 
 def main(args: argparse.Namespace | None = None) -> int:
@@ -161,8 +216,11 @@ def main(args: argparse.Namespace | None = None) -> int:
     gc.freeze()
 
     status = {"code": 0}
+    size = _window_size(args)
+    actions = _inject_actions(window, parse_actions(getattr(args, "action", None) or []))
     if screenshot:
-        window.resize(*SCREENSHOT_SIZE)
+        window.set_questions(False, remember=False)  # a question would pause the run
+        window.resize(*size)
         window.size_docks()
         quit_after = args.quit_after if args.quit_after is not None else DEFAULT_QUIT_AFTER
 
@@ -178,14 +236,20 @@ def main(args: argparse.Namespace | None = None) -> int:
             elif not window.save_window_png(screenshot):
                 print(f"goroutine-lab: could not write {screenshot}", file=sys.stderr)
                 status["code"] = 1
+            else:
+                try:
+                    write_description(window, Path(screenshot).with_suffix(".json"))
+                except OSError as exc:
+                    print(f"goroutine-lab: could not describe {screenshot}: {exc}", file=sys.stderr)
+                    status["code"] = 1
             window.close()
 
-        QTimer.singleShot(max(0, int(quit_after * 1000)), shoot)
+        _when_runtime_reaches(window, quit_after, shoot)
     recorder = None
     if record:
         window.set_questions(False, remember=False)  # a question would pause the run
+        window.resize(*size)
         size = parse_size(args.record_size)
-        window.resize(*SCREENSHOT_SIZE)
         window.size_docks()
     window.show()
     if record:
@@ -200,6 +264,8 @@ def main(args: argparse.Namespace | None = None) -> int:
         rc = app.exec()
     finally:
         wake.stop()
+        if actions is not None:
+            actions.stop()
         signal.signal(signal.SIGINT, previous)
         if recorder is not None:
             recorder.cancel()  # closed before the end (Ctrl+C): nothing half-written is left

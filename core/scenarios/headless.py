@@ -12,7 +12,14 @@ from core.scenarios import ScenarioRun, catalogue, get
 from core.scenarios._base import Scenario
 from core.trace import Kind, write_chrome_trace
 
-__all__ = ["describe_actions", "describe_params", "main", "parse_params", "run_headless"]
+__all__ = [
+    "describe_actions",
+    "describe_params",
+    "main",
+    "parse_actions",
+    "parse_params",
+    "run_headless",
+]
 
 _FATAL = "fatal error: all goroutines are asleep - deadlock!"
 
@@ -61,7 +68,12 @@ def describe_actions(cls: type[Scenario]) -> list[str]:
     return lines
 
 
-def _parse_actions(items: list[str]) -> list[tuple[float, str]]:
+def parse_actions(items: list[str]) -> list[tuple[float, str]]:
+    """``["burst@1", "shutdown@2.5"]`` -> ``[(1.0, "burst"), (2.5, "shutdown")]``, by time.
+
+    Raises:
+        ValueError: an item whose time is not a number.
+    """
     out = []
     for item in items:
         name, sep, at = item.partition("@")
@@ -164,7 +176,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print("\n".join(describe_params(cls)), file=sys.stderr)
         return 2
     try:
-        actions = _parse_actions(args.action)
+        actions = parse_actions(args.action)
         for _, name in actions:
             cls.action(name)
     except (KeyError, ValueError) as exc:

@@ -1,0 +1,139 @@
+"""A description of the picture on screen, for tests and for anyone who checks it.
+
+``describe(window)`` says what the stage shows, in window pixels: each visible
+item with its name, rectangle and text sizes, each edge as points along the
+drawn line, and each value token. ``--screenshot PATH.png`` writes it beside
+the PNG as ``PATH.json``. The shape (issue 11)::
+
+    {"window": [w, h], "stage": [x, y, w, h], "presenter": bool, "scenario": id,
+     "t": seconds, "items": [{"id", "kind", "name", "rect", "name_px", "min_px"}],
+     "edges": [{"from": id, "to": id, "path": [[x, y], ...]}],
+     "tokens": [{"text", "channel", "rect"}]}
+
+``name_px`` is the on-screen pixel size of the item's name (the first font its
+drawing set), ``min_px`` of the smallest text drawn in it (both 0 for an item
+drawn without text, a compact dot). Only items inside the stage's viewport are
+listed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF
+from PySide6.QtGui import QPainterPath
+
+from core.trace.export import atomic_write_text
+
+__all__ = ["EDGE_POINTS", "KINDS", "describe", "write_description"]
+
+EDGE_POINTS = 12  # points along each edge's path
+
+# The stage's item tables, by the tag of their keys.
+KINDS = {
+    "g": "goroutine",
+    "c": "channel",
+    "m": "mutex",
+    "w": "waitgroup",
+    "v": "memory",
+    "o": "once",
+    "t": "timer",
+    "x": "context",
+}
+
+
+def _item_id(key: tuple) -> str:
+    tag, oid = key
+    return f"{KINDS.get(tag, tag)}-{oid}"
+
+
+def describe(window: Any) -> dict:
+    """The picture the window shows now, as plain data (see the module docstring)."""
+    stage = window.stage
+    vp = stage.viewport()
+    origin = vp.mapTo(window, QPoint(0, 0))
+    ox, oy = origin.x(), origin.y()
+    scale = stage.transform().m11()
+    visible = QRectF(0, 0, vp.width(), vp.height())
+
+    def to_window(scene_rect: QRectF) -> QRectF:
+        r = QRectF(stage.mapFromScene(scene_rect).boundingRect())
+        return QRectF(r.x() + ox, r.y() + oy, r.width(), r.height())
+
+    def rect_list(r: QRectF) -> list[float]:
+        return [round(r.x(), 1), round(r.y(), 1), round(r.width(), 1), round(r.height(), 1)]
+
+    def point(x: float, y: float) -> list[float]:
+        p = stage.mapFromScene(QPointF(x, y))
+        return [round(p.x() + ox, 1), round(p.y() + oy, 1)]
+
+    items = []
+    shown: set[tuple] = set()
+    for tag, table in stage.item_tables().items():
+        for oid, item in table.items():
+            if not item.isVisible():
+                continue
+            scene = QRectF(item.px, item.py, item.w, item.h)
+            in_vp = QRectF(stage.mapFromScene(scene).boundingRect())
+            if not in_vp.intersects(visible):
+                continue
+            shown.add((tag, oid))
+            fonts = [px for px in item.font_px if px > 0]
+            items.append(
+                {
+                    "id": _item_id((tag, oid)),
+                    "kind": KINDS.get(tag, tag),
+                    "name": stage.item_name((tag, oid)),
+                    "rect": rect_list(to_window(scene)),
+                    "name_px": round(fonts[0] * scale, 1) if fonts else 0,
+                    "min_px": round(min(fonts) * scale, 1) if fonts else 0,
+                }
+            )
+    edges = []
+    for ka, kb, shape in stage.edge_ends:
+        if ka not in shown or kb not in shown:
+            continue
+        edges.append({"from": _item_id(ka), "to": _item_id(kb), "path": _points(shape, point)})
+    tokens = []
+    for text, cid, scene in stage.token_rects():
+        r = to_window(scene)
+        if not r.intersects(QRectF(ox, oy, vp.width(), vp.height())):
+            continue
+        channel = _item_id(("c", cid)) if cid else None
+        tokens.append({"text": text, "channel": channel, "rect": rect_list(r)})
+    rt = window.player.runtime
+    return {
+        "window": [window.width(), window.height()],
+        "stage": [ox, oy, vp.width(), vp.height()],
+        "presenter": bool(window.presenter),
+        "scenario": cls.id if (cls := window.scenario_cls) is not None else None,
+        "t": round(rt.clock.now(), 3) if rt is not None else 0.0,
+        "items": items,
+        "edges": edges,
+        "tokens": tokens,
+    }
+
+
+def _points(shape: QPainterPath | QLineF, point) -> list[list[float]]:
+    n = EDGE_POINTS
+    if isinstance(shape, QLineF):
+        return [point(*_lerp(shape, i / (n - 1))) for i in range(n)]
+    return [point(p.x(), p.y()) for p in (shape.pointAtPercent(i / (n - 1)) for i in range(n))]
+
+
+def _lerp(line: QLineF, f: float) -> tuple[float, float]:
+    p = line.pointAt(f)
+    return p.x(), p.y()
+
+
+def write_description(window: Any, path: str | Path) -> Path:
+    """Write :func:`describe` as JSON to *path* (atomically); returns the path.
+
+    Raises:
+        OSError: the file could not be written.
+    """
+    path = Path(path)
+    atomic_write_text(path, json.dumps(describe(window), indent=1, ensure_ascii=False))
+    return path
