@@ -27,9 +27,14 @@ from PySide6.QtGui import QPainterPath
 
 from core.trace.export import atomic_write_text
 
-__all__ = ["EDGE_POINTS", "KINDS", "describe", "write_description"]
+__all__ = ["EDGE_POINTS", "KINDS", "MIN_SHARE", "describe", "problems", "write_description"]
 
 EDGE_POINTS = 12  # points along each edge's path
+
+# The least share of the window the stage's viewport takes, by presenter mode.
+MIN_SHARE = {False: 0.40, True: 0.65}
+OVERLAP_PX = 2.0  # rectangles that share less than this are touching, not overlapping
+EDGE_SLACK_PX = 6.0  # an edge's end may stop this short of its item's rectangle
 
 # The stage's item tables, by the tag of their keys.
 KINDS = {
@@ -114,6 +119,61 @@ def describe(window: Any) -> dict:
         "edges": edges,
         "tokens": tokens,
     }
+
+
+def problems(picture: dict) -> list[str]:
+    """What in *picture* (a :func:`describe` result) a class could not read: each
+    broken rule of issue 11 as one sentence, empty when the picture is sound.
+
+    Rules: no two items overlap; no two share a name; names and other text at
+    least the stage's minimum sizes for the mode; the stage at least
+    :data:`MIN_SHARE` of the window; every edge starts on its first item, ends on
+    its second and crosses no third.
+    """
+    from gui.stage.style import NAME_MIN_PX, TEXT_MIN_PX
+
+    out: list[str] = []
+    presenter = bool(picture["presenter"])
+    items = picture["items"]
+    rects = {i["id"]: QRectF(*i["rect"]) for i in items}
+    ww, wh = picture["window"]
+    _, _, sw, sh = picture["stage"]
+    share = sw * sh / max(ww * wh, 1)
+    if share < MIN_SHARE[presenter]:
+        out.append(f"the stage is {share:.0%} of the window (at least {MIN_SHARE[presenter]:.0%})")
+    seen: dict[str, str] = {}
+    for i in items:
+        if (other := seen.get(i["name"])) is not None:
+            out.append(f"two items are named {i['name']!r}: {other} and {i['id']}")
+        seen[i["name"]] = i["id"]
+        if i["name_px"] and i["name_px"] < NAME_MIN_PX[presenter] - 0.05:
+            out.append(f"{i['id']} {i['name']!r}: name at {i['name_px']} px")
+        if i["min_px"] and i["min_px"] < TEXT_MIN_PX[presenter] - 0.05:
+            out.append(f"{i['id']} {i['name']!r}: text at {i['min_px']} px")
+    for k, a in enumerate(items):
+        ra = rects[a["id"]]
+        for b in items[k + 1 :]:
+            both = ra.intersected(rects[b["id"]])
+            if both.width() > OVERLAP_PX and both.height() > OVERLAP_PX:
+                out.append(f"{a['id']} {a['name']!r} overlaps {b['id']} {b['name']!r}")
+    for e in picture["edges"]:
+        ends = rects.get(e["from"]), rects.get(e["to"])
+        path = [QPointF(x, y) for x, y in e["path"]]
+        for end, p in zip(ends, (path[0], path[-1]), strict=True):
+            if end is None or not _grown(end, EDGE_SLACK_PX).contains(p):
+                out.append(f"an edge {e['from']} -> {e['to']} does not end on its item")
+                break
+        for i in items:
+            if i["id"] in (e["from"], e["to"]):
+                continue
+            inner = _grown(rects[i["id"]], -EDGE_SLACK_PX)
+            if any(inner.contains(p) for p in path[1:-1]):
+                out.append(f"an edge {e['from']} -> {e['to']} crosses {i['id']} {i['name']!r}")
+    return out
+
+
+def _grown(r: QRectF, d: float) -> QRectF:
+    return r.adjusted(-d, -d, d, d)
 
 
 def _points(shape: QPainterPath | QLineF, point) -> list[list[float]]:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsPixmapItem
 
-__all__ = ["EdgeGroup", "EdgeLayer", "curve"]
+__all__ = ["EdgeGroup", "EdgeLayer", "curve", "polyline"]
 
 # (pen, curves, straight lines): a group draws either or both.
 EdgeGroup = tuple[QPen, list[QPainterPath], list[QLineF]]
@@ -31,6 +31,23 @@ def curve(a: tuple[float, float], b: tuple[float, float]) -> QPainterPath:
     path = QPainterPath()
     path.moveTo(ax, ay)
     path.cubicTo(ax + dx * sign, ay, bx - dx * sign, by, bx, by)
+    return path
+
+
+def polyline(points: list[tuple[float, float]], radius: float = 12.0) -> QPainterPath:
+    """A line through *points* whose corners are rounded (up to *radius*)."""
+    path = QPainterPath()
+    path.moveTo(*points[0])
+    for k in range(1, len(points) - 1):
+        (px, py), (cx, cy), (nx, ny) = points[k - 1], points[k], points[k + 1]
+        d_in, d_out = math.hypot(cx - px, cy - py), math.hypot(nx - cx, ny - cy)
+        r = min(radius, d_in / 2, d_out / 2)
+        if r < 0.5:
+            path.lineTo(cx, cy)
+            continue
+        path.lineTo(cx - (cx - px) * r / d_in, cy - (cy - py) * r / d_in)
+        path.quadTo(cx, cy, cx + (nx - cx) * r / d_out, cy + (ny - cy) * r / d_out)
+    path.lineTo(*points[-1])
     return path
 
 

@@ -38,11 +38,12 @@ from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, Q
 from core.trace import TraceEvent
 from core.trace.model import RunDiff, RunModel, Transfer
 from gui.stage.channel_item import ChannelItem
-from gui.stage.edges import EdgeLayer, curve
+from gui.stage.edges import EdgeLayer, curve, polyline
 from gui.stage.goroutine_item import GoroutineItem
 from gui.stage.items import Point, StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
 from gui.stage.overlays import StageBanner, StageCaption, StageLegend
+from gui.stage.routing import route
 from gui.stage.style import StageStyle
 from gui.stage.sync_items import (
     CellItem,
@@ -1489,15 +1490,11 @@ class StageView(QGraphicsView):
 
         ends: list[tuple[tuple, tuple, QPainterPath | QLineF]] = []
 
+        pending: list[tuple[str, tuple, tuple, Point, Point]] = []
+
         def add(name: str, ka: tuple, kb: tuple, a: Point, b: Point) -> None:
             """An edge of kind *name* from item *ka* at *a* to item *kb* at *b*."""
-            if dots:  # hundreds of lines: straight and cheap
-                shape = QLineF(*a, *b)
-                lines.setdefault(name, []).append(shape)
-            else:
-                shape = curve(a, b)
-                curves.setdefault(name, []).append(shape)
-            ends.append((ka, kb, shape))
+            pending.append((name, ka, kb, a, b))
 
         waits: set[tuple[int, int]] = set()
         gi, ci = self._g_items, self._c_items
@@ -1599,6 +1596,7 @@ class StageView(QGraphicsView):
             c_item = ci.get(tm.chan) if tm is not None else None
             if c_item is not None:
                 add("timer", ("t", tid), ("c", tm.chan), t_item.right_mid(), c_item.mouth_in())
+        self._route(pending, dots, curves, lines, ends)
         ctx_curves: dict[str, list[QPainterPath]] = {}
         for oid, item in self._ctx_items.items():
             cx = m.contexts.get(oid)
@@ -1634,6 +1632,31 @@ class StageView(QGraphicsView):
                 groups.append((pen, cs, ls))
         self._edges.set_groups(groups, self._bounds.adjusted(-20, -20, 20, 20), self._device_scale)
         self.edge_ends = ends
+
+    def _route(self, pending, dots, curves, lines, ends) -> None:
+        """Shape each pending edge: straight in the compact level of detail, else a
+        flow curve, or a detour around the items it would cross (gui.stage.routing)."""
+        placed = {
+            key: (item.px, item.py, item.w, item.h)
+            for key, item in self._keyed_items()
+            if item not in self._unplaced and item.isVisible()
+        }
+        for name, ka, kb, a, b in pending:
+            if dots:  # hundreds of lines: straight and cheap
+                shape = QLineF(*a, *b)
+                lines.setdefault(name, []).append(shape)
+            else:
+                others = [r for key, r in placed.items() if key != ka and key != kb]
+                corners = route(a, b, others)
+                shape = curve(a, b) if corners is None else polyline(corners)
+                curves.setdefault(name, []).append(shape)
+            ends.append((ka, kb, shape))
+
+    def _keyed_items(self):
+        """(key, item) of every item on the stage."""
+        for tag, table in self.item_tables().items():
+            for oid, item in table.items():
+                yield (tag, oid), item
 
     # -- theme, presenter, overlays -------------------------------------------------------
 
