@@ -63,7 +63,7 @@ def run(job):
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     if r.returncode:
         return tag, [f"exit {r.returncode}: {r.stderr[-300:]}"]
-    d = json.load(open(out[:-4] + ".json"))
+    d = json.loads(Path(out).with_suffix(".json").read_text())
     return tag, problems(d)
 
 
