@@ -7,6 +7,15 @@ import argparse
 __all__ = ["build_parser"]
 
 
+class _Given(argparse.Action):
+    """Store the value and note that it was given (``--duration``: a lesson's default
+    is 5 s, a program's limit 60 s)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="goroutine-lab",
@@ -50,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the window's size in pixels with --screenshot or --record (default 1600x1000)",
     )
     p.add_argument(
+        "--program",
+        metavar="FILE.py",
+        help="your own program, written against core.runtime: open it in the window's editor, "
+        "or with --headless run it as Go runs a program (exit status 0; 1 a syntax error; "
+        "2 a panic, fatal error or deadlock; 124 stopped by --duration)",
+    )
+    p.add_argument(
         "--record-size",
         metavar="WxH",
         default="1280x720",
@@ -91,8 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--duration",
         type=float,
         default=5.0,
+        action=_Given,
         metavar="S",
-        help="with --headless: runtime seconds to run (default 5)",
+        help="with --headless: runtime seconds to run (default 5); with --program: stop the "
+        "program if it still runs after S runtime seconds, even one that never calls the "
+        "runtime (default 60), and exit with status 124",
     )
     p.add_argument(
         "--param",
@@ -115,4 +134,5 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --headless: write the run's trace as Chrome trace JSON (Perfetto)",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed of the run")
+    p.set_defaults(duration_given=False)
     return p

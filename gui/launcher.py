@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         from gui import desktop_entry
 
         return desktop_entry.main()
+    if args.headless and args.program:
+        from core.scenarios import program_host
+
+        return program_host.main(args)
     if args.list_scenarios or args.headless:
         from core.scenarios import headless
 

@@ -56,7 +56,7 @@ from core.runtime._goroutine import (
 )
 from core.trace import Kind, Tracer
 
-__all__ = ["run_main"]
+__all__ = ["hide_file", "run_main"]
 
 GO_DEADLOCK = "all goroutines are asleep - deadlock!"
 GO_NO_GOROUTINES = "no goroutines (main called runtime.Goexit) - deadlock!"
@@ -68,6 +68,13 @@ HALT_TIMEOUT = 5.0
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 _THREADING_FILE = os.path.abspath(threading.__file__)
+# Files whose frames Go's crash text leaves out, besides the runtime's own.
+_HIDDEN = {_THREADING_FILE}
+
+
+def hide_file(path: str) -> None:
+    """Leave *path*'s frames out of crash texts (a host that runs a program file)."""
+    _HIDDEN.add(os.path.abspath(path))
 
 
 def run_main(
@@ -285,7 +292,7 @@ def _block(g: Goroutine, state: str, frames: list[tuple[str, str, int, str, int]
 def _shown(frame: types.FrameType) -> bool:
     """A frame of the program (not of the runtime's machinery, nor threading's)."""
     path = os.path.abspath(frame.f_code.co_filename)
-    return os.path.dirname(path) != _RUNTIME_DIR and path != _THREADING_FILE
+    return os.path.dirname(path) != _RUNTIME_DIR and path not in _HIDDEN
 
 
 def _describe(frame: types.FrameType, line: int) -> tuple:
