@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -63,6 +64,7 @@ from gui.panels.controls import ControlsPanel, format_speed
 from gui.panels.events import EventsPanel
 from gui.panels.lesson import LessonPanel
 from gui.panels.plots import PlotsPanel
+from gui.panels.presenter_strip import PresenterStrip
 from gui.panels.question import QuestionCard
 from gui.panels.reports import ReportsPanel
 from gui.panels.scheduler import SchedulerPanel
@@ -82,7 +84,8 @@ __all__ = ["MainWindow"]
 
 APP_NAME = "Goroutine Lab"
 RUN_FILTER = "Goroutine Lab run (*.run.json *.json)"
-STAGE_SHARE = 0.66  # of the height the stage and the tabs under it share
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" for a widget's size
+STAGE_SHARE = 0.73  # of the height the stage and the tabs under it share
 STAGE_SHARE_PRESENTER = 0.74
 PLUMBING_KEY = "view/show_plumbing"  # QSettings: View > Show plumbing
 
@@ -254,6 +257,7 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.replay_bar)
         cl.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self._central_layout = cl
         # Not in the layout: a card over the stage (see _place_question_card).
         self.question_card.setParent(central)
         self.question_card.hide()
@@ -275,6 +279,12 @@ class MainWindow(QMainWindow):
         self.controls_dock.setObjectName("controlsDock")
         self.controls_dock.setWidget(scroll)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.controls_dock)
+        # Presenter mode: the controls a teacher presses, in a row above the stage.
+        self.presenter_strip = PresenterStrip(self.controls, self._nudge_speed)
+        self.presenter_strip.hide()
+        self._central_layout.insertWidget(1, self.presenter_strip)
+        self._controls_was_visible = True  # before presenter mode hid the dock
+        self._panels_open = True  # the tabs under the stage show their pages
 
         # Status bar.
         self.status_events = QLabel()
@@ -302,10 +312,9 @@ class MainWindow(QMainWindow):
         self.size_docks()
         if self._remember:
             self.settings.restore_window(self)
-        if self._presenter:
-            self._catalogue_was_visible = self.catalogue_dock.isVisible()
-            self.catalogue_dock.hide()
         self.lower.setSizes([1, 1])  # half and half
+        if self._presenter:
+            self._enter_presenter_layout()
         self._apply_theme()
         self._on_player_state_changed(PlayerState.IDLE)
         self.set_questions(self._questions_on, remember=False)
@@ -420,6 +429,8 @@ class MainWindow(QMainWindow):
         self.question_card.dismissed.connect(self._on_question_card_dismissed)
         self.waitfor.graph_changed.connect(self._on_waitfor_graph_changed)
         self.teach_tabs.currentChanged.connect(self._on_teach_tabs_current_changed)
+        for tabs in (self.tabs, self.teach_tabs):
+            tabs.tabBarClicked.connect(lambda i, t=tabs: self._on_tab_bar_clicked(t, i))
         self.replay_bar.play_toggled.connect(self.replay_toggle)
         self.replay_bar.seek_requested.connect(self._on_replay_bar_seek_requested)
         self.replay_bar.close_requested.connect(self.close_replay)
@@ -483,6 +494,7 @@ class MainWindow(QMainWindow):
         self.summary_label.setText(cls.summary)
         self.setWindowTitle(f"{cls.title} — {APP_NAME}")
         self.controls.set_scenario(cls, self._values, self.player)
+        self.presenter_strip.set_actions()
         self.scheduler.set_lesson(cls.id)
         self._apply_plumbing()
         self.code.set_scenario(cls, self.player, lambda: self._selected_g)
@@ -639,12 +651,62 @@ class MainWindow(QMainWindow):
         if self._remember:
             self.settings.presenter = on
         if on:
-            self._catalogue_was_visible = self.catalogue_dock.isVisible()
-            self.catalogue_dock.hide()
-        elif self._catalogue_was_visible:
-            self.catalogue_dock.show()
+            self._enter_presenter_layout()
+        else:
+            self._leave_presenter_layout()
         self._apply_theme()
         self.size_docks()
+
+    def _enter_presenter_layout(self) -> None:
+        """The stage takes the room: the docks step aside (View brings them back),
+        the controls become a strip above the stage, the tabs a strip below it
+        (click a tab to open the panels, click it again to close them)."""
+        # isVisibleTo: before the window is first shown no dock "is visible".
+        self._catalogue_was_visible = self.catalogue_dock.isVisibleTo(self)
+        self._controls_was_visible = self.controls_dock.isVisibleTo(self)
+        self.catalogue_dock.hide()
+        self.controls_dock.hide()
+        self.presenter_strip.set_actions()
+        self.presenter_strip.show()
+        self.set_panels_open(False)
+
+    def _leave_presenter_layout(self) -> None:
+        self.presenter_strip.hide()
+        if self._catalogue_was_visible:
+            self.catalogue_dock.show()
+        if self._controls_was_visible:
+            self.controls_dock.show()
+        self.set_panels_open(True)
+
+    @property
+    def panels_open(self) -> bool:
+        """Whether the tabs under the stage show their pages (not only their bars)."""
+        return self._panels_open
+
+    def set_panels_open(self, on: bool) -> None:
+        """Open the tabs under the stage, or fold them to their tab bars."""
+        self._panels_open = on
+        for tabs in (self.tabs, self.teach_tabs):
+            pages = tabs.findChild(QStackedWidget)
+            if pages is not None:
+                pages.setVisible(on)
+        # Folded, the strip keeps its height when the window grows (on the tabs: a
+        # QSplitter sets its own maximum from its children's).
+        bars = max(t.tabBar().sizeHint().height() for t in (self.tabs, self.teach_tabs))
+        for tabs in (self.tabs, self.teach_tabs):
+            tabs.setMaximumHeight(QWIDGETSIZE_MAX if on else bars + 2)
+        self.size_docks()
+        self._place_question_card()
+
+    def _on_tab_bar_clicked(self, tabs: QTabWidget, index: int) -> None:
+        """In presenter mode a tab opens the folded panels; the open tab, clicked
+        again, folds them."""
+        if not self._presenter:
+            return
+        if not self._panels_open:
+            self.set_panels_open(True)
+        elif index == tabs.currentIndex():
+            self.set_panels_open(False)
 
     def size_docks(self) -> None:
         """Widen the docks for presenter mode's larger type (and back)."""
@@ -652,8 +714,15 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.catalogue_dock, self.controls_dock], widths, Qt.Orientation.Horizontal
         )
-        # And give the stage more of the height: it is what a room reads.
+        self._split_stage()
+
+    def _split_stage(self) -> None:
+        """Give the stage its share of the height: it is what a room reads."""
         total = max(sum(self.splitter.sizes()), 1000)
+        if not self._panels_open:  # the tabs folded to their bars
+            bars = max(t.tabBar().sizeHint().height() for t in (self.tabs, self.teach_tabs))
+            self.splitter.setSizes([total - bars, bars])
+            return
         stage = round(total * (STAGE_SHARE_PRESENTER if self._presenter else STAGE_SHARE))
         self.splitter.setSizes([stage, total - stage])
 
@@ -683,6 +752,8 @@ class MainWindow(QMainWindow):
         self.question_card.set_theme(t, p)
         self.replay_bar.set_theme(t)
         self._place_question_card()
+        if not self._panels_open:  # the folded strip's height follows the type size
+            self.set_panels_open(False)
         if self._replay is not None:
             self.controls.set_replay(self._replay_playing)
 
@@ -815,6 +886,7 @@ class MainWindow(QMainWindow):
         if self._replay is not None:
             return  # the replay drives the controls and the badge
         self.controls.set_state(state)
+        self.presenter_strip.sync()
         self.scheduler.set_paused(state == PlayerState.PAUSED)
         rt = self.player.runtime
         if state != PlayerState.PAUSED:
@@ -934,6 +1006,8 @@ class MainWindow(QMainWindow):
 
     def _on_status_timer_timeout(self) -> None:
         self._update_status()
+        if self._presenter:
+            self.presenter_strip.sync()
 
     def _show_note(self, text: str) -> None:
         self.note_label.setText(text)
@@ -1215,6 +1289,7 @@ class MainWindow(QMainWindow):
         self.summary_label.setText(cls.summary)
         self.setWindowTitle(f"Replay: {cls.title} — {APP_NAME}")
         self.controls.set_scenario(cls, self._values)
+        self.presenter_strip.set_actions()
         self._apply_plumbing()
         self.code.set_scenario(cls)
         self.lesson.set_scenario(cls)
@@ -1363,6 +1438,11 @@ class MainWindow(QMainWindow):
         if path:
             self.open_run(path)
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():  # once the layout has its real size
+            QTimer.singleShot(0, self._split_stage)
+
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         QTimer.singleShot(0, self._place_question_card)  # once the layout has settled
@@ -1382,8 +1462,9 @@ class MainWindow(QMainWindow):
         if self.chat is not None:
             self.chat.detach()
         if self._remember:
-            if self._presenter and self._catalogue_was_visible:
-                self.catalogue_dock.show()  # remember the layout of normal mode
+            if self._presenter:  # remember the layout of normal mode
+                self.catalogue_dock.setVisible(self._catalogue_was_visible)
+                self.controls_dock.setVisible(self._controls_was_visible)
             self.settings.save_window(self)
             self.settings.sync()
         self.player.shutdown(timeout=3.0)

@@ -350,6 +350,10 @@ class ControlsPanel(QWidget):
     def action_button(self, name: str) -> QPushButton:
         return self._action_buttons[name]
 
+    def action_buttons(self) -> list[QPushButton]:
+        """The lesson's teacher-action buttons, in the lesson's order."""
+        return list(self._action_buttons.values())
+
     def set_scenario(
         self, scenario_cls: type[Scenario], values: dict[str, Any], player: Player | None = None
     ) -> None:

@@ -117,6 +117,7 @@ class SchedulerPanel(QWidget):
             "will do next. Click one to let it perform that one operation."
         )
         self.queue.setWordWrap(True)
+        self.queue.setMinimumHeight(32)  # the panel may be short: the stage comes first
         self.queue.itemClicked.connect(self._on_queue_item_clicked)
         self.queue.itemActivated.connect(self._on_queue_item_clicked)
         self.step_button = QPushButton("Step (longest waiting)")
@@ -127,6 +128,7 @@ class SchedulerPanel(QWidget):
         self.history.setMaximumBlockCount(HISTORY_LIMIT)
         self.history.setPlaceholderText("The steps you take are listed here, one sentence each.")
         self.history.setAccessibleName("Steps taken")
+        self.history.setMinimumHeight(32)
         self.hint = hint = QLabel()
         hint.setObjectName("hint")
         hint.setWordWrap(True)
