@@ -91,6 +91,17 @@ class CataloguePanel(QWidget):
     def search_box(self) -> QLineEdit:
         return self._search
 
+    def add_entry(self, entry_id: str, title: str, tooltip: str = "") -> None:
+        """A selectable entry above the chapters (the learner's own "Your program")."""
+        item = QTreeWidgetItem([title])
+        item.setData(0, _ID_ROLE, entry_id)
+        font = QFont()
+        font.setBold(True)
+        item.setFont(0, font)
+        item.setToolTip(0, tooltip or title)
+        self._tree.insertTopLevelItem(0, item)
+        self._items = {entry_id: item, **self._items}  # first, as on screen
+
     def select(self, scenario_id: str, notify: bool = False) -> bool:
         """Highlight lesson *scenario_id*; with *notify*, emit ``lesson_selected`` too."""
         item = self._items.get(scenario_id)
@@ -118,6 +129,10 @@ class CataloguePanel(QWidget):
         for i in range(self._tree.topLevelItemCount()):
             head = self._tree.topLevelItem(i)
             chapter = head.text(0).lower()
+            if head.data(0, _ID_ROLE):  # an entry of its own, not a chapter
+                hay = f"{chapter} {head.toolTip(0)}".lower()
+                head.setHidden(not all(w in hay for w in words))
+                continue
             any_shown = False
             for j in range(head.childCount()):
                 item = head.child(j)

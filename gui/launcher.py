@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return status
     from gui.app import main as gui_main  # the first import of PySide6
 
+    if args.program:
+        from gui.program import open_on_start
+
+        open_on_start(args.program)  # the window opens "Your program" on it
+
     return gui_main(args)
 
 

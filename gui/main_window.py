@@ -72,6 +72,7 @@ from gui.panels.select import SelectPanel
 from gui.panels.timeline import TimelinePanel
 from gui.panels.waitfor import WaitForPanel
 from gui.player import Player, PlayerState
+from gui.program import ProgramController
 from gui.replay import ReplayBar, ReplaySession
 from gui.settings import Settings, clamp_speed
 from gui.stage import StageView
@@ -295,6 +296,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._connect()
+        self.program = ProgramController(self)  # "Your program": the learner's own code
 
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(200)
@@ -458,7 +460,7 @@ class MainWindow(QMainWindow):
         status bar and its default used. Returns False for an unknown id.
         """
         try:
-            cls = scenarios.get(scenario_id)
+            cls = self.program.lesson(scenario_id) or scenarios.get(scenario_id)
         except KeyError:
             self.statusBar().showMessage(f"No lesson called {scenario_id!r}.", 8000)
             return False
@@ -501,6 +503,7 @@ class MainWindow(QMainWindow):
         self.lesson.set_scenario(cls)
         self.plots.set_metrics(cls.metrics, None, cls.id)
         self._set_chat_tab(cls)
+        self.program.lesson_opened(cls)
         self._show_note("")
         self._load_questions(cls)
         if self._remember:

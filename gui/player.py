@@ -126,7 +126,13 @@ class Player(QObject):
         self._stop_current()
         self._scenario_cls = scenario_cls
         self._values = dict(scenario.values)
-        run = ScenarioRun(scenario, speed=self._speed, seed=self.seed)
+        # A scenario that runs elsewhere (a learner's program, in its own process)
+        # makes its own run, with ScenarioRun's face.
+        make_run = getattr(scenario, "make_run", None)
+        if make_run is not None:
+            run = make_run(speed=self._speed, seed=self.seed)
+        else:
+            run = ScenarioRun(scenario, speed=self._speed, seed=self.seed)
         self._run = run
         self._acted = {}
         run.start()

@@ -24,6 +24,7 @@ __all__ = [
     "icon",
     "icon_names",
     "lesson_text",
+    "program_examples",
     "stylesheet",
     "template",
 ]
@@ -58,6 +59,18 @@ def lesson_text(scenario_id: str) -> str | None:
         ValueError: *scenario_id* is not a valid id.
     """
     return _read(ROOT / "lessons" / f"{_checked_id(scenario_id)}.md")
+
+
+def program_examples() -> list[tuple[str, Path]]:
+    """The example programs of "Your program": (title, path), in menu order.
+
+    The title is the first line of each file's docstring (``resources/programs/*.py``).
+    """
+    out = []
+    for path in sorted((ROOT / "programs").glob("*.py")):
+        first = (_read(path) or "").split("\n", 1)[0].strip().strip('"').strip()
+        out.append((first.rstrip(".") or path.stem, path))
+    return out
 
 
 def go_source(scenario_id: str) -> str | None:

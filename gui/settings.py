@@ -99,6 +99,17 @@ class Settings:
     def last_lesson(self, scenario_id: str) -> None:
         self._s.setValue("run/last_lesson", scenario_id)
 
+    @property
+    def last_program(self) -> tuple[str, str]:
+        """The text in "Your program"'s editor when the window last closed, and its file ("")."""
+        return str(self._get("program/text", "")), str(self._get("program/path", ""))
+
+    @last_program.setter
+    def last_program(self, text_path: tuple[str, str]) -> None:
+        text, path = text_path
+        self._s.setValue("program/text", text)
+        self._s.setValue("program/path", path)
+
     # -- window geometry -----------------------------------------------------
 
     def save_window(self, window: QMainWindow) -> None:

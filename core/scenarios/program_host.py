@@ -17,8 +17,9 @@ streams, over that socket, in order:
   costs about 2 ms to dump and load; see ``benchmarks/bench_gui.py``);
 * ``("out", g, name, text, seq)``: a line the program printed, with its goroutine
   and the trace's sequence number at that moment;
-* ``("state", now, paused, gated, names)`` every :data:`STATE_INTERVAL`: the
-  runtime clock, whether it is paused, who waits at the pause gate;
+* ``("state", now, paused, gated, goroutines, lag)`` every :data:`STATE_INTERVAL`:
+  the runtime clock, whether it is paused, who waits at the pause gate, each
+  goroutine's state and what it waits on, and how many events wait to be sent;
 * ``("reply", id, value)`` to a request; ``("exit", status, text, where)`` last.
 
 The parent sends requests the other way: ``pause``, ``resume``, ``step``,
@@ -74,10 +75,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from core.runtime import StopReport
+from core.runtime import DeadlockReport, State, StopReport
 from core.runtime._program import hide_file
 from core.scenarios._base import Scenario
-from core.trace import Tracer, write_chrome_trace
+from core.trace import Kind, Tracer, WaitRecord, write_chrome_trace
 
 __all__ = [
     "DEFAULT_DURATION",
@@ -101,10 +102,12 @@ DEFAULT_DURATION = 60.0  # runtime seconds a headless program may run without --
 WINDOW_DURATION = 600.0  # runtime seconds a program in the window may run
 STOP_GRACE = 0.8  # wall seconds a stopped program gets before its process is killed
 STATE_INTERVAL = 0.05  # wall seconds between the child's state messages
+STATE_GOROUTINES = 2_000  # goroutines described in a state message at most
 BATCH = 5_000  # events per message at most
-HOLD_LAG = 20_000  # unsent events at which the child holds its run back
+HOLD_LAG = 10_000  # unsent events at which the child holds its run back
 RELEASE_LAG = 2_000  # ... and lets it go again
 CHILD_RING = 200_000  # the child's tracer ring
+SOCKET_BUFFER = 128 * 1024  # bytes in flight each way (Linux doubles it: ~6,000 events)
 
 STATUS_COMPILE = 1
 STATUS_CRASH = 2
@@ -202,9 +205,11 @@ class ProgramProcess:
         self.now = 0.0  # the child's runtime clock at its last state message
         self.paused = paused
         self.gated: list[tuple[int, str, str]] = []
-        self.names: dict[int, str] = {}
+        # The live goroutines at the last state message, as _describe tells them.
+        self.live: list[tuple] = []
         self.received = 0  # events received
         self.max_batch = 0
+        self.max_lag = 0  # the most events the child had not sent yet, at a state message
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
         self._send_lock = threading.Lock()
@@ -224,8 +229,8 @@ class ProgramProcess:
         """Start the child process. Never blocks on the program."""
         parent_sock, child_sock = socket.socketpair()
         for s in (parent_sock, child_sock):
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
         env["MALLOC_ARENA_MAX"] = "2"  # each thread's malloc arena would count against the limit
@@ -358,8 +363,10 @@ class ProgramProcess:
                     if self.on_output is not None:
                         self.on_output(msg[1], msg[2], msg[3], msg[4])
                 elif kind == "state":
-                    self.now, self.paused, self.gated, names = msg[1], msg[2], msg[3], msg[4]
-                    self.names.update(names)
+                    self.now, self.paused, self.gated = msg[1], msg[2], msg[3]
+                    if msg[4] is not None:
+                        self.live = msg[4]
+                    self.max_lag = max(self.max_lag, msg[5])
                     self._last_state = time.monotonic()
                 elif kind == "reply":
                     with self._reply_cv:
@@ -426,18 +433,30 @@ class ProgramProcess:
 class RemoteRuntime:
     """What the window asks of a run's ``Runtime``, answered by the program's process.
 
-    Nothing here blocks the GUI thread: the clock, the pause state and the gate
-    are the child's last state message; pause, resume, speed, hold and release
-    are sent without waiting. :meth:`step` waits for its answer (the window steps
-    on a thread of its own).
+    Nothing here blocks the GUI thread: the clock, the pause state, the gate
+    and the goroutines (stand-ins with ``id``, ``name``, ``state``,
+    ``wait_reason`` and ``waiting_on``, enough for the wait-for graph) are the
+    child's last state message; once the trace reports a deadlock, they are the
+    deadlock's own records. Pause, resume, speed, hold and release are sent
+    without waiting; :meth:`step` waits for its answer (the window steps on a
+    thread of its own).
     """
 
     def __init__(self, proc: ProgramProcess, speed: float = 1.0) -> None:
         self._proc = proc
         self.tracer = proc.tracer
         self.clock = _RemoteClock(proc, speed)
-        self.deadlock = None  # a DeadlockReport-like, set when the trace says so
+        self.deadlock: DeadlockReport | None = None
         self._held = False
+        if self.tracer is not None:
+            self.tracer.subscribe(self._on_event)
+
+    def _on_event(self, ev: Any) -> None:
+        if ev.kind is Kind.DEADLOCK and self.deadlock is None:
+            records = [WaitRecord(*r) for r in ev.payload.goroutines]
+            self.deadlock = DeadlockReport(
+                goroutines=[r.line() for r in records], text=ev.value, records=records
+            )
 
     @property
     def stopped(self) -> bool:
@@ -447,16 +466,23 @@ class RemoteRuntime:
     def name(self) -> str:
         return "program"
 
-    def goroutines(self) -> list:
-        """The live goroutines, as ``(id, name)`` stand-ins (from the child's last state)."""
-        if self._proc.finished:
-            return []
-        return [_G(g, n) for g, n in self._proc.names.items() if g in self._alive()]
+    def goroutines(self) -> list[_G]:
+        """The live goroutines (stand-ins), as the child last said, or as its deadlock left them."""
+        report = self.deadlock
+        if report is not None:
+            return [
+                _G(
+                    r.g,
+                    r.name,
+                    State(r.state),
+                    r.reason,
+                    _Obj(r.obj, r.obj_name) if r.obj else None,
+                )
+                for r in report.records
+            ]
+        return [_stand_in(d) for d in self._proc.live]
 
-    def _alive(self) -> set[int]:
-        return set(self._proc.names)
-
-    def gated(self) -> list[tuple[Any, str]]:
+    def gated(self) -> list[tuple[_G, str]]:
         return [(_G(g, n), op) for g, n, op in self._proc.gated]
 
     def pause(self) -> None:
@@ -491,8 +517,49 @@ class RemoteRuntime:
 
 @dataclass(frozen=True)
 class _G:
+    """A goroutine of the child, as its last state message described it."""
+
     id: int
     name: str
+    state: State = State.RUNNING
+    wait_reason: str = ""
+    waiting_on: Any = None
+
+
+@dataclass(frozen=True)
+class _Obj:
+    """What a goroutine of the child waits on: its id and name (and a Mutex's flag)."""
+
+    id: int
+    name: str = ""
+    locked: bool | None = None
+
+
+@dataclass(frozen=True)
+class _Sudog:
+    chan: _Obj
+    is_send: bool
+
+
+class _Select:
+    """A parked select of the child: its channel cases, as the wait-for graph reads them."""
+
+    id = 0
+    name = "select"
+
+    def __init__(self, cases: tuple) -> None:
+        self.sudogs = [_Sudog(_Obj(c), op == "send") for c, op in cases]
+
+
+def _stand_in(d: tuple) -> _G:
+    gid, name, state, reason, oid, oname, _kind, locked, cases = d
+    if cases:
+        on: Any = _Select(cases)
+    elif oid:
+        on = _Obj(oid, oname, locked)
+    else:
+        on = None
+    return _G(gid, name, State(state), reason, on)
 
 
 class _RemoteClock:
@@ -731,6 +798,9 @@ class _Child:
                     self.send_state()
                 if ending and not self.queue:
                     self.send_events(everything=True)
+                    # The clock at the end; after a crash the goroutines stay as they were
+                    # (a deadlock's are its story), after main returned nobody is left.
+                    self.send_state(keep_goroutines=self.result is None or self.result.status != 0)
                     return
         except (OSError, ValueError):
             os._exit(STATUS_KILLED)  # the parent is gone: nobody to run for
@@ -741,6 +811,7 @@ class _Child:
             return
         while True:
             last = tr.last_seq
+            self.backpressure(last - self.sent)  # before the batch is built: that takes a while
             first = max(self.sent + 1, last - tr.capacity + 1, 1)
             missed = first - (self.sent + 1)
             end = min(last, first + BATCH - 1)
@@ -758,6 +829,9 @@ class _Child:
                 s += 1
             if not out and not missed:
                 return
+            # The batch counts as waiting until it is written: a write may block on a
+            # full socket while the program goes on, so hold it back before, not after.
+            self.backpressure(tr.last_seq - self.sent)
             self.sent = s - 1 if out else first - 1
             try:
                 self.send(("events", out, missed))
@@ -781,14 +855,17 @@ class _Child:
             if not self.parent_held:
                 rt.release()
 
-    def send_state(self) -> None:
+    def send_state(self, keep_goroutines: bool = False) -> None:
         rt = self.rt
         if rt is None:
-            self.send(("state", 0.0, self.paused_request, [], {}))
+            self.send(("state", 0.0, self.paused_request, [], None, 0))
             return
         gated = [(g.id, g.name, op) for g, op in rt.gated()]
-        names = {g.id: g.name for g in rt.goroutines()}
-        self.send(("state", rt.clock.now(), rt.clock.paused, gated, names))
+        gs = rt.goroutines()
+        keep = keep_goroutines or len(gs) > STATE_GOROUTINES
+        live = None if keep else [_describe(g) for g in gs]
+        lag = self.tracer.last_seq - self.sent if self.tracer is not None else 0
+        self.send(("state", rt.clock.now(), rt.clock.paused, gated, live, lag))
 
     # -- requests ----------------------------------------------------------------------
 
@@ -925,6 +1002,28 @@ class _Child:
         self.queue.append(("exit", dataclasses.asdict(result)))
         self.ended.set()
         self.wake.set()
+
+
+def _describe(g: Any) -> tuple:
+    """A goroutine as the window's wait-for graph reads it: id, name, state, what it waits on."""
+    st = g.state
+    on = g.waiting_on if st.blocked else None
+    if on is None:
+        return (g.id, g.name, st.value, g.wait_reason or "", 0, "", "", None, ())
+    cases = getattr(on, "cases", None)
+    sel = tuple((c, op) for _, op, c in cases()) if callable(cases) and on.id == 0 else ()
+    locked = getattr(on, "locked", None)
+    return (
+        g.id,
+        g.name,
+        st.value,
+        g.wait_reason or "",
+        getattr(on, "id", 0),
+        getattr(on, "name", ""),
+        type(on).__name__,
+        locked if isinstance(locked, bool) else None,
+        sel,
+    )
 
 
 def _plain(rec: tuple) -> tuple:

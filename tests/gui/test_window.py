@@ -32,7 +32,9 @@ def test_window_opens_with_every_panel(window):
     assert window.isVisible()
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert tabs == ["Plots", "Timeline", "Events", "Code", "Lesson"]
-    assert sorted(window.catalogue.visible_ids()) == sorted(LESSON_IDS)
+    # Every lesson, and "Your program" (the learner's own code) first.
+    assert window.catalogue.visible_ids()[0] == "program"
+    assert sorted(window.catalogue.visible_ids()) == sorted([*LESSON_IDS, "program"])
 
 
 @pytest.mark.parametrize("lesson", LESSON_IDS)
@@ -54,8 +56,10 @@ def test_selecting_in_the_catalogue_opens_the_lesson(window, qtbot):
 def test_catalogue_search_filters_lessons(window):
     window.catalogue.search_box.setText("worker-pool")
     assert window.catalogue.visible_ids() == ["worker-pool"]
+    window.catalogue.search_box.setText("your program")
+    assert window.catalogue.visible_ids() == ["program"]
     window.catalogue.search_box.setText("")
-    assert len(window.catalogue.visible_ids()) == len(LESSON_IDS)
+    assert len(window.catalogue.visible_ids()) == len(LESSON_IDS) + 1
 
 
 def test_space_pauses_and_resumes(window, qtbot):
