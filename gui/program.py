@@ -36,6 +36,7 @@ __all__ = ["PROGRAM_ID", "ProgramController", "open_on_start"]
 PROGRAM_ID = ProgramScenario.id
 TAB_TITLE = "Program"
 POLL_MS = 50
+EDITOR_SHARE = 45  # percent of the stage's and tabs' height the Program tab gets
 
 _open_on_start: str | None = None  # main.py --program FILE.py (no --headless)
 
@@ -118,14 +119,23 @@ class ProgramController(QObject):
         if opening:
             w.tabs.setCurrentWidget(self.editor)
             self.editor.code.setFocus()
-            # Room to write: the editor gets more of the height and width than a tab.
-            total = sum(w.splitter.sizes())
-            if total > 0:
-                w.splitter.setSizes([total * 55 // 100, total - total * 55 // 100])
-            wide = sum(w.lower.sizes())
-            if wide > 0:
-                w.lower.setSizes([wide * 2 // 3, wide - wide * 2 // 3])
+            QTimer.singleShot(0, self._make_room)
         self._open = opening
+
+    def _make_room(self) -> None:
+        """Room to write: the Program tab gets more of the height and width than a tab
+        usually has (a learner reads and types code there). Not in presenter mode,
+        where the stage is what the room reads."""
+        w = self._w
+        if not self._open or w.presenter or not getattr(w, "_panels_open", True):
+            return
+        total = sum(w.splitter.sizes())
+        if total > 0:
+            lower = total * EDITOR_SHARE // 100
+            w.splitter.setSizes([total - lower, lower])
+        wide = sum(w.lower.sizes())
+        if wide > 0:
+            w.lower.setSizes([wide * 2 // 3, wide - wide * 2 // 3])
 
     @property
     def is_open(self) -> bool:
@@ -332,4 +342,7 @@ class ProgramController(QObject):
         if obj is self._w and event.type() == QEvent.Type.Close:
             self.remember()
             self._poll.stop()
+        elif obj is self._w and event.type() == QEvent.Type.Show and self._open:
+            # The window splits its height once shown (a posted call); ours comes after.
+            QTimer.singleShot(0, lambda: QTimer.singleShot(0, self._make_room))
         return False

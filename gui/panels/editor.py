@@ -66,7 +66,7 @@ class PythonHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         self._lexer = PythonLexer(stripnl=False, ensurenl=False)
         self._formats: dict[_TokenType, QTextCharFormat] = {}
-        self._revision = -1
+        self._text: str | None = None  # the text last lexed
         self._spans: dict[int, list[tuple[int, int, QTextCharFormat]]] = {}
         self._open: set[int] = set()  # blocks that end inside a string
         self.set_theme(theme)
@@ -74,7 +74,7 @@ class PythonHighlighter(QSyntaxHighlighter):
     def set_theme(self, theme: Theme) -> None:
         self._style = get_style_by_name(_STYLE.get(theme.name, "default"))
         self._formats.clear()
-        self._revision = -1
+        self._text = None
         self.rehighlight()
 
     def _format(self, ttype: _TokenType) -> QTextCharFormat | None:
@@ -94,9 +94,7 @@ class PythonHighlighter(QSyntaxHighlighter):
         )
 
     def _lex(self) -> None:
-        doc = self.document()
-        self._revision = doc.revision()
-        text = doc.toPlainText()
+        text = self._text = self.document().toPlainText()
         starts = [0]
         for i, ch in enumerate(text):
             if ch == "\n":
@@ -127,7 +125,9 @@ class PythonHighlighter(QSyntaxHighlighter):
         self._open = opened
 
     def highlightBlock(self, text: str) -> None:
-        if self.document().revision() != self._revision:
+        # The document's revision is not bumped for every edit Qt highlights on (a
+        # setPlainText highlights before it counts): compare the text itself.
+        if self.document().toPlainText() != self._text:
             self._lex()
         n = self.currentBlock().blockNumber()
         for start, length, fmt in self._spans.get(n, ()):

@@ -226,3 +226,22 @@ def test_closing_the_window_ends_a_running_program(qtbot, settings, no_new_gorou
     w.close()
     assert w.player.wait_stopped(5.0)
     assert run.finished
+
+
+def test_editor_colours_python_and_numbers_its_lines(window, qtbot):
+    open_program(window, 'def f():\n    """a\n    docstring"""\n    return 1\n')
+    code = window.program.editor.code
+    doc = code.document()
+
+    def colour_at(block: int, pos: int) -> str | None:
+        for r in doc.findBlockByNumber(block).layout().formats():
+            if r.start <= pos < r.start + r.length:
+                return r.format.foreground().color().name()
+        return None
+
+    qtbot.waitUntil(lambda: colour_at(0, 0) is not None, timeout=2_000)
+    assert colour_at(0, 0) != colour_at(0, 4)  # "def" and the function's name
+    string = colour_at(1, 4)  # the docstring opens on line 2...
+    assert string is not None and colour_at(2, 6) == string  # ...and line 3 is inside it
+    assert colour_at(3, 4) != string  # "return" is not
+    assert code.line_number_width() > code.fontMetrics().horizontalAdvance("999")
