@@ -1250,7 +1250,7 @@ class MainWindow(QMainWindow):
         """
         try:
             rec = Recording.load(path)
-            cls = scenarios.get(rec.scenario)
+            cls = self.program.lesson(rec.scenario) or scenarios.get(rec.scenario)
             values = cls(**rec.params).values
         except KeyError:
             return self._refuse_run(

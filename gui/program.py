@@ -36,6 +36,7 @@ __all__ = ["PROGRAM_ID", "ProgramController", "open_on_start"]
 PROGRAM_ID = ProgramScenario.id
 TAB_TITLE = "Program"
 POLL_MS = 50
+SAMPLE_EVERY = 0.1  # runtime seconds between the plots' points
 EDITOR_SHARE = 45  # percent of the stage's and tabs' height the Program tab gets
 
 _open_on_start: str | None = None  # main.py --program FILE.py (no --headless)
@@ -59,6 +60,7 @@ class ProgramController(QObject):
         self._saved_text: str | None = None  # the file's text as last read or written
         self._run: ProgramRun | None = None
         self._reported: ProgramRun | None = None
+        self._sampled = 0.0  # runtime time of the plots' last point
         self._open = False
         self.scenario_cls = self._make_scenario_cls()
 
@@ -254,6 +256,7 @@ class ProgramController(QObject):
             return
         self._run = run
         self._reported = None
+        self._sampled = -SAMPLE_EVERY
         self.editor.clear_output()
         self.editor.set_running(True)
 
@@ -272,8 +275,22 @@ class ProgramController(QObject):
         if run is None:
             return
         self._drain(run)
+        if not run.finished:
+            self._sample(run)
         if run.finished and self._reported is not run:
             self._report_end(run)
+
+    def _sample(self, run: ProgramRun) -> None:
+        """The plots' points: goroutines alive and values waiting in channels, from the
+        window's model of the run (what the stage shows), every SAMPLE_EVERY runtime s."""
+        t = run.runtime.clock.now()
+        if t - self._sampled < SAMPLE_EVERY or self._w.bridge.tracer is not run.tracer:
+            return
+        self._sampled = t
+        snap = self._w.bridge.model.snapshot()
+        rec = run.scenario.recorder
+        rec.record("goroutines", t, len(snap["goroutines"]))
+        rec.record("buffered", t, sum(len(c["buffer"]) for c in snap["channels"].values()))
 
     def _drain(self, run: ProgramRun) -> None:
         lines = []

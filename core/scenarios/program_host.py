@@ -77,7 +77,7 @@ from typing import Any
 
 from core.runtime import DeadlockReport, State, StopReport
 from core.runtime._program import hide_file
-from core.scenarios._base import Scenario
+from core.scenarios._base import Metric, Scenario
 from core.trace import Kind, Tracer, WaitRecord, write_chrome_trace
 
 __all__ = [
@@ -615,6 +615,16 @@ class ProgramScenario(Scenario):
     chapter = "Your program"
     summary = "Write Go-style Python against core.runtime, run it as Go runs a program, watch it."
     path: str | None = None  # set by whoever opens the program (the editor)
+    # Sampled by the window from the run's model (a program publishes no metrics itself).
+    metrics = (
+        Metric("goroutines", "goroutines", "goroutines alive (main included)"),
+        Metric(
+            "buffered",
+            "values",
+            "values waiting in the buffers of all channels together",
+            "channel depth",
+        ),
+    )
 
     def run(self, ctx: Any) -> None:  # the program runs in its own process, not here
         raise NotImplementedError("a ProgramScenario runs through ProgramRun")

@@ -245,3 +245,35 @@ def test_editor_colours_python_and_numbers_its_lines(window, qtbot):
     assert string is not None and colour_at(2, 6) == string  # ...and line 3 is inside it
     assert colour_at(3, 4) != string  # "return" is not
     assert code.line_number_width() > code.fontMetrics().horizontalAdvance("999")
+
+
+def test_plots_follow_goroutines_and_channel_depth(window, qtbot):
+    open_program(
+        window,
+        "from core.runtime import Chan, go, sleep\n"
+        "ch = Chan(5, name='jobs')\n"
+        "def fill():\n"
+        "    for i in range(5):\n"
+        "        ch.send(i)\n"
+        "go(fill, name='filler')\n"
+        "sleep(0.5)\n",
+    )
+    window.program.run()
+    run = window.program.current_run
+    rec = run.scenario.recorder
+    qtbot.waitUntil(lambda: 5 in rec.series("buffered")[1], timeout=10_000)
+    assert max(rec.series("goroutines")[1]) >= 1
+    wait_run_ended(qtbot, window)
+
+
+def test_a_program_run_is_saved_and_replayed(window, qtbot, tmp_path):
+    open_program(window)
+    path = next(p for t, p in program_examples() if t.startswith("A pipeline"))
+    window.program.load_example(str(path))
+    ctrl_enter(qtbot, window)
+    run = wait_run_ended(qtbot, window)
+    out = tmp_path / "program.run.json"
+    n = window.save_run(out)
+    assert n == len(run.tracer.events()) > 0
+    assert window.open_run(out, play=False)
+    assert window.scenario_cls is window.program.scenario_cls
