@@ -315,6 +315,11 @@ class ProgramController(QObject):
             self._w.stage.show_banner(
                 f"Nothing ran: the program does not compile{where}.\n{result.message}", "info"
             )
+        elif result.reason == "crash" and "deadlock" not in result.message:
+            # The whole program ended (the trace's own banner says only a goroutine died).
+            self._w.stage.show_banner(
+                f"{result.text.strip()}\n\nexit status {result.status}", "panic"
+            )
         elif result.reason in ("timeout", "killed", "memory"):
             self._w.stage.show_banner(result.text.strip(), "info")
 

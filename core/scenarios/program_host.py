@@ -759,6 +759,11 @@ class _Child:
         self.wake = threading.Event()
         self.ended = threading.Event()
         self.sent = 0  # the last seq sent
+        # The program is over (main returned, a crash, a deadlock, Stop): as Go's
+        # program exits there, the events of its goroutines being ended are not sent,
+        # so a leaked or deadlocked goroutine stays on the stage as it was.
+        self.over = False
+        self.cut_at = -1
         self.held = False
         self.parent_held = False
         self.paused_request = False
@@ -827,6 +832,9 @@ class _Child:
             end = min(last, first + BATCH - 1)
             if end < first:
                 return
+            if self.over:
+                self.sent = last  # the program is over: what the halt does is not its story
+                return
             ring, cap, at = tr._ring, tr.capacity, tr.clock_at
             out = []
             s = first
@@ -837,6 +845,9 @@ class _Child:
                 seq, wall, kind, g, obj, name, value, extra = rec
                 out.append((seq, at(wall), kind, g, obj, name, value, extra))
                 s += 1
+                if self.ends_program(seq, kind, g):
+                    self.over = True
+                    break
             if not out and not missed:
                 return
             # The batch counts as waiting until it is written: a write may block on a
@@ -852,6 +863,13 @@ class _Child:
                 return
             if everything and self.sent >= tr.last_seq:
                 return
+
+    def ends_program(self, seq: int, kind: str, g: int) -> bool:
+        """Whether the record ends the program's story: a deadlock, a crash, main's end
+        (unless main called Goexit: the others run on), or the last one before Stop."""
+        if kind in _VERDICTS or seq == self.cut_at:
+            return True
+        return kind == _GO_END and g == 1 and not getattr(self.rt._program, "main_goexited", 0)
 
     def backpressure(self, lag: int) -> None:
         rt = self.rt
@@ -925,6 +943,8 @@ class _Child:
         self.wake.set()
 
     def stop_program(self) -> None:
+        if self.tracer is not None:
+            self.cut_at = self.tracer.last_seq  # the story ends where Stop came
         rt = self.rt
         program = getattr(rt, "_program", None)
         if program is not None:
@@ -1012,6 +1032,10 @@ class _Child:
         self.queue.append(("exit", dataclasses.asdict(result)))
         self.ended.set()
         self.wake.set()
+
+
+_VERDICTS = frozenset({Kind.DEADLOCK.value, Kind.GO_PANIC.value})
+_GO_END = Kind.GO_END.value
 
 
 def _describe(g: Any) -> tuple:

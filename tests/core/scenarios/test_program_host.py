@@ -193,3 +193,25 @@ def test_memory_limit_is_said(tmp_path, what):
     r = headless(program(tmp_path, what + "\n"))
     assert r.returncode == 2
     assert "out of memory" in r.stderr and "memory limit" in r.stderr
+
+
+def test_the_trace_ends_where_the_program_ends(tmp_path):
+    """As Go exits when main returns, a goroutine still blocked stays blocked in the
+    trace: the halt that ends it afterwards is not the program's story."""
+    p = program(
+        tmp_path,
+        """\
+        from core.runtime import Chan, go
+        ch = Chan(name="never-read")
+        go(lambda: ch.send(1), name="leaker")
+        """,
+    )
+    proc = ProgramProcess(p)
+    proc.start()
+    assert proc.wait(10.0).status == 0
+    events = proc.tracer.events()
+    ends = [ev.g for ev in events if ev.kind is Kind.GO_END]
+    assert ends == [1]  # main's end, and nobody else's
+    assert events[-1].kind is Kind.GO_END
+    blocked = [ev for ev in events if ev.kind is Kind.GO_BLOCK]
+    assert [ev.g for ev in blocked] == [2]  # the leaker, parked on its send for good
