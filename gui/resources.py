@@ -58,6 +58,8 @@ def lesson_text(scenario_id: str) -> str | None:
     Raises:
         ValueError: *scenario_id* is not a valid id.
     """
+    if scenario_id == "program":  # "Your program": its guide sits beside the examples
+        return _read(ROOT / "programs" / "README.md")
     return _read(ROOT / "lessons" / f"{_checked_id(scenario_id)}.md")
 
 

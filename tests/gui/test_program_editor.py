@@ -277,3 +277,12 @@ def test_a_program_run_is_saved_and_replayed(window, qtbot, tmp_path):
     assert n == len(run.tracer.events()) > 0
     assert window.open_run(out, play=False)
     assert window.scenario_cls is window.program.scenario_cls
+
+
+def test_lesson_tab_shows_the_guide_of_your_program(window):
+    from gui.resources import lesson_text
+
+    open_program(window)
+    text = lesson_text(PROGRAM_ID)
+    assert text is not None and text.startswith("# Your program")
+    assert "2 GiB" in text and "600 seconds" in text  # the limits, said to the learner
