@@ -6,7 +6,7 @@ drawn line, and each value token. ``--screenshot PATH.png`` writes it beside
 the PNG as ``PATH.json``. The shape (issue 11)::
 
     {"window": [w, h], "stage": [x, y, w, h], "presenter": bool, "scenario": id,
-     "t": seconds, "items": [{"id", "kind", "name", "rect", "name_px", "min_px"}],
+     "t": seconds, "items": [{"id", "kind", "name", "rect", "name_px", "min_px", "moving"}],
      "edges": [{"from": id, "to": id, "path": [[x, y], ...]}],
      "tokens": [{"text", "channel", "rect"}]}
 
@@ -94,6 +94,7 @@ def describe(window: Any) -> dict:
                     "rect": rect_list(to_window(scene)),
                     "name_px": round(fonts[0] * scale, 1) if fonts else 0,
                     "min_px": round(min(fonts) * scale, 1) if fonts else 0,
+                    "moving": bool(item.moving),
                 }
             )
     edges = []
@@ -125,7 +126,8 @@ def problems(picture: dict) -> list[str]:
     """What in *picture* (a :func:`describe` result) a class could not read: each
     broken rule of issue 11 as one sentence, empty when the picture is sound.
 
-    Rules: no two items overlap; no two share a name; names and other text at
+    Rules: no two settled items overlap (an item ``moving`` to its place, for at
+    most a layout period and a glide, is animation); no two share a name; names and other text at
     least the stage's minimum sizes for the mode; the stage at least
     :data:`MIN_SHARE` of the window; every edge starts on its first item, ends on
     its second and crosses no third.
@@ -153,10 +155,15 @@ def problems(picture: dict) -> list[str]:
     for k, a in enumerate(items):
         ra = rects[a["id"]]
         for b in items[k + 1 :]:
+            if a.get("moving") or b.get("moving"):
+                continue
             both = ra.intersected(rects[b["id"]])
             if both.width() > OVERLAP_PX and both.height() > OVERLAP_PX:
                 out.append(f"{a['id']} {a['name']!r} overlaps {b['id']} {b['name']!r}")
+    moving = {i["id"] for i in items if i.get("moving")}
     for e in picture["edges"]:
+        if e["from"] in moving or e["to"] in moving:
+            continue  # drawn to where the item is going
         ends = rects.get(e["from"]), rects.get(e["to"])
         path = [QPointF(x, y) for x, y in e["path"]]
         for end, p in zip(ends, (path[0], path[-1]), strict=True):
@@ -164,7 +171,7 @@ def problems(picture: dict) -> list[str]:
                 out.append(f"an edge {e['from']} -> {e['to']} does not end on its item")
                 break
         for i in items:
-            if i["id"] in (e["from"], e["to"]):
+            if i["id"] in (e["from"], e["to"]) or i["id"] in moving:
                 continue
             inner = _grown(rects[i["id"]], -EDGE_SLACK_PX)
             if any(inner.contains(p) for p in path[1:-1]):

@@ -74,7 +74,7 @@ class Chat:
     def __init__(self, buffer: int = 16, *, name: str = "chat") -> None:
         self.name = name
         self._mu = Mutex(name=f"{name}.mu")
-        self._hub = MessageBroadcaster(buffer, name=name)
+        self._hub = MessageBroadcaster(buffer, name=f"{name}.hub")
         self._members: dict[str, int] = {}  # user -> hub subscriber id, guarded by _mu
 
     @property

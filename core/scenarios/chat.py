@@ -160,7 +160,7 @@ class ChatScenario(Scenario):
             client = ChatClient(self.chat, name, delay=self["slow_delay"] if slow else 0.0)
             self.clients = {**self.clients, name: client}
             if not slow:
-                talk_ctx, cancel = with_cancel(self._ctx)
+                talk_ctx, cancel = with_cancel(self._ctx, name=f"{name}Ctx")
                 self._talkers[name] = cancel
                 self._wg.go(self._talk, talk_ctx, name, name=name)
             return True

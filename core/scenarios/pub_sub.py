@@ -217,7 +217,7 @@ class PubSubScenario(Scenario):
         self._slow_id = 0  # guarded by _mu
         self._stopping = False  # guarded by _mu: nothing starts once run is finishing
         self._wg = WaitGroup(name="subscribers")
-        self._publishers = WaitGroup(name="publisher")
+        self._publishers = WaitGroup(name="publishers")
         broadcaster = TextbookBroadcaster if self.broken else MessageBroadcaster
         self.broker = broadcaster(self["buffer"])
         for n in range(self["subscribers"]):

@@ -212,7 +212,7 @@ class WorkerPoolScenario(Scenario):
                 self["workers"], self["queue_size"], self._handle
             )
             producer_ctx, stop_producer = with_cancel(ctx)
-            producer, collector = WaitGroup(name="producer"), WaitGroup(name="collector")
+            producer, collector = WaitGroup(name="producer wg"), WaitGroup(name="collector wg")
             producing = producer.go(self._produce, producer_ctx, pool, name="producer")
             collector.go(self._collect, pool, name="collector")
             self.pool = pool

@@ -75,6 +75,9 @@ class GoroutineItem(StageItem):
         self._status = ""
         self._rows = 0
         self._chan_names: tuple[str, ...] = ()
+        # The name drawn, when the stage tells it apart from a namesake ("dumper
+        # (leaked)"); None draws the goroutine's own.
+        self.title: str | None = None
         # The goroutine that just moved in a step: ringed, so a class sees who went.
         self.spotlit = False
         self.setZValue(2)
@@ -150,11 +153,18 @@ class GoroutineItem(StageItem):
         if self.lod == "dot":
             key = (g.state, bool(g.gate), self.spotlit)
         elif self.lod == "small":
-            key = (g.state, g.name, status, bool(g.gate), bool(g.leaked), self.spotlit)
+            key = (
+                g.state,
+                self.title or g.name,
+                status,
+                bool(g.gate),
+                bool(g.leaked),
+                self.spotlit,
+            )
         else:
             key = (
                 g.state,
-                g.name,
+                self.title or g.name,
                 status,
                 g.activity,
                 bool(g.gate),
@@ -249,7 +259,9 @@ class GoroutineItem(StageItem):
         if full:
             p.setFont(s.name_font)
             p.setPen(s.text)
-            p.drawText(QPointF(x, pad + s.fm_name.ascent() - 1), elide(s.fm_name, g.name, tw))
+            p.drawText(
+                QPointF(x, pad + s.fm_name.ascent() - 1), elide(s.fm_name, self.title or g.name, tw)
+            )
             p.setFont(s.text_font)
             p.setPen(s.danger if g.state == "panicked" else color if g.blocked else s.text)
             y2 = pad + s.fm_name.height() + s.fm_text.ascent()
@@ -267,7 +279,7 @@ class GoroutineItem(StageItem):
             p.setFont(s.name_font)
             fm = s.fm_name
             p.setPen(s.text)
-            p.drawText(QPointF(x, top_h / 2 - 1), elide(fm, g.name, tw))
+            p.drawText(QPointF(x, top_h / 2 - 1), elide(fm, self.title or g.name, tw))
             p.setFont(s.small_font)
             p.setPen(color if g.blocked else s.muted)
             p.drawText(

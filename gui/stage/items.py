@@ -101,6 +101,9 @@ class StageItem(QGraphicsPixmapItem):
         # Tween: from _from to _to between _t0 and _t0 + _dur (monotonic seconds).
         self._from = (0.0, 0.0)
         self._to: tuple[float, float] | None = None
+        # Born where its creator stands, waiting for the next layout to send it to
+        # its place: on its way, like a gliding item.
+        self.arriving = False
         self._t0 = 0.0
         self._dur = 0.0
         self.setOffset(-MARGIN, -MARGIN)
@@ -195,7 +198,8 @@ class StageItem(QGraphicsPixmapItem):
 
     @property
     def moving(self) -> bool:
-        return self._to is not None
+        """Gliding to its place, or born and about to (see ``arriving``)."""
+        return self._to is not None or self.arriving
 
     def settle(self) -> None:
         """End the glide at once: the item jumps to where it was going."""

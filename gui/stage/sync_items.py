@@ -290,6 +290,7 @@ class ContextItem(_BoxItem):
         self._v: ContextView | None = None
         self._line = ""
         self.cancel_shown = False  # the view reveals cancellation when it reaches this node
+        self.title = ""  # the name drawn (the stage's: "ctx", "ctx #2"); empty: the context's
 
     def show_view(self, v: ContextView, now: float) -> None:
         self._v = v
@@ -301,7 +302,7 @@ class ContextItem(_BoxItem):
         else:
             self._line = "live"
         ended = v.cancelled and self.cancel_shown
-        if self.set_key((v.name, ended, self._line, v.kind)):
+        if self.set_key((self.title or v.name, ended, self._line, v.kind)):
             self.tip = (
                 f"context {v.name}\n"
                 + (f"err: {v.err}" if v.cancelled else "live")
@@ -330,4 +331,4 @@ class ContextItem(_BoxItem):
         kind = {"cancel": "WithCancel", "deadline": "WithDeadline / WithTimeout"}.get(
             v.kind, v.kind
         )
-        self._texts(p, v.name, self._line, kind, c1=s.danger if ended else s.ok)
+        self._texts(p, self.title or v.name, self._line, kind, c1=s.danger if ended else s.ok)

@@ -460,6 +460,8 @@ class StageView(QGraphicsView):
             return self._goroutine_name(oid)
         if tag == "c" and (item := self._c_items.get(oid)) is not None and item.label:
             return item.label
+        if tag == "x" and (item := self._ctx_items.get(oid)) is not None and item.title:
+            return item.title
         return self._obj_name(oid) or str(oid)
 
     def token_rects(self) -> list[tuple[str, int, QRectF]]:
@@ -486,7 +488,17 @@ class StageView(QGraphicsView):
     def _obj_name(self, oid: int) -> str:
         return self.model.object_name(oid)
 
+    def _shown_name(self, oid: int) -> str:
+        """Object *oid*'s name as the stage draws it (a channel's label: ``ctx.Done()``)."""
+        item = self._c_items.get(oid)
+        if item is not None and item.label:
+            return item.label
+        return self._channel_label(oid) or self._obj_name(oid)
+
     def _goroutine_name(self, gid: int) -> str:
+        item = self._g_items.get(gid)
+        if item is not None and item.title:
+            return item.title
         g = self.model.goroutines.get(gid)
         return g.name if g is not None else f"goroutine {gid}"
 
@@ -496,6 +508,9 @@ class StageView(QGraphicsView):
         named), as the Go code says it."""
         for cx in self.model.contexts.values():
             if cx.done_chan == cid:
+                item = self._ctx_items.get(cx.id)
+                if item is not None and item.title:
+                    return f"{item.title}.Done()"
                 return f"{'ctx' if _GENERATED.fullmatch(cx.name) else cx.name}.Done()"
         return None
 
@@ -591,6 +606,7 @@ class StageView(QGraphicsView):
                 if parent is not None and parent not in self._unplaced:
                     # Born where its `go` statement ran; the next layout moves it.
                     item.place(parent.px, parent.py)
+                    item.arriving = True
                     item.setVisible(True)
                     self._unplaced.discard(item)
         for cid in d.channels:
@@ -640,6 +656,8 @@ class StageView(QGraphicsView):
                     self._add(table, (tag, oid), cls(st, oid))
         if d.structure:
             self._layout_dirty = True
+        if self._unplaced and len(self._g_items) <= FULL_MAX:
+            self._tell_namesakes_apart()  # a new round's namesakes, from their first frame
         self._update_lod()
         if self._unplaced and now - self._last_layout >= self._layout_every():
             self._relayout(now)
@@ -657,7 +675,7 @@ class StageView(QGraphicsView):
             g = m.goroutines.get(gid)
             if item is None or g is None:
                 continue
-            resized |= item.show_view(g, m.selects.get(gid), self._obj_name)
+            resized |= item.show_view(g, m.selects.get(gid), self._shown_name)
             if g.finished and not g.leaked and item.finished_at is None:
                 # A panicked goroutine stays longer: it is the story.
                 extra = PANIC_LINGER_S - LINGER_S if g.state == "panicked" else 0
@@ -749,7 +767,7 @@ class StageView(QGraphicsView):
                 item.set_lod(lod)
                 g = m.goroutines.get(gid)
                 if g is not None:
-                    item.show_view(g, m.selects.get(gid), self._obj_name)
+                    item.show_view(g, m.selects.get(gid), self._shown_name)
             self._layout_dirty = True
 
     # -- flights ----------------------------------------------------------------------
@@ -961,6 +979,7 @@ class StageView(QGraphicsView):
         now = self._stage_time()
         changed = self._retire_idle(now)
         changed |= self._retire_duplicates()
+        changed |= self._tell_namesakes_apart()
         done = sorted(
             (i.finished_at, gid) for gid, i in self._g_items.items() if i.finished_at is not None
         )
@@ -1077,6 +1096,81 @@ class StageView(QGraphicsView):
                         self._remove(table, (tag, oid))
                         gone = True
         return gone
+
+    def _tell_namesakes_apart(self) -> bool:
+        """Shown goroutines or channels that share a name and all stay (a leaked
+        goroutine beside its successor, two live channels of one name): the newest
+        keeps the name, the older ones say what they are ("dumper (leaked)",
+        "jobs (earlier)"), numbered if that is not enough. Invariant after it: no
+        two shown goroutines, and no two shown channels, draw one name."""
+        m = self.model
+        changed = False
+        # Contexts: a generated name reads "ctx", as the Go code names it; namesakes
+        # are numbered in the order they were made ("ctx", "ctx #2").
+        seen: dict[str, int] = {}
+        for oid in sorted(self._ctx_items, key=lambda o: self._order.get(("x", o), 0)):
+            cx = m.contexts.get(oid)
+            if cx is None:
+                continue
+            base = "ctx" if _GENERATED.fullmatch(cx.name) else cx.name
+            n = seen[base] = seen.get(base, 0) + 1
+            title = base if n == 1 else f"{base} #{n}"
+            item = self._ctx_items[oid]
+            if item.title != title:
+                item.title = title
+                item.show_view(cx, m.now)
+                changed = True
+        for tag, table in (("g", self._g_items), ("c", self._c_items)):
+            by_name: dict[str, list[int]] = {}
+            for oid in table:
+                if tag == "g":
+                    g = m.goroutines.get(oid)
+                    base = g.name if g is not None else f"goroutine {oid}"
+                else:
+                    c = m.channels.get(oid)
+                    base = self._channel_label(oid) or (c.name if c is not None else "")
+                by_name.setdefault(base, []).append(oid)
+            for base, oids in by_name.items():
+                oids.sort(key=lambda o: self._order.get((tag, o), 0))
+                titles = {oids[-1]: None}
+                taken = {base}
+                for oid in oids[:-1]:
+                    why = "earlier"
+                    g = m.goroutines.get(oid) if tag == "g" else None
+                    if g is not None and g.leaked:
+                        why = "leaked"
+                    elif g is not None and g.state == "panicked":
+                        why = "panicked"
+                    title, n = f"{base} ({why})", 2
+                    while title in taken:
+                        title, n = f"{base} ({why} #{n})", n + 1
+                    taken.add(title)
+                    titles[oid] = title
+                for oid, title in titles.items():
+                    changed |= self._retitle(tag, oid, title if len(oids) > 1 else None, base)
+        return changed
+
+    def _retitle(self, tag: str, oid: int, title: str | None, base: str) -> bool:
+        """Draw item (*tag*, *oid*) as *title* (None: its own name); True if it changed."""
+        m = self.model
+        if tag == "g":
+            item = self._g_items[oid]
+            if item.title == title:
+                return False
+            item.title = title
+            g = m.goroutines.get(oid)
+            if g is not None:
+                item.show_view(g, m.selects.get(oid), self._shown_name)
+            return True
+        item = self._c_items[oid]
+        label = title or self._channel_label(oid)
+        if item.label == label:
+            return False
+        item.label = label
+        c = m.channels.get(oid)
+        if c is not None:
+            item.show_view(c, self._anim.in_flight(oid), self._chan_fmt(oid))
+        return True
 
     def _replaced(self, tag: str, oid: int, m: RunModel) -> bool:
         """An older item with a newer namesake leaves when it is over, or when it
@@ -1318,6 +1412,7 @@ class StageView(QGraphicsView):
                 item.place(tx, ty)
                 item.setVisible(True)
             else:
+                item.arriving = False
                 item.move_to(tx, ty, now, GLIDE_S)
                 if item.moving:
                     self._movers.add(item)
@@ -1675,7 +1770,7 @@ class StageView(QGraphicsView):
         m = self.model
         for gid, item in self._g_items.items():
             if gid in m.goroutines:
-                item.show_view(m.goroutines[gid], m.selects.get(gid), self._obj_name)
+                item.show_view(m.goroutines[gid], m.selects.get(gid), self._shown_name)
         for cid, item in self._c_items.items():
             if cid in m.channels:
                 item.show_view(m.channels[cid], self._anim.in_flight(cid), self._chan_fmt(cid))
