@@ -286,3 +286,20 @@ def test_lesson_tab_shows_the_guide_of_your_program(window):
     text = lesson_text(PROGRAM_ID)
     assert text is not None and text.startswith("# Your program")
     assert "2 GiB" in text and "600 seconds" in text  # the limits, said to the learner
+
+
+def test_program_option_opens_the_window_on_the_file(qtbot, settings, no_new_goroutines, tmp_path):
+    from gui.main_window import MainWindow
+    from gui.program import open_on_start
+
+    path = tmp_path / "mine.py"
+    path.write_text("print('from the command line')\n", encoding="utf-8")
+    open_on_start(str(path))  # what main.py --program FILE.py does before the window
+    w = MainWindow(settings, remember=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.scenario_cls is w.program.scenario_cls, timeout=5_000)
+    assert w.program.editor.text == "print('from the command line')\n"
+    qtbot.waitUntil(lambda: "[main] from the command line" in output(w), timeout=10_000)
+    w.close()
+    assert w.player.wait_stopped(5.0)
