@@ -303,3 +303,53 @@ def test_program_option_opens_the_window_on_the_file(qtbot, settings, no_new_gor
     qtbot.waitUntil(lambda: "[main] from the command line" in output(w), timeout=10_000)
     w.close()
     assert w.player.wait_stopped(5.0)
+
+
+def test_be_the_scheduler_on_a_paused_program(window, qtbot):
+    open_program(
+        window,
+        "from core.runtime import Chan, go\n"
+        "ch = Chan(name='numbers')\n"
+        "def producer():\n"
+        "    for i in range(1000):\n"
+        "        ch.send(i)\n"
+        "go(producer, name='producer')\n"
+        "for v in ch:\n"
+        "    pass\n",
+    )
+    window.program.run()
+    run = window.program.current_run
+    window.player.pause()
+    window.teach_tabs.setCurrentWidget(window.scheduler)
+    qtbot.waitUntil(lambda: bool(window.scheduler.choices()), timeout=10_000)
+    choice = window.scheduler.choices()[0]
+    assert choice.name in ("main", "producer")
+    with qtbot.waitSignal(window.stepper.stepped, timeout=5_000) as blocker:
+        assert window.step_goroutine(choice.g)
+    assert blocker.args[1].moved and blocker.args[1].g == choice.g
+    window.program.stop()
+    qtbot.waitUntil(lambda: run.finished, timeout=3_000)
+
+
+def test_wait_for_graph_shows_a_programs_blocked_goroutine(window, qtbot):
+    open_program(
+        window,
+        "from core.runtime import Chan, go, sleep\n"
+        "ch = Chan(name='never-read')\n"
+        "go(lambda: ch.send(1), name='leaker')\n"
+        "sleep(30)\n",
+    )
+    window.program.run()
+    run = window.program.current_run
+    window.teach_tabs.setCurrentWidget(window.waitfor)
+
+    def leaker_waits() -> bool:
+        window.waitfor.refresh(force=True)
+        graph = window.waitfor.graph
+        return graph is not None and any(
+            n.name == "leaker" and n.state == "blocked_send" for n in graph.goroutines.values()
+        )
+
+    qtbot.waitUntil(leaker_waits, timeout=10_000)
+    window.program.stop()
+    qtbot.waitUntil(lambda: run.finished, timeout=3_000)
