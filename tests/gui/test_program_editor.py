@@ -353,3 +353,18 @@ def test_wait_for_graph_shows_a_programs_blocked_goroutine(window, qtbot):
     qtbot.waitUntil(leaker_waits, timeout=10_000)
     window.program.stop()
     qtbot.waitUntil(lambda: run.finished, timeout=3_000)
+
+
+def test_window_shortcuts_do_not_steal_the_editors_keys(window, qtbot):
+    """Space, R, [ ], Left and Right are the window's shortcuts; in the editor they type and move."""
+    open_program(window, "")
+    code = window.program.editor.code
+    code.setFocus()
+    qtbot.keyClicks(code, "r = [1 ]")
+    qtbot.keyClick(code, Qt.Key.Key_Left)
+    qtbot.keyClick(code, Qt.Key.Key_Left)
+    qtbot.keyClicks(code, ",2")
+    qtbot.keyClick(code, Qt.Key.Key_Right)
+    qtbot.keyClicks(code, "R")
+    assert window.program.editor.text == "r = [1,2 R]"
+    assert window.player.run is None  # nothing was started, reset or stepped
