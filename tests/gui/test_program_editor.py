@@ -356,7 +356,7 @@ def test_wait_for_graph_shows_a_programs_blocked_goroutine(window, qtbot):
 
 
 def test_window_shortcuts_do_not_steal_the_editors_keys(window, qtbot):
-    """Space, R, [ ], Left and Right are the window's shortcuts; in the editor they type and move."""
+    """Space, R, [ ], Left and Right are the window's shortcuts; in the editor they type."""
     open_program(window, "")
     code = window.program.editor.code
     code.setFocus()
