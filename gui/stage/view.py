@@ -1489,7 +1489,7 @@ class StageView(QGraphicsView):
         rect = rect.united(QRectF(rect.center().x() - w / 2, rect.center().y() - h / 2, w, h))
         self.setSceneRect(rect)
         if self._focus is None:
-            self._focus = self._action_point() or (b.center().x(), b.center().y())
+            self._focus = self._snap(self._action_point() or (b.center().x(), b.center().y()))
         fx, fy = self._focus
         self.centerOn(fx, fy - dy)
 
@@ -1524,7 +1524,44 @@ class StageView(QGraphicsView):
             return
         self._glide_camera(target)
 
+    def _snap(self, target: tuple[float, float]) -> tuple[float, float]:
+        """*target* moved a little (at most a third of the view) so that the view's
+        edges cut as few items as they can: a name cut in half is not read."""
+        s = self._scale or 1.0
+        vw, vh = self._drawing_area()
+        half = (vw / s / 2, vh / s / 2)
+        b = self._bounds
+        lo_hi = ((b.left(), b.right()), (b.top(), b.bottom()))
+        rects = [
+            ((i.px, i.px + i.w), (i.py, i.py + i.h))
+            for table in self._tables()
+            for i in table.values()
+            if i.isVisible() and i not in self._unplaced
+        ]
+        out = list(target)
+        m = 12.0  # room left between an item and the edge
+        for axis in (0, 1):
+            h = half[axis]
+            lo, hi = lo_hi[axis]
+            if hi - lo <= 2 * h:
+                continue  # this way it fits: the camera centres it
+
+            def cut(c: float, axis=axis, h=h) -> int:
+                a, z = c - h, c + h
+                return sum(r0 < a < r1 or r0 < z < r1 for r0, r1 in (r[axis] for r in rects))
+
+            t = min(max(target[axis], lo + h), hi - h)  # the view stays on the drawing
+            options = [t]
+            for r in rects:
+                r0, r1 = r[axis]
+                # The item's start just inside the near edge, or its end the far one.
+                options += [r0 - m + h, r1 + m - h]
+            options = [min(max(c, lo + h), hi - h) for c in options if abs(c - t) <= h * 2 / 3]
+            out[axis] = min(options, key=lambda c: (cut(c), abs(c - t)))
+        return out[0], out[1]
+
     def _glide_camera(self, target: tuple[float, float]) -> None:
+        target = self._snap(target)
         anim = self._camera_anim
         anim.stop()
         start = self._focus or (self._bounds.center().x(), self._bounds.center().y())
