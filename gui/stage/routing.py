@@ -11,7 +11,7 @@ of the two ends. Between two neighbouring grid coordinates no border lies, so a
 grid step crosses an obstacle exactly when its midpoint is inside one. Cost is
 length plus :data:`BEND` per corner, so a detour has few corners; it leaves
 *a* and arrives at *b* horizontally, the way the flow curve does, unless that
-costs a corner less than going round.
+costs two corners less than going round.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def _grid_path(a: Point, b: Point, boxes: list[Box]) -> list[Point] | None:
         if i == ib and j == jb:
             if d != flow:  # arriving against the flow costs the corners to turn
                 key = (i, j, flow)
-                cost = g + BEND * (2 if (d - flow) % 4 == 2 else 1)
+                cost = g + 2 * BEND * (2 if (d - flow) % 4 == 2 else 1)
                 if cost < best.get(key, inf):
                     best[key], came[key] = cost, (i, j, d)
                     heapq.heappush(heap, (cost, -cost, i, j, flow))
@@ -226,6 +226,8 @@ def _grid_path(a: Point, b: Point, boxes: list[Box]) -> list[Point] | None:
                 turn = 2 * BEND
             else:
                 turn = BEND
+            if g == 0.0 and e != flow:
+                turn += BEND  # leaving a's side other than sideways costs twice
             nx_, ny_ = xs[ni], ys[nj]
             cost = g + abs(nx_ - x) + abs(ny_ - y) + turn
             key = (ni, nj, e)
