@@ -27,6 +27,9 @@ class _BoxItem(StageItem):
         super().__init__(style, w * style.k, h * style.k)
         self.oid = oid
         self._base = (w, h)
+        # The name drawn when the stage tells this item apart from a namesake
+        # ("round (earlier)", "ctx #2"); empty: the object's own name.
+        self.title = ""
         self.setZValue(1)
 
     def restyle(self, style: StageStyle) -> None:
@@ -87,7 +90,7 @@ class LockItem(_BoxItem):
         else:
             held = "unlocked"
         waiting = f"{len(v.waiters)} waiting" if v.waiters else f"{v.kind}, locked {v.acquired}×"
-        self._lines = (v.name, held, waiting)
+        self._lines = (self.title or v.name, held, waiting)
         if self.set_key((self._lines, v.held, bool(v.waiters))):
             self.tip = f"sync.{v.kind} {v.name}\n{held}\n{waiting}"
 
@@ -139,7 +142,7 @@ class WaitGroupItem(_BoxItem):
 
     def show_view(self, v: WaitGroupView, name_of: NameOf) -> None:
         self._v = v
-        if self.set_key((v.name, v.counter, len(v.waiters))):
+        if self.set_key((self.title or v.name, v.counter, len(v.waiters))):
             self.tip = (
                 f"sync.WaitGroup {v.name}\ncounter {v.counter}\n"
                 f"waiting in Wait(): {', '.join(name_of(g) for g in v.waiters) or 'nobody'}"
@@ -162,7 +165,7 @@ class WaitGroupItem(_BoxItem):
         waiting = f"{len(v.waiters)} waiting in Wait()" if v.waiters else "nobody waiting"
         self._texts(
             p,
-            v.name,
+            self.title or v.name,
             f"WaitGroup: counter {v.counter}",
             waiting,
             c2=s.states["blocked_waitgroup"] if v.waiters else None,
@@ -185,7 +188,7 @@ class CellItem(_BoxItem):
         if v.last_g:
             verb = {"read": "read by", "write": "written by", "atomic": "atomic op by"}
             self._last = f"{verb.get(v.last_op, v.last_op)} {name_of(v.last_g)}"
-        if self.set_key((v.name, v.value, v.lost, self._last)):
+        if self.set_key((self.title or v.name, v.value, v.lost, self._last)):
             kind = "sync/atomic.Int64" if v.kind == "AtomicInt64" else "shared variable"
             self.tip = f"{kind} {v.name} = {v.value}\n{self._last}\nlost updates seen: {v.lost}"
 
@@ -204,7 +207,7 @@ class CellItem(_BoxItem):
         p.drawText(ir, Qt.AlignCenter, elide(s.fm_title, v.value or "?", ir.width() - 4))
         kind = "atomic.Int64" if v.kind == "AtomicInt64" else "shared variable"
         line2 = f"lost updates: {v.lost}" if v.lost else self._last
-        self._texts(p, v.name, kind, line2, c2=s.danger if v.lost else None)
+        self._texts(p, self.title or v.name, kind, line2, c2=s.danger if v.lost else None)
 
     def _icon_rect(self) -> QRectF:
         side = self.h * 0.62
@@ -223,7 +226,7 @@ class OnceItem(_BoxItem):
         self._by = (
             f"done by {name_of(v.by)}" if v.done and v.by else ("done" if v.done else "not yet")
         )
-        self.set_key((v.name, v.done, self._by))
+        self.set_key((self.title or v.name, v.done, self._by))
 
     def draw(self, p: QPainter) -> None:
         v = self._v
@@ -237,7 +240,7 @@ class OnceItem(_BoxItem):
         p.drawEllipse(ir)
         p.setFont(s.name_font)
         p.drawText(ir, Qt.AlignCenter, "1")
-        self._texts(p, v.name, f"sync.Once: {self._by}", c1=s.ok if v.done else None)
+        self._texts(p, self.title or v.name, f"sync.Once: {self._by}", c1=s.ok if v.done else None)
 
 
 # -- time ------------------------------------------------------------------------------
@@ -252,7 +255,7 @@ class TimerItem(_BoxItem):
 
     def show_view(self, v: TimerView, name_of: NameOf) -> None:
         self._v = v
-        if self.set_key((v.name, v.kind, v.fires)):
+        if self.set_key((self.title or v.name, v.kind, v.fires)):
             self.tip = f"time.{v.kind} {v.name}\nfired {v.fires}×"
 
     def icon_center(self) -> Point:
@@ -276,7 +279,7 @@ class TimerItem(_BoxItem):
         p.drawLine(
             c, QPointF(c.x() + rad * 0.45 * math.sin(ang), c.y() - rad * 0.45 * math.cos(ang))
         )
-        self._texts(p, v.name, f"{v.kind}: fired {v.fires}×")
+        self._texts(p, self.title or v.name, f"{v.kind}: fired {v.fires}×")
 
 
 # -- context tree ------------------------------------------------------------------------
@@ -290,7 +293,6 @@ class ContextItem(_BoxItem):
         self._v: ContextView | None = None
         self._line = ""
         self.cancel_shown = False  # the view reveals cancellation when it reaches this node
-        self.title = ""  # the name drawn (the stage's: "ctx", "ctx #2"); empty: the context's
 
     def show_view(self, v: ContextView, now: float) -> None:
         self._v = v

@@ -16,6 +16,7 @@ goroutines a compact level of detail (dots) instead of a slower frame.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from fnmatch import fnmatchcase
@@ -86,6 +87,7 @@ DEFAULT_PLUMBING: tuple[str, ...] = (
 
 # Level of detail by how many goroutines are on stage (with some hysteresis).
 FULL_MAX = 36
+KEEP_NEW_MAX = 8  # more newcomers at once than this: a fresh layout (a new round)
 SMALL_MAX = 240
 # Finished goroutines stay this long, then leave (a panicked or leaked one stays).
 LINGER_S = 1.2  # runtime seconds a finished goroutine stays (fading) before it leaves
@@ -164,6 +166,11 @@ class StageView(QGraphicsView):
         self._scene.addItem(self._edges)
         self._anim = TokenAnimator(self._scene, self._style)
         self._layout_dirty = False
+        # The next layout places everything anew (a round begins, the view resized,
+        # the teacher pressed L); otherwise shown items keep their places.
+        self._tidy = True
+        self.fresh_layouts = 0  # layouts that placed everything anew (items may move)
+        self.kept_layouts = 0  # layouts that kept every shown item in its place
         self._edges_dirty = False
         self._last_layout = 0.0
         self._last_sweep = 0.0
@@ -210,6 +217,7 @@ class StageView(QGraphicsView):
         self._movers.clear()
         self._unplaced.clear()
         self._to_draw.clear()
+        self._tidy = True
         self._edges.set_groups([], QRectF(), 1.0)
         self._bounds = QRectF(0, 0, 800, 450)
         self._scale = 0.0
@@ -284,6 +292,7 @@ class StageView(QGraphicsView):
         self._movers.clear()
         self._unplaced.clear()
         self._to_draw.clear()
+        self._tidy = True
         self._show_contexts = False
         self._populate()
         self.spotlight(spot)
@@ -460,8 +469,10 @@ class StageView(QGraphicsView):
             return self._goroutine_name(oid)
         if tag == "c" and (item := self._c_items.get(oid)) is not None and item.label:
             return item.label
-        if tag == "x" and (item := self._ctx_items.get(oid)) is not None and item.title:
-            return item.title
+        if tag not in ("g", "c"):
+            item = self.item_tables()[tag].get(oid)
+            if item is not None and item.title:
+                return item.title
         return self._obj_name(oid) or str(oid)
 
     def token_rects(self) -> list[tuple[str, int, QRectF]]:
@@ -710,7 +721,7 @@ class StageView(QGraphicsView):
                     item.cancel_shown = True  # cancelled without a flight (already spread)
                 item.show_view(cx, m.now)
         if resized:
-            self._layout_dirty = True
+            self._layout_dirty = True  # a grown card covering its neighbour: a fresh layout
         # 4. Banners in Go's words.
         for gid, text in d.panics:
             name = self._goroutine_name(gid)
@@ -769,6 +780,7 @@ class StageView(QGraphicsView):
                 if g is not None:
                     item.show_view(g, m.selects.get(gid), self._shown_name)
             self._layout_dirty = True
+            self._tidy = True
 
     # -- flights ----------------------------------------------------------------------
 
@@ -1148,6 +1160,25 @@ class StageView(QGraphicsView):
                     titles[oid] = title
                 for oid, title in titles.items():
                     changed |= self._retitle(tag, oid, title if len(oids) > 1 else None, base)
+        # Locks, WaitGroups, memory, Onces, timers: older namesakes are "(earlier)".
+        sources = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "o": m.onces, "t": m.timers}
+        tables = self.item_tables()
+        for tag, src in sources.items():
+            by_name = {}
+            for oid in tables[tag]:
+                by_name.setdefault(self._obj_name(oid), []).append(oid)
+            for base, oids in by_name.items():
+                oids.sort(key=lambda o: self._order.get((tag, o), 0))
+                for n, oid in enumerate(oids):
+                    later = len(oids) - 1 - n  # namesakes made after this one
+                    nth = "" if later == 1 else f" #{later}"
+                    title = f"{base} (earlier{nth})" if later else ""
+                    item = tables[tag][oid]
+                    if item.title != title:
+                        item.title = title
+                        if oid in src:
+                            item.show_view(src[oid], self._goroutine_name)
+                        changed = True
         return changed
 
     def _retitle(self, tag: str, oid: int, title: str | None, base: str) -> bool:
@@ -1402,17 +1433,28 @@ class StageView(QGraphicsView):
         shift = {"x": (width - bw) / 2}
         x0 = y0 = 0.0
         x1, y1 = width, height
-        for key, (x, y) in pos.items():
+        targets = {
+            key: (x + shift.get(key[0], (width - max(fw, sw)) / 2), y)
+            for key, (x, y) in pos.items()
+        }
+        kept = None if self._tidy else self._keep_places(targets, items, width * height)
+        self._tidy = False
+        if kept is None:
+            self.fresh_layouts += 1
+        else:
+            self.kept_layouts += 1
+            targets = kept
+            x0, y0, x1, y1 = math.inf, math.inf, -math.inf, -math.inf
+        for key, (tx, ty) in targets.items():
             item = items[key]
-            tx, ty = x + shift.get(key[0], (width - max(fw, sw)) / 2), y
             # The bounds hold every target, whatever the parts above computed.
             x0, y0 = min(x0, tx), min(y0, ty)
             x1, y1 = max(x1, tx + item.w), max(y1, ty + item.h)
+            item.arriving = False
             if item in self._unplaced:
                 item.place(tx, ty)
                 item.setVisible(True)
             else:
-                item.arriving = False
                 item.move_to(tx, ty, now, GLIDE_S)
                 if item.moving:
                     self._movers.add(item)
@@ -1421,6 +1463,61 @@ class StageView(QGraphicsView):
         self._bounds = QRectF(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin)
         self._fit()
         self._edges_dirty = True
+
+    def tidy(self) -> None:
+        """Lay the whole picture out anew (L): the items glide to a fresh layout."""
+        self._tidy = True
+        self._layout_dirty = True
+        self._kick()
+
+    def _keep_places(
+        self, targets: dict, items: dict, tidy_area: float
+    ) -> dict[tuple, tuple[float, float]] | None:
+        """*targets* (a fresh layout) with every shown item kept where it is and each
+        newcomer put in the free place nearest to where the fresh layout wants it;
+        None when a fresh layout is due instead: a new round (most items new), a
+        crowd arriving at once, a card grown over its neighbour, or no free place
+        near enough. Existing nodes never move between two Step presses.
+        """
+        fresh = {k for k in targets if items[k] in self._unplaced or items[k].arriving}
+        new = [k for k in targets if k in fresh]
+        old = [k for k in targets if k not in fresh]
+        if len(new) > KEEP_NEW_MAX or len(old) < len(targets) / 2:
+            return None
+        kept = {k: _destination(items[k]) for k in old}
+        # The fresh layout's frame, moved onto the shown one.
+        dx = sum(kept[k][0] - targets[k][0] for k in old) / len(old)
+        dy = sum(kept[k][1] - targets[k][1] for k in old) / len(old)
+        gap = 14 * self._style.k
+        placed = [(*kept[k], items[k].w, items[k].h) for k in old]
+        for a in range(len(placed)):
+            if any(_overlap(placed[a], placed[b], 0.0) for b in range(a + 1, len(placed))):
+                return None
+        if not new:
+            return kept
+        step_x, step_y = 48 * self._style.k, 24 * self._style.k
+        offsets = sorted(
+            ((i * step_x, j * step_y) for i in range(-12, 13) for j in range(-12, 13)),
+            key=lambda o: o[0] ** 2 + (o[1] * 1.5) ** 2,
+        )
+        for key in sorted(new, key=lambda k: self._order.get(k, 0)):
+            item = items[key]
+            ix, iy = targets[key][0] + dx, targets[key][1] + dy
+            for ox, oy in offsets:
+                r = (ix + ox, iy + oy, item.w, item.h)
+                if not any(_overlap(r, p, gap) for p in placed):
+                    kept[key] = r[:2]
+                    placed.append(r)
+                    break
+            else:
+                return None
+        x0 = min(p[0] for p in placed)
+        y0 = min(p[1] for p in placed)
+        x1 = max(p[0] + p[2] for p in placed)
+        y1 = max(p[1] + p[3] for p in placed)
+        if (x1 - x0) * (y1 - y0) > 2.0 * max(tidy_area, 1.0):
+            return None  # sprawling: a fresh layout reads better
+        return kept
 
     def _ctx_tree_height(self) -> float:
         k = self._style.k
@@ -1825,6 +1922,7 @@ class StageView(QGraphicsView):
             if oid in m.contexts:
                 item.show_view(m.contexts[oid], m.now)
         self._layout_dirty = True
+        self._tidy = True
         self._scale = 0.0
         self._place_overlays()
         self._relayout(time.monotonic())
@@ -1866,6 +1964,7 @@ class StageView(QGraphicsView):
         self._place_overlays()
         self._scale = 0.0
         self._layout_dirty = True  # the aspect changed: wrap columns anew
+        self._tidy = True
         self._fit()
         self._kick()
 
@@ -1946,6 +2045,10 @@ class StageView(QGraphicsView):
             self.fit_all()
             event.accept()
             return
+        if event.key() == Qt.Key_L and not event.modifiers():
+            self.tidy()
+            event.accept()
+            return
         super().keyPressEvent(event)
 
     def showEvent(self, event) -> None:
@@ -1985,3 +2088,18 @@ def _in_use(o) -> bool:
     # A timer comes with its channel (see _shows_channel); a context once the
     # tree says something (see _apply_diff).
     return not hasattr(o, "fires")
+
+
+def _destination(item: StageItem) -> tuple[float, float]:
+    """Where *item* is, or is gliding to."""
+    return item._to if item._to is not None else (item.px, item.py)
+
+
+def _overlap(a: tuple, b: tuple, gap: float) -> bool:
+    """Whether rectangles *a* and *b* ((x, y, w, h)) come closer than *gap*."""
+    return (
+        a[0] < b[0] + b[2] + gap
+        and b[0] < a[0] + a[2] + gap
+        and a[1] < b[1] + b[3] + gap
+        and b[1] < a[1] + a[3] + gap
+    )

@@ -133,3 +133,40 @@ def test_namesakes_are_told_apart(window, qtbot):
     )
     names = [i["name"] for i in describe(window)["items"]]
     assert len(names) == len(set(names)), names
+
+
+def test_shown_items_keep_their_places_when_goroutines_come_and_go(window, qtbot):
+    """cancel-by-timeout starts a query goroutine per call: each newcomer finds a
+    free place, and nothing already shown moves unless a fresh layout was due."""
+    from gui.stage.view import _destination
+
+    window.resize(1920, 1080)
+    assert window.open_lesson("cancel-by-timeout")
+    stage = window.stage
+    seen: dict = {}
+    unexplained = []
+    fresh = [stage.fresh_layouts]
+
+    def sample() -> None:
+        now = {
+            key: _destination(item)
+            for tag, table in stage.item_tables().items()
+            for oid, item in table.items()
+            if item.isVisible() and not item.arriving
+            for key in [(tag, oid)]
+        }
+        moved = [k for k, p in now.items() if k in seen and seen[k] != p]
+        if moved and stage.fresh_layouts == fresh[0]:
+            unexplained.extend(moved)
+        fresh[0] = stage.fresh_layouts
+        seen.clear()
+        seen.update(now)
+
+    start = stage.kept_layouts
+
+    def three_kept() -> bool:
+        sample()
+        return stage.kept_layouts - start >= 3
+
+    qtbot.waitUntil(three_kept, timeout=20000)
+    assert unexplained == []
