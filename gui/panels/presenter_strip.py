@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from gui.panels.controls import ControlsPanel, format_speed
@@ -80,6 +81,11 @@ class PresenterStrip(QWidget):
         for mirror, original in self._mirrors:
             if mirror.text() != original.text():
                 mirror.setText(original.text())
+                # Room for the text in bold (a checked toggle's style), icon and padding.
+                bold = QFont(mirror.font())
+                bold.setBold(True)
+                text_w = QFontMetrics(bold).horizontalAdvance(original.text())
+                mirror.setMinimumWidth(text_w + mirror.iconSize().width() + 36)
             mirror.setIcon(original.icon())
             mirror.setToolTip(original.toolTip())
             mirror.setEnabled(original.isEnabled())
