@@ -30,6 +30,7 @@ CHECK_GO = ROOT / "tests" / "check_go.sh"
 # The catalogue's ids, fixed by the project brief (core.scenarios.catalogue() must agree).
 IDS = (
     "lost-updates",
+    "mutex-fairness",
     "unbuffered-channel",
     "buffered-channel",
     "select",
@@ -54,6 +55,7 @@ IDS = (
     "errgroup-semaphore",
     "deadlock",
     "closed-channel-panic",
+    "panic-ends-program",
 )
 
 SECTIONS = (

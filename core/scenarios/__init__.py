@@ -25,6 +25,7 @@ __all__ = [
 # Teaching order of the lessons, and the modules that define them.
 ORDER: tuple[str, ...] = (
     "lost-updates",
+    "mutex-fairness",
     "unbuffered-channel",
     "buffered-channel",
     "select",
@@ -49,10 +50,12 @@ ORDER: tuple[str, ...] = (
     "errgroup-semaphore",
     "deadlock",
     "closed-channel-panic",
+    "panic-ends-program",
 )
 
 _MODULES: tuple[str, ...] = (
     "lost_updates",
+    "mutex_fairness",
     "channels",
     "select_demo",
     "cancellation",
@@ -72,6 +75,7 @@ _MODULES: tuple[str, ...] = (
     "pipeline",
     "errgroup_semaphore",
     "pitfalls",
+    "panic_ends_program",
 )
 
 _registry: dict[str, type[Scenario]] | None = None

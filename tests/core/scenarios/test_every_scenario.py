@@ -27,7 +27,7 @@ WITH_VARIANT = [cls for cls in CATALOGUE if any(p.name == "variant" for p in cls
 PARAMS = [(cls, p) for cls in CATALOGUE for p in cls.params]
 # Broken variants whose mistake is a panic, or a leak (goroutines blocked for
 # good, unwound by stop): the others must stop clean and panic-free.
-PANICS = {"pub-sub", "worker-pool", "closed-channel-panic"}
+PANICS = {"pub-sub", "worker-pool", "closed-channel-panic", "panic-ends-program"}
 LEAKS = {"cancel-by-timeout", "counter-dumper", "resource-keeper", "parallel-channels", "deadlock"}
 # Lessons whose defaults are too slow for every metric to get a sample within
 # two runtime seconds: a dump interval needs two dumps, a batch time a whole batch.
