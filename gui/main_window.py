@@ -76,6 +76,7 @@ from gui.program import ProgramController
 from gui.replay import ReplayBar, ReplaySession
 from gui.settings import Settings, clamp_speed
 from gui.stage import StageView
+from gui.stage.overlays import panic_text
 from gui.stage.view import DEFAULT_PLUMBING
 from gui.stepper import Stepper
 from gui.theme import Theme, theme_by_name
@@ -89,18 +90,6 @@ QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" for a widget's size
 STAGE_SHARE = 0.73  # of the height the stage and the tabs under it share
 STAGE_SHARE_PRESENTER = 0.74
 PLUMBING_KEY = "view/show_plumbing"  # QSettings: View > Show plumbing
-
-
-def panic_banner(ev: TraceEvent, name: str) -> str:
-    """Go's words for a goroutine that died of a panic (or of a fatal error)."""
-    if ev.payload.fatal:
-        head = "fatal error:"
-        why = "In Go this ends the whole program and no recover can stop it"
-    else:
-        head = "panic:"
-        why = "In Go this ends the whole program: exit status 2"
-    text = ev.value if ev.value.startswith(head) else f"{head} {ev.value}"
-    return f"{text}\n\ngoroutine {ev.g} [running]: {name}\n({why}. Here only this goroutine died.)"
 
 
 def record_sentence(r: WaitRecord) -> str:
@@ -884,6 +873,7 @@ class MainWindow(QMainWindow):
         self.waitfor.set_runtime(run.runtime)
         self.bridge.attach(run.tracer)
         self.plots.set_recorder(run.scenario.recorder)
+        self.stage.panic_ends_program = run.scenario.panic_ends_program
         if self.chat is not None:
             self.chat.attach(run)
         self._show_note("")
@@ -975,9 +965,6 @@ class MainWindow(QMainWindow):
                 self._g_names[ev.obj] = ev.obj_name
             elif k is Kind.NOTE:
                 note = ev.value
-            elif k is Kind.GO_PANIC:
-                name = self._g_names.get(ev.g) or ev.obj_name or f"goroutine {ev.g}"
-                self.stage.show_banner(panic_banner(ev, name), "panic")
             elif k is Kind.DEADLOCK:
                 self.stage.show_banner(ev.value, "deadlock")
                 self._set_badge("DEADLOCK", "deadlock")
@@ -1373,8 +1360,7 @@ class MainWindow(QMainWindow):
             name = (
                 state.scene.goroutines[g].name if g in state.scene.goroutines else f"goroutine {g}"
             )
-            msg = text if text.startswith("panic:") else f"panic: {text}"
-            self.stage.show_banner(f"{msg}\n\ngoroutine {g} [running]: {name}", "panic")
+            self.stage.show_banner(panic_text(text, g, name), "panic")
         self._g_names = {gid: g.name for gid, g in state.scene.goroutines.items()}
         self._show_note(state.scene.notes[-1] if state.scene.notes else "")
         self.replay_bar.show_position(r.position)

@@ -247,6 +247,12 @@ class Scenario:
     # window's defaults (metric samplers, pacing timers, the root context).
     plumbing: ClassVar[tuple[str, ...]] = ()
 
+    @property
+    def panic_ends_program(self) -> bool:
+        """Whether an unrecovered panic ends this lesson's whole program, as in Go
+        (most lessons let only the goroutine die, to keep the story running)."""
+        return False
+
     def __init__(self, **values: Any) -> None:
         known = {p.name: p for p in self.params}
         for name in values:

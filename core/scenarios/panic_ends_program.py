@@ -137,6 +137,10 @@ class PanicEndsProgram(Scenario):
         self._end_program: Any = lambda: None  # cancels the program (set by run)
         self.exit_text = ""  # Go's last words once the program ended ("" while it runs)
 
+    @property
+    def panic_ends_program(self) -> bool:
+        return self.broken  # correct: every panic is recovered into an error
+
     # -- Go's runtime, played by the lesson -------------------------------------
 
     def _go_runtime(self, crashed: Chan, once: Once, fn: Any, *args: Any) -> None:

@@ -615,6 +615,10 @@ class ProgramScenario(Scenario):
     chapter = "Your program"
     summary = "Write Go-style Python against core.runtime, run it as Go runs a program, watch it."
     path: str | None = None  # set by whoever opens the program (the editor)
+
+    @property
+    def panic_ends_program(self) -> bool:
+        return True  # run_main: an unrecovered panic ends the program, as in Go
     # Sampled by the window from the run's model (a program publishes no metrics itself).
     metrics = (
         Metric("goroutines", "goroutines", "goroutines alive (main included)"),

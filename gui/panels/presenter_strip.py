@@ -81,11 +81,14 @@ class PresenterStrip(QWidget):
         for mirror, original in self._mirrors:
             if mirror.text() != original.text():
                 mirror.setText(original.text())
-                # Room for the text in bold (a checked toggle's style), icon and padding.
-                bold = QFont(mirror.font())
-                bold.setBold(True)
-                text_w = QFontMetrics(bold).horizontalAdvance(original.text())
-                mirror.setMinimumWidth(text_w + mirror.iconSize().width() + 36)
+            # Room for the text in bold (a checked toggle's style), icon and padding,
+            # in the font the style sheet gives now (presenter mode's is larger).
+            bold = QFont(mirror.font())
+            bold.setBold(True)
+            text_w = QFontMetrics(bold).horizontalAdvance(original.text())
+            width = text_w + mirror.iconSize().width() + 36
+            if mirror.minimumWidth() != width:
+                mirror.setMinimumWidth(width)
             mirror.setIcon(original.icon())
             mirror.setToolTip(original.toolTip())
             mirror.setEnabled(original.isEnabled())

@@ -20,7 +20,26 @@ from core.trace import STATES
 from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge
 from gui.text import plain_tooltip
 
-__all__ = ["StageBanner", "StageCaption", "StageLegend"]
+__all__ = ["StageBanner", "StageCaption", "StageLegend", "panic_text"]
+
+
+def panic_text(text: str, gid: int, name: str, program_ends: bool = False) -> str:
+    """The banner of a goroutine that died of a panic or a fatal error, in Go's
+    words, and what that means here: *program_ends* when the lesson's whole
+    program ends with it (as in Go), else only the goroutine died."""
+    fatal = text.startswith("fatal error:")
+    head = "fatal error:" if fatal else "panic:"
+    msg = text if text.startswith(head) else f"{head} {text}"
+    if fatal:
+        why = "In Go this ends the whole program and no recover can stop it"
+    else:
+        why = "In Go this ends the whole program: exit status 2"
+    if program_ends:
+        here = "Here too: the lesson's program ended"
+    else:
+        here = "Here only this goroutine died"
+    return f"{msg}\n\ngoroutine {gid} [running]: {name}\n({why}. {here}.)"
+
 
 _TITLES = {"panic": "panic", "deadlock": "deadlock", "info": "note"}
 MAX_LINES = 5  # of a banner's text (the rest: its tooltip)

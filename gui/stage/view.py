@@ -43,7 +43,7 @@ from gui.stage.edges import EdgeLayer, curve, polyline
 from gui.stage.goroutine_item import GoroutineItem
 from gui.stage.items import Point, StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
-from gui.stage.overlays import StageBanner, StageCaption, StageLegend
+from gui.stage.overlays import StageBanner, StageCaption, StageLegend, panic_text
 from gui.stage.routing import route
 from gui.stage.style import StageStyle
 from gui.stage.sync_items import (
@@ -170,6 +170,8 @@ class StageView(QGraphicsView):
         # the teacher pressed L); otherwise shown items keep their places.
         self._tidy = True
         self.fresh_layouts = 0  # layouts that placed everything anew (items may move)
+        # An unrecovered panic ends the whole program shown (the banner says so).
+        self.panic_ends_program = False
         self.kept_layouts = 0  # layouts that kept every shown item in its place
         self._edges_dirty = False
         self._last_layout = 0.0
@@ -724,9 +726,8 @@ class StageView(QGraphicsView):
             self._layout_dirty = True  # a grown card covering its neighbour: a fresh layout
         # 4. Banners in Go's words.
         for gid, text in d.panics:
-            name = self._goroutine_name(gid)
-            msg = text if text.startswith("panic:") else f"panic: {text}"
-            self.show_banner(f"{msg}\n\ngoroutine {gid} [running]:\n{name}", "panic")
+            banner = panic_text(text, gid, self._goroutine_name(gid), self.panic_ends_program)
+            self.show_banner(banner, "panic")
         if d.deadlock:
             self.show_banner(d.deadlock, "deadlock")
         self._edges_dirty = True
