@@ -102,6 +102,7 @@ LAYOUT_EVERY_BIG_S = 1.0
 # Wait lines follow state changes at up to 20 Hz (10 Hz with many goroutines:
 # each redraw strokes every line); while a big stage glides they are hidden.
 EDGES_EVERY_S = 0.05
+ROUTE_BUDGET_S = 0.006  # of one edge rebuild, for detours around items (see _route)
 EDGES_EVERY_BIG_S = 0.1
 DRAW_BUDGET_S = 0.004  # per tick, for items whose look changed (the rest wait a tick)
 REDRAW_BUSY_S = 0.15
@@ -1871,13 +1872,24 @@ class StageView(QGraphicsView):
             for key, item in self._keyed_items()
             if item not in self._unplaced and item.isVisible()
         }
+        # Detours wait until the items stand still (a gliding picture would search
+        # anew each frame), and take at most ROUTE_BUDGET_S of a frame: the edges
+        # left over keep their curve and are routed by the next rebuild (each
+        # detour found is cached, so every rebuild gets further).
+        routing = not dots and not self._movers
+        deadline = time.perf_counter() + ROUTE_BUDGET_S
         for name, ka, kb, a, b in pending:
             if dots:  # hundreds of lines: straight and cheap
                 shape = QLineF(*a, *b)
                 lines.setdefault(name, []).append(shape)
             else:
-                others = [r for key, r in placed.items() if key != ka and key != kb]
-                corners = route(a, b, others)
+                corners = None
+                if routing:
+                    others = [r for key, r in placed.items() if key != ka and key != kb]
+                    corners = route(a, b, others)
+                    if time.perf_counter() > deadline:
+                        routing = False
+                        self._edges_dirty = True  # the rest next time
                 shape = curve(a, b) if corners is None else polyline(corners)
                 curves.setdefault(name, []).append(shape)
             ends.append((ka, kb, shape))
