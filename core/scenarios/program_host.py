@@ -619,6 +619,7 @@ class ProgramScenario(Scenario):
     @property
     def panic_ends_program(self) -> bool:
         return True  # run_main: an unrecovered panic ends the program, as in Go
+
     # Sampled by the window from the run's model (a program publishes no metrics itself).
     metrics = (
         Metric("goroutines", "goroutines", "goroutines alive (main included)"),
