@@ -102,7 +102,7 @@ LAYOUT_EVERY_BIG_S = 1.0
 # Wait lines follow state changes at up to 20 Hz (10 Hz with many goroutines:
 # each redraw strokes every line); while a big stage glides they are hidden.
 EDGES_EVERY_S = 0.05
-ROUTE_BUDGET_S = 0.006  # of one edge rebuild, for detours around items (see _route)
+ROUTE_BUDGET_S = 0.012  # of one edge rebuild, for detours around items (see _route)
 EDGES_EVERY_BIG_S = 0.1
 DRAW_BUDGET_S = 0.004  # per tick, for items whose look changed (the rest wait a tick)
 REDRAW_BUSY_S = 0.15
@@ -171,6 +171,7 @@ class StageView(QGraphicsView):
         # the teacher pressed L); otherwise shown items keep their places.
         self._tidy = True
         self.fresh_layouts = 0  # layouts that placed everything anew (items may move)
+        self._shapes: dict[tuple, QPainterPath] = {}  # each edge's last shape, by its ends
         # An unrecovered panic ends the whole program shown (the banner says so).
         self.panic_ends_program = False
         self.kept_layouts = 0  # layouts that kept every shown item in its place
@@ -1876,21 +1877,28 @@ class StageView(QGraphicsView):
         # anew each frame), and take at most ROUTE_BUDGET_S of a frame: the edges
         # left over keep their curve and are routed by the next rebuild (each
         # detour found is cached, so every rebuild gets further).
+        # Meanwhile an edge whose ends stay put keeps the shape it had (no flicker
+        # between detour and curve while a newcomer glides in).
         routing = not dots and not self._movers
         deadline = time.perf_counter() + ROUTE_BUDGET_S
+        before, self._shapes = self._shapes, {}
         for name, ka, kb, a, b in pending:
             if dots:  # hundreds of lines: straight and cheap
                 shape = QLineF(*a, *b)
                 lines.setdefault(name, []).append(shape)
             else:
-                corners = None
                 if routing:
                     others = [r for key, r in placed.items() if key != ka and key != kb]
                     corners = route(a, b, others)
+                    shape = curve(a, b) if corners is None else polyline(corners)
                     if time.perf_counter() > deadline:
                         routing = False
                         self._edges_dirty = True  # the rest next time
-                shape = curve(a, b) if corners is None else polyline(corners)
+                elif (old := before.get((ka, kb, a, b))) is not None:
+                    shape = old
+                else:
+                    shape = curve(a, b)
+                self._shapes[(ka, kb, a, b)] = shape
                 curves.setdefault(name, []).append(shape)
             ends.append((ka, kb, shape))
 
