@@ -142,9 +142,12 @@ def test_a_running_lessons_rate_plot_starts_at_0(window, qtbot):
     window.tabs.setCurrentWidget(window.plots)
     assert window.open_lesson("pipeline")
     throughput = next(p for p in window.plots.plots if p.spec.name == "throughput")
-    # 10 items/s: once the smoothed rate is near it, the axis holds it with room above.
-    qtbot.waitUntil(lambda: float(throughput.value.text() or 0) >= 9, timeout=5000)
-    assert throughput.y_shown[0] == 0.0 and throughput.y_shown[1] >= 10.0
+    # Once a rate is measured, the axis starts at 0 and holds it with room above.
+    # (The rate itself is not asserted: at 5x a busy machine drops ticks, as Go's
+    # ticker does, and the pipeline makes fewer than its 10 items/s.)
+    qtbot.waitUntil(lambda: float(throughput.value.text() or 0) >= 4, timeout=5000)
+    low, high = throughput.y_shown
+    assert low == 0.0 and high > float(throughput.value.text())
 
 
 def test_metrics_on_the_side_by_side_chart_get_no_second_plot(window):
