@@ -275,6 +275,7 @@ class MainWindow(QMainWindow):
         self._central_layout.insertWidget(1, self.presenter_strip)
         self._controls_was_visible = True  # before presenter mode hid the dock
         self._panels_open = True  # the tabs under the stage show their pages
+        self._shown_once = False  # the first show splits the height (see showEvent)
 
         # Status bar.
         self.status_events = QLabel()
@@ -1432,7 +1433,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not event.spontaneous():  # once the layout has its real size
+        if not self._shown_once:  # the stage's share, once the layout has its real size
+            self._shown_once = True
             QTimer.singleShot(0, self._split_stage)
 
     def resizeEvent(self, event: Any) -> None:

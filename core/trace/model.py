@@ -386,6 +386,7 @@ class RunModel:
         self.onces: dict[int, OnceView] = {}
         self.selects: dict[int, SelectView] = {}
         self.timer_chans: dict[int, int] = {}  # channel id -> the Timer/Ticker that feeds it
+        self.done_chans: dict[int, int] = {}  # channel id -> the context whose Done() it is
         self.notes: deque[str] = deque(maxlen=50)
         self.leaks: list[str] = []
         self.leak_records: list[tuple] = []
@@ -975,6 +976,8 @@ class RunModel:
             cx.deadline = p.deadline
             cx.kind = p.how
             cx.done_chan = p.chan
+            if p.chan:
+                self.done_chans[p.chan] = obj
             parent = self.contexts.get(p.parent)
             if parent is not None and obj not in parent.children:
                 parent.children.append(obj)
@@ -1217,6 +1220,7 @@ class RunModel:
             d.removed_channels.add(obj)
             d.channels.discard(obj)
             self.timer_chans.pop(obj, None)
+            self.done_chans.pop(obj, None)
             d.structure = True
             return
         for table, changed in (

@@ -60,8 +60,8 @@ from gui.theme import Theme
 
 __all__ = ["DEFAULT_PLUMBING", "StageView"]
 
-# Names the runtime makes up for objects the code did not name (ctx-24, chan-7).
-_GENERATED = re.compile(r"(ctx|chan|mutex|rwmutex|waitgroup|once|timer|ticker)-\d+")
+# The name the runtime makes up for a context the code did not name (ctx-24).
+_GENERATED_CTX = re.compile(r"ctx-\d+")
 
 # Names (fnmatch patterns, on goroutine and object names) of what a learner does
 # not need to see: metric samplers and their tickers, pacing timers, the run's
@@ -521,13 +521,14 @@ class StageView(QGraphicsView):
         """A better name for channel *cid* than its own, or None: a context's Done
         channel reads ``ctx.Done()`` (or ``<name>.Done()`` for a context the lesson
         named), as the Go code says it."""
-        for cx in self.model.contexts.values():
-            if cx.done_chan == cid:
-                item = self._ctx_items.get(cx.id)
-                if item is not None and item.title:
-                    return f"{item.title}.Done()"
-                return f"{'ctx' if _GENERATED.fullmatch(cx.name) else cx.name}.Done()"
-        return None
+        m = self.model
+        cx = m.contexts.get(m.done_chans.get(cid, 0))
+        if cx is None:
+            return None
+        item = self._ctx_items.get(cx.id)
+        if item is not None and item.title:
+            return f"{item.title}.Done()"
+        return f"{_ctx_base(cx.name)}.Done()"
 
     def _stage_time(self) -> float:
         """The runtime clock as the stage last heard it: lifecycles (lingering,
@@ -1113,45 +1114,35 @@ class StageView(QGraphicsView):
         return gone
 
     def _tell_namesakes_apart(self) -> bool:
-        """Shown goroutines or channels that share a name and all stay (a leaked
-        goroutine beside its successor, two live channels of one name): the newest
-        keeps the name, the older ones say what they are ("dumper (leaked)",
-        "jobs (earlier)"), numbered if that is not enough. Invariant after it: no
-        two shown goroutines, and no two shown channels, draw one name."""
+        """Shown items of one kind that share a name and all stay (a leaked goroutine
+        beside its successor, a live channel of the previous round): the newest keeps
+        the name, the older ones say what they are ("dumper (leaked)", "jobs
+        (earlier)"), numbered if that is not enough. Contexts read "ctx", "ctx #2" in
+        the order they were made. Invariant after it: no two shown items of one kind
+        draw one name."""
         m = self.model
         changed = False
-        # Contexts: a generated name reads "ctx", as the Go code names it; namesakes
-        # are numbered in the order they were made ("ctx", "ctx #2").
         seen: dict[str, int] = {}
         for oid in sorted(self._ctx_items, key=lambda o: self._order.get(("x", o), 0)):
             cx = m.contexts.get(oid)
             if cx is None:
                 continue
-            base = "ctx" if _GENERATED.fullmatch(cx.name) else cx.name
+            base = _ctx_base(cx.name)
             n = seen[base] = seen.get(base, 0) + 1
-            title = base if n == 1 else f"{base} #{n}"
-            item = self._ctx_items[oid]
-            if item.title != title:
-                item.title = title
-                item.show_view(cx, m.now)
-                changed = True
-        for tag, table in (("g", self._g_items), ("c", self._c_items)):
+            changed |= self._retitle("x", oid, base if n == 1 else f"{base} #{n}")
+        for tag, table in self.item_tables().items():
+            if tag == "x":
+                continue
             by_name: dict[str, list[int]] = {}
             for oid in table:
-                if tag == "g":
-                    g = m.goroutines.get(oid)
-                    base = g.name if g is not None else f"goroutine {oid}"
-                else:
-                    c = m.channels.get(oid)
-                    base = self._channel_label(oid) or (c.name if c is not None else "")
-                by_name.setdefault(base, []).append(oid)
+                by_name.setdefault(self._own_name(tag, oid), []).append(oid)
             for base, oids in by_name.items():
                 oids.sort(key=lambda o: self._order.get((tag, o), 0))
-                titles = {oids[-1]: None}
+                changed |= self._retitle(tag, oids[-1], None)
                 taken = {base}
                 for oid in oids[:-1]:
-                    why = "earlier"
                     g = m.goroutines.get(oid) if tag == "g" else None
+                    why = "earlier"
                     if g is not None and g.leaked:
                         why = "leaked"
                     elif g is not None and g.state == "panicked":
@@ -1160,50 +1151,48 @@ class StageView(QGraphicsView):
                     while title in taken:
                         title, n = f"{base} ({why} #{n})", n + 1
                     taken.add(title)
-                    titles[oid] = title
-                for oid, title in titles.items():
-                    changed |= self._retitle(tag, oid, title if len(oids) > 1 else None, base)
-        # Locks, WaitGroups, memory, Onces, timers: older namesakes are "(earlier)".
-        sources = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "o": m.onces, "t": m.timers}
-        tables = self.item_tables()
-        for tag, src in sources.items():
-            by_name = {}
-            for oid in tables[tag]:
-                by_name.setdefault(self._obj_name(oid), []).append(oid)
-            for base, oids in by_name.items():
-                oids.sort(key=lambda o: self._order.get((tag, o), 0))
-                for n, oid in enumerate(oids):
-                    later = len(oids) - 1 - n  # namesakes made after this one
-                    nth = "" if later == 1 else f" #{later}"
-                    title = f"{base} (earlier{nth})" if later else ""
-                    item = tables[tag][oid]
-                    if item.title != title:
-                        item.title = title
-                        if oid in src:
-                            item.show_view(src[oid], self._goroutine_name)
-                        changed = True
+                    changed |= self._retitle(tag, oid, title)
         return changed
 
-    def _retitle(self, tag: str, oid: int, title: str | None, base: str) -> bool:
-        """Draw item (*tag*, *oid*) as *title* (None: its own name); True if it changed."""
+    def _own_name(self, tag: str, oid: int) -> str:
+        """The name item (*tag*, *oid*) has before namesakes are told apart."""
         m = self.model
         if tag == "g":
-            item = self._g_items[oid]
-            if item.title == title:
-                return False
-            item.title = title
             g = m.goroutines.get(oid)
-            if g is not None:
-                item.show_view(g, m.selects.get(oid), self._shown_name)
+            return g.name if g is not None else f"goroutine {oid}"
+        if tag == "c":
+            c = m.channels.get(oid)
+            return self._channel_label(oid) or (c.name if c is not None else "")
+        return self._obj_name(oid)
+
+    def _retitle(self, tag: str, oid: int, title: str | None) -> bool:
+        """Draw item (*tag*, *oid*) as *title* (None: its own name) and redraw it;
+        True if that changed anything."""
+        m = self.model
+        if tag == "c":  # a channel's label also names a context's Done channel
+            item = self._c_items[oid]
+            label = title or self._channel_label(oid)
+            if item.label == label:
+                return False
+            item.label = label
+            if (c := m.channels.get(oid)) is not None:
+                item.show_view(c, self._anim.in_flight(oid), self._chan_fmt(oid))
             return True
-        item = self._c_items[oid]
-        label = title or self._channel_label(oid)
-        if item.label == label:
+        item = self.item_tables()[tag][oid]
+        title = title if tag == "g" else title or ""
+        if item.title == title:
             return False
-        item.label = label
-        c = m.channels.get(oid)
-        if c is not None:
-            item.show_view(c, self._anim.in_flight(oid), self._chan_fmt(oid))
+        item.title = title
+        if tag == "g":
+            if (g := m.goroutines.get(oid)) is not None:
+                item.show_view(g, m.selects.get(oid), self._shown_name)
+        elif tag == "x":
+            if (cx := m.contexts.get(oid)) is not None:
+                item.show_view(cx, m.now)
+        else:
+            src = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "o": m.onces, "t": m.timers}
+            if (o := src[tag].get(oid)) is not None:
+                item.show_view(o, self._goroutine_name)
         return True
 
     def _replaced(self, tag: str, oid: int, m: RunModel) -> bool:
@@ -2022,14 +2011,9 @@ class StageView(QGraphicsView):
         if start is None:
             super().mouseMoveEvent(event)
             return
-        s = self._scale or 1.0
         d = event.position() - start
         self._drag_from = event.position()
-        self._camera_anim.stop()
-        fx, fy = self._focus or (self._bounds.center().x(), self._bounds.center().y())
-        self._focus = (fx - d.x() / s, fy - d.y() / s)
-        self._hands_off_until = time.monotonic() + HANDS_OFF_S
-        self._place_camera()
+        self._pan_by(d.x(), d.y())
         event.accept()
 
     def mouseReleaseEvent(self, event) -> None:
@@ -2052,14 +2036,19 @@ class StageView(QGraphicsView):
         if self.fits:
             super().wheelEvent(event)
             return
-        s = self._scale or 1.0
         d = event.angleDelta()
+        self._pan_by(d.x(), d.y())
+        event.accept()
+
+    def _pan_by(self, dx: float, dy: float) -> None:
+        """Move the picture by (*dx*, *dy*) viewport pixels (a drag, the wheel); the
+        camera stops following the action for HANDS_OFF_S."""
+        s = self._scale or 1.0
         self._camera_anim.stop()
         fx, fy = self._focus or (self._bounds.center().x(), self._bounds.center().y())
-        self._focus = (fx - d.x() / s, fy - d.y() / s)
+        self._focus = (fx - dx / s, fy - dy / s)
         self._hands_off_until = time.monotonic() + HANDS_OFF_S
         self._place_camera()
-        event.accept()
 
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key_F and not event.modifiers():
@@ -2124,3 +2113,9 @@ def _overlap(a: tuple, b: tuple, gap: float) -> bool:
         and a[1] < b[1] + b[3] + gap
         and b[1] < a[1] + a[3] + gap
     )
+
+
+def _ctx_base(name: str) -> str:
+    """A context's name as the stage shows it: a generated one ("ctx-12") reads
+    "ctx", as the Go code names it."""
+    return "ctx" if _GENERATED_CTX.fullmatch(name) else name

@@ -170,18 +170,21 @@ def test_removing_a_close_turns_a_clean_run_into_a_deadlock(window, qtbot):
     assert "deadlock!" in output(window)
 
 
+# A producer that sends 1,000 numbers to main: long enough to pause and step.
+NUMBERS = (
+    "from core.runtime import Chan, go\n"
+    "ch = Chan(name='numbers')\n"
+    "def producer():\n"
+    "    for i in range(1000):\n"
+    "        ch.send(i)\n"
+    "go(producer, name='producer')\n"
+    "for v in ch:\n"
+    "    pass\n"
+)
+
+
 def test_a_paused_program_steps_one_operation(window, qtbot):
-    open_program(
-        window,
-        "from core.runtime import Chan, go\n"
-        "ch = Chan(name='numbers')\n"
-        "def producer():\n"
-        "    for i in range(1000):\n"
-        "        ch.send(i)\n"
-        "go(producer, name='producer')\n"
-        "for v in ch:\n"
-        "    pass\n",
-    )
+    open_program(window, NUMBERS)
     window.player.set_speed(1.0)
     window.program.run()
     run = window.program.current_run
@@ -306,17 +309,7 @@ def test_program_option_opens_the_window_on_the_file(qtbot, settings, no_new_gor
 
 
 def test_be_the_scheduler_on_a_paused_program(window, qtbot):
-    open_program(
-        window,
-        "from core.runtime import Chan, go\n"
-        "ch = Chan(name='numbers')\n"
-        "def producer():\n"
-        "    for i in range(1000):\n"
-        "        ch.send(i)\n"
-        "go(producer, name='producer')\n"
-        "for v in ch:\n"
-        "    pass\n",
-    )
+    open_program(window, NUMBERS)
     window.program.run()
     run = window.program.current_run
     window.player.pause()
