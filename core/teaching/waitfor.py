@@ -74,7 +74,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.runtime import Runtime, State
-from core.trace import Kind, TraceEvent
+from core.trace import Kind, TraceEvent, Tracer
 
 __all__ = ["Cycle", "GoroutineNode", "ObjectNode", "UsageIndex", "Wait", "WaitForGraph", "Wake"]
 
@@ -124,17 +124,34 @@ class UsageIndex:
         # goroutine -> (events_seen, channel) of each of its sends, in order
         self.sends: dict[int, list[tuple[int, int]]] = {}
         self.events_seen = 0
+        self.last_seq = 0  # the highest trace sequence number folded in
         self.apply(events)
 
     # -- feeding ------------------------------------------------------------
 
     def apply(self, events: Iterable[TraceEvent]) -> None:
-        """Fold *events* (in trace order) into the index."""
+        """Fold *events* (in trace order) into the index.
+
+        An event already folded (its ``seq`` at most :attr:`last_seq`) is
+        skipped, so a caller may feed batches that overlap a :meth:`catch_up`.
+        """
         for ev in events:
+            if ev.seq:
+                if ev.seq <= self.last_seq:
+                    continue
+                self.last_seq = ev.seq
             self.events_seen += 1
             handler = _HANDLERS.get(ev.kind)
             if handler is not None:
                 handler(self, ev)
+
+    def catch_up(self, tracer: Tracer) -> None:
+        """Fold what *tracer* holds beyond :attr:`last_seq`. Never blocks."""
+        while True:
+            events, _missed = tracer.since(self.last_seq, 5_000)
+            if not events:
+                return
+            self.apply(events)
 
     def _use(self, obj: int, g: int, role: str) -> None:
         if g and obj:
@@ -440,6 +457,10 @@ class WaitForGraph:
             if events is None:
                 events = rt.tracer.events() if rt.tracer is not None else []
             usage = UsageIndex(events)
+        elif rt.tracer is not None:
+            # The caller's index lags the run (a window folds batches a tick late):
+            # a wait on an object it has not seen made yet would look hopeless.
+            usage.catch_up(rt.tracer)
         graph = cls(usage=usage)
         for g, state, _reason, obj, asleep in live:
             if asleep and state is State.BLOCKED_SELECT and obj is not None:

@@ -371,3 +371,27 @@ def test_usage_index_follows_mutex_holders():
             assert index.holders(mu.id) == []
     finally:
         rt.stop(timeout=0.5)
+
+
+def test_an_index_that_lags_the_run_catches_up_before_judging(rt):
+    """A window's index is a tick behind the run: a wait on a context made since is not stuck."""
+    from core.runtime import context
+
+    lagging = UsageIndex(rt.tracer.events())  # the window's index, before the call below
+
+    def call() -> None:
+        cctx, cancel = context.with_timeout(rt.root_context(), 30, name="call")
+        try:
+            select(Recv(Chan(1, name="result")), Recv(cctx.done()))
+        finally:
+            cancel()
+
+    g = go(call, name="caller")
+    blocked(g)
+    seq_blocked = rt.tracer.last_seq
+    graph = WaitForGraph.from_runtime(rt, usage=lagging)
+    assert graph.stuck() == set()
+    assert lagging.last_seq >= seq_blocked
+    seen = lagging.events_seen
+    lagging.apply(rt.tracer.events())  # the window's late batch: folded once, not twice
+    assert lagging.events_seen == seen
