@@ -269,7 +269,7 @@ def bench_bridge(app: QApplication, seconds: float, rate: float = 250_000, pairs
             held[0] += now - held[1]
 
     bridge.holding_changed.connect(on_hold)
-    bridge.attach(tracer, rt)
+    bridge.attach(tracer)
     stop = threading.Event()
     per_pair = rate / pairs / 2  # a send and a receive: two events per value
 

@@ -7,12 +7,16 @@ it into the run's one :class:`core.trace.RunModel` and emits the batch and
 the model's diff. A Qt signal per event would cap near 150k events/s and
 slow the producers; this costs the producers nothing.
 
-Never a wrong picture: when the window falls more than ``hold_lag`` events
-behind, the bridge holds the run back (``Runtime.hold``: every goroutine waits
-at its next operation and runtime time stands still) until it has caught up
-to ``release_lag``; :attr:`holding` says so for the status bar. The ring is
-far larger than ``hold_lag``, so a held run loses nothing; an event the ring
-overwrote anyway is counted in :attr:`missed` and the status bar reports it.
+Never a wrong picture: the bridge sets the tracer's reader limit
+(``Tracer.limit_lag``): when the run gets more than ``hold_lag`` events ahead
+of the window, the emitting goroutines themselves hold the run (every
+goroutine waits at its next operation and runtime time stands still) until
+the window has read to within ``release_lag``; :attr:`holding` says so for the
+status bar. The emitters engage the hold, not this thread: four busy
+goroutines can keep the GUI thread from the GIL for 20-30 ms, so a hold
+decided here would come late. The ring is far larger than ``hold_lag``, so a
+held run loses nothing; an event the ring overwrote anyway is counted in
+:attr:`missed` and the status bar reports it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from core.trace import RunDiff, RunModel, TraceEvent, Tracer
 __all__ = ["TraceBridge"]
 
 _CHUNK = 250  # events read and folded at a time, between looks at the clock
+# Within FLOOD_S of the last hold, look every FLOOD_INTERVAL_MS even when caught up:
+# a run that fills hold_lag faster than a frame would otherwise wait for the frame.
+FLOOD_S = 0.5
+FLOOD_INTERVAL_MS = 2
 
 
 class TraceBridge(QObject):
@@ -47,15 +55,16 @@ class TraceBridge(QObject):
         interval_ms: int = 16,
         batch_limit: int = 5_000,
         budget_ms: float = 4.0,
-        hold_lag: int = 5_000,
+        hold_lag: int = 3_000,
         release_lag: int = 1_000,
     ) -> None:
         super().__init__(parent)
         self.model = RunModel()
-        self._runtime = None  # what to hold back when the window falls behind
         self._holding = False
         self.hold_lag = hold_lag
         self.release_lag = release_lag
+        self.held_at = 0.0  # time.monotonic() when the run was last held back
+        self.holds = 0  # how many times the run was held back since attach
         self._tracer: Tracer | None = None
         self._last_seq = 0
         self._missed = 0
@@ -98,22 +107,27 @@ class TraceBridge(QObject):
         """The run is held back while the window catches up."""
         return self._holding
 
-    def attach(self, tracer: Tracer | None, runtime=None) -> None:
+    def attach(self, tracer: Tracer | None) -> None:
         """Follow *tracer* from its first event into a new model; ``None`` detaches.
 
-        *runtime* (a ``core.runtime.Runtime``, optional) is held back when the
-        window falls behind. Counters restart.
+        The previous tracer's run is let go; the new one is held back whenever
+        the window falls ``hold_lag`` events behind. Counters restart.
         """
+        old = self._tracer
+        if old is not None and old is not tracer:
+            old.limit_lag(0, 0)
         self._set_holding(False)
-        self._runtime = runtime
         self.model = RunModel()
         self._tracer = tracer
         self._last_seq = 0
         self._missed = 0
         self._delivered = 0
+        self.holds = 0
+        self.held_at = 0.0
         if tracer is None:
             self._timer.stop()
         else:
+            tracer.limit_lag(self.hold_lag, self.release_lag)
             self._timer.start()
 
     def detach(self) -> None:
@@ -132,6 +146,27 @@ class TraceBridge(QObject):
         tracer = self._tracer
         if tracer is None:
             return 0
+        batch, diff = self._fold(tracer)
+        if batch:
+            self._delivered += len(batch)
+            self.events_ready.emit(batch)
+            self.model_changed.emit(diff)
+        tracer.mark_read(self._last_seq)  # may let a held run go on
+        self._set_holding(tracer.lagging)
+        lag = tracer.last_seq - self._last_seq
+        if self._timer.isActive():
+            if lag > 0:
+                interval = 0
+            elif time.monotonic() - self.held_at < FLOOD_S:
+                interval = FLOOD_INTERVAL_MS  # a held run waits for our next look
+            else:
+                interval = self._interval
+            self._timer.setInterval(interval)
+        return len(batch)
+
+    def _fold(self, tracer: Tracer) -> tuple[list[TraceEvent], RunDiff]:
+        """Read and fold events until the batch is full, the ring is drained or
+        the budget is spent; returns the batch and its diff."""
         deadline = time.perf_counter() + self._budget
         batch: list[TraceEvent] = []
         diff = RunDiff()
@@ -151,26 +186,13 @@ class TraceBridge(QObject):
             model.apply(chunk, into=diff)  # folding counts against the budget too
             if time.perf_counter() > deadline:
                 break
-        if batch:
-            self._delivered += len(batch)
-            self.events_ready.emit(batch)
-            self.model_changed.emit(diff)
-        lag = tracer.last_seq - self._last_seq
-        if lag > self.hold_lag:
-            self._set_holding(True)
-        elif lag <= self.release_lag:
-            self._set_holding(False)
-        if self._timer.isActive():
-            self._timer.setInterval(0 if lag > 0 else self._interval)
-        return len(batch)
+        return batch, diff
 
     def _set_holding(self, on: bool) -> None:
-        rt = self._runtime
-        if on == self._holding or rt is None:
+        if on == self._holding:
             return
         self._holding = on
         if on:
-            rt.hold()
-        else:
-            rt.release()
+            self.held_at = time.monotonic()
+            self.holds += 1
         self.holding_changed.emit(on)

@@ -90,6 +90,7 @@ QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" for a widget's size
 STAGE_SHARE = 0.73  # of the height the stage and the tabs under it share
 STAGE_SHARE_PRESENTER = 0.74
 PLUMBING_KEY = "view/show_plumbing"  # QSettings: View > Show plumbing
+HELD_SHOWN_S = 1.0  # the status bar says the run was held back for this long after a hold
 
 
 def record_sentence(r: WaitRecord) -> str:
@@ -1033,8 +1034,11 @@ class MainWindow(QMainWindow):
             self.clock_label.setText("")
             self.status_goroutines.setText("")
         missed = self.bridge.missed
+        held = self.bridge.holding or time.monotonic() - self.bridge.held_at < HELD_SHOWN_S
         self.status_events.setText(
-            f"{self.bridge.delivered:,} events" + (f" ({missed:,} missed)" if missed else "")
+            f"{self.bridge.delivered:,} events"
+            + (f" ({missed:,} missed)" if missed else "")
+            + (" · run held back: the picture is catching up" if held else "")
         )
         self.status_speed.setText(f"speed {format_speed(self.player.speed)}")
 

@@ -120,6 +120,11 @@ class Clock:
         """Paused by the teacher (a hold freezes time too, but is not a pause)."""
         return self._user_paused
 
+    @property
+    def frozen(self) -> bool:
+        """Runtime time stands still (paused, or held by one :meth:`hold` or more)."""
+        return self._basis[3]
+
     def _refreeze(self) -> None:
         """Freeze or thaw the basis to match pause and holds (lock held)."""
         frozen = self._user_paused or self._holds > 0

@@ -441,6 +441,10 @@ class Runtime:
         # The program that run_main runs in this runtime (core.runtime._program), if any.
         self._program: Any = None
         self._held = False  # the window is behind: goroutines wait at the gate (see hold)
+        # The tracer's reader fell more than its limit behind (Tracer.limit_lag): set
+        # by an emitter, without a lock (see _on_reader_behind); cleared by the reader.
+        self._reader_behind = False
+        self._reader_froze_clock = False  # guarded by _gate_cv: a reader hold holds the clock
         self._user_paused = False
         self._root = None
         if tracer is not None:
@@ -452,6 +456,8 @@ class Runtime:
         """Install (or remove) the tracer; events carry this clock's time."""
         if tracer is not None:
             tracer.clock_at = self.clock.at
+            tracer.on_lag = self._on_reader_behind
+            tracer.on_caught_up = self._on_reader_caught_up
         self.tracer = tracer
 
     # -- goroutines -----------------------------------------------------
@@ -617,8 +623,35 @@ class Runtime:
     def _on_pause_change(self, paused: bool) -> None:
         with self._gate_cv:
             self._user_paused = paused
-            self._gating = (paused or self._held) and not self._stopping
+            self._gating = self._gate_needed()
             self._gate_cv.notify_all()
+
+    def _gate_needed(self) -> bool:
+        """Whether goroutines must stop at the gate (read under ``_gate_cv``)."""
+        return (self._user_paused or self._held or self._reader_behind) and not self._stopping
+
+    def _on_reader_behind(self) -> None:
+        """The tracer's reader fell behind: every goroutine waits at its next operation.
+
+        Called by :meth:`Tracer.emit` inside the emitter's critical section, so it
+        takes no lock: two plain stores (atomic under the GIL). The first goroutine
+        at the gate holds the clock (see :meth:`_checkpoint`). A store lost to a
+        concurrent recomputation of ``_gating`` is made again by the reader's next
+        :meth:`Tracer.mark_read`.
+        """
+        if not self._stopping:
+            self._reader_behind = True
+            self._gating = True
+
+    def _on_reader_caught_up(self) -> None:
+        """The reader caught up: the goroutines held for it go on, and so does time."""
+        with self._gate_cv:
+            self._reader_behind = False
+            self._gating = self._gate_needed()
+            thaw, self._reader_froze_clock = self._reader_froze_clock, False
+            self._gate_cv.notify_all()
+            if thaw:
+                self.clock.release()
 
     def hold(self) -> None:
         """Hold every goroutine at its next operation, and the clock, until :meth:`release`.
@@ -641,7 +674,7 @@ class Runtime:
             if not self._held:
                 return
             self._held = False
-            self._gating = self._user_paused and not self._stopping
+            self._gating = self._gate_needed()
             self._gate_cv.notify_all()
         self.clock.release()
 
@@ -661,7 +694,17 @@ class Runtime:
         if me._kill:
             raise Goexit
         with self._gate_cv:
-            while self._held and not self._user_paused and not self._stopping and not me._kill:
+            if self._reader_behind and not self._reader_froze_clock and not self._stopping:
+                # Held for the trace's reader: time stands still meanwhile, as in hold().
+                # (Lock order _gate_cv -> the clock's: the clock calls out with none held.)
+                self._reader_froze_clock = True
+                self.clock.hold()
+            while (
+                (self._held or self._reader_behind)
+                and not self._user_paused
+                and not self._stopping
+                and not me._kill
+            ):
                 self._at_hold.add(me)
                 self._gate_cv.wait()
             self._at_hold.discard(me)

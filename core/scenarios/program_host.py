@@ -154,6 +154,8 @@ class MirrorTracer(Tracer):
                         self.subscriber_errors += 1
             self._last = last
         self._last = last
+        if self._max_lag and last - self.read_seq > self._max_lag and not self.lagging:
+            self._fell_behind()  # the window's reader is behind: hold the child
 
 
 @dataclass
@@ -450,6 +452,9 @@ class RemoteRuntime:
         self._held = False
         if self.tracer is not None:
             self.tracer.subscribe(self._on_event)
+            # A reader that falls behind the mirror (Tracer.limit_lag) holds the child.
+            self.tracer.on_lag = self.hold
+            self.tracer.on_caught_up = self.release
 
     def _on_event(self, ev: Any) -> None:
         if ev.kind is Kind.DEADLOCK and self.deadlock is None:
@@ -492,12 +497,14 @@ class RemoteRuntime:
         self.clock.resume()
 
     def hold(self) -> None:
-        self._held = True
-        self._proc.send("hold")
+        if not self._held:
+            self._held = True
+            self._proc.send("hold")
 
     def release(self) -> None:
-        self._held = False
-        self._proc.send("release")
+        if self._held:
+            self._held = False
+            self._proc.send("release")
 
     @property
     def held(self) -> bool:

@@ -3,8 +3,16 @@
 A reader that keeps its last ``seq`` asks for what came since
 (:meth:`Tracer.since`) and learns how many it missed when the ring
 overflowed. Emitting never blocks on a reader: subscribers are called inline
-and must return at once. (A window that falls behind holds the *run* back at
-the runtime's pause gate instead; see ``gui.bridge``.)
+and must return at once.
+
+A reader that must see every event sets a limit (:meth:`Tracer.limit_lag`)
+and reports what it has read (:meth:`Tracer.mark_read`). When the run gets
+more than the limit ahead, ``emit`` calls ``on_lag`` once (the runtime then
+holds every goroutine at its next operation, and its clock); when the reader
+is back within ``resume`` events, ``mark_read`` calls ``on_caught_up``. The
+emitters themselves engage the hold, so it works even when the reader's
+thread cannot get the GIL (four busy goroutines starve a GUI thread for
+20-30 ms at a time).
 """
 
 from __future__ import annotations
@@ -49,6 +57,13 @@ class Tracer:
         self._subscribers: tuple[Subscriber, ...] = ()
         self._sub_lock = threading.Lock()
         self.subscriber_errors = 0  # exceptions raised by subscribers (swallowed, counted)
+        # A reader's limit (see limit_lag): 0 means none.
+        self.read_seq = 0  # the last seq the reader reported read
+        self._max_lag = 0
+        self._resume_lag = 0
+        self.lagging = False  # on_lag was called and on_caught_up not yet
+        self.on_lag: Callable[[], None] | None = None  # set by the runtime
+        self.on_caught_up: Callable[[], None] | None = None
 
     # -- writing ------------------------------------------------------------
 
@@ -76,6 +91,8 @@ class Tracer:
         self._ring[seq % self.capacity] = rec
         if seq > self._last:
             self._last = seq
+        if self._max_lag and seq - self.read_seq > self._max_lag and not self.lagging:
+            self._fell_behind()
         if self._subscribers:
             ev = self._event(rec)
             for fn in self._subscribers:
@@ -83,6 +100,47 @@ class Tracer:
                     fn(ev)
                 except Exception:  # a broken reader must not break the emitter's critical section
                     self.subscriber_errors += 1
+
+    def _fell_behind(self) -> None:
+        self.lagging = True
+        fn = self.on_lag
+        if fn is not None:
+            fn()
+
+    # -- a reader that must see everything ------------------------------------
+
+    def limit_lag(self, hold: int, resume: int) -> None:
+        """Let the run get at most about *hold* events ahead of the reader.
+
+        Past it, ``on_lag`` holds the run until :meth:`mark_read` finds the
+        reader within *resume* events. ``hold=0`` removes the limit (and lets a
+        held run go). Raises ``ValueError`` unless ``0 <= resume < hold`` or
+        ``hold == 0``.
+        """
+        if hold and not 0 <= resume < hold:
+            raise ValueError("need 0 <= resume < hold")
+        self._max_lag, self._resume_lag = hold, resume
+        if not hold:
+            self._caught_up()
+
+    def mark_read(self, seq: int) -> None:
+        """The reader has read every event up to *seq*. Never blocks on the run."""
+        self.read_seq = seq
+        if not self.lagging:
+            return
+        if self._last - seq <= self._resume_lag:
+            self._caught_up()
+        else:
+            fn = self.on_lag  # again: a concurrent release may have undone the first
+            if fn is not None:
+                fn()
+
+    def _caught_up(self) -> None:
+        if self.lagging:
+            self.lagging = False
+            fn = self.on_caught_up
+            if fn is not None:
+                fn()
 
     def _event(self, rec: tuple) -> TraceEvent:
         seq, wall, kind_value, g, obj, name, value, extra = rec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from helpers import join
+from helpers import join, wait_until
 
 from core.trace import Kind, TraceEvent, Tracer
 from gui.bridge import TraceBridge
@@ -97,3 +97,44 @@ def test_bridge_detach_stops_the_timer(qtbot):
     assert bridge.active
     bridge.detach()
     assert not bridge.active
+
+
+def test_a_flood_is_held_back_so_the_window_misses_nothing(qtbot):
+    """The GUI thread looks away while a run floods a small ring: the run holds itself
+    back instead of overwriting events; the window then reads all of them, and its
+    picture equals the runtime's."""
+    from core.runtime import Chan, Runtime
+
+    tracer = Tracer(4_000)  # a flood overwrites this in a few milliseconds
+    rt = Runtime(name="flood", tracer=tracer)
+    bridge = TraceBridge(hold_lag=2_000, release_lag=500)
+    held: list[bool] = []
+    bridge.holding_changed.connect(held.append)
+    bridge.attach(tracer)
+    n = 20_000
+
+    def producer(ch: Chan) -> None:
+        for i in range(n):
+            ch.send(i)
+        ch.close()
+
+    with rt.active():
+        ch = Chan(64, name="jobs")
+        rt.go(producer, ch, name="producer")
+        consumer = rt.go(lambda: sum(ch), name="consumer")
+    try:
+        # No event loop here: nothing is read, the run must stop by itself.
+        wait_until(lambda: tracer.lagging and rt.quiescent(), message="the run ran on")
+        assert tracer.last_seq < tracer.capacity
+        qtbot.waitUntil(lambda: not consumer.alive, timeout=20_000)
+        qtbot.waitUntil(lambda: bridge.delivered == tracer.last_seq, timeout=5_000)
+        assert bridge.missed == 0
+        assert tracer.last_seq > 2 * n  # every send and receive came through
+        assert True in held  # the status bar was told
+        real = rt.snapshot(timeout=2.0)
+        picture = bridge.model.snapshot()
+        assert real["channels"] == picture["channels"]
+        assert real["goroutines"] == picture["goroutines"]
+    finally:
+        bridge.detach()
+        rt.stop(timeout=2.0)
