@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from core.runtime import Mutex, now
+from core.runtime import Mutex, next_object_id, now, trace_pattern
 
 __all__ = ["BreakerState", "BreakerStats", "CircuitBreaker", "CircuitOpen"]
 
@@ -105,6 +105,7 @@ class CircuitBreaker:
         self.open_timeout = float(open_timeout)
         self.half_open_max = half_open_max
         self.name = name
+        self.id = next_object_id()
         self._mu = Mutex(name=f"{name}.mu")
         # Everything below is guarded by self._mu.
         # Invariants: self._trials > 0 only while half-open;
@@ -120,6 +121,35 @@ class CircuitBreaker:
         self._rejections = 0
         self._opens = 0
         self._listeners: list[Listener] = [on_state_change] if on_state_change else []
+        self._trace("made", f"closed: {failure_threshold} failures in a row open it")
+
+    def _trace(self, what: str, text: str) -> None:
+        """Record the breaker's state after *what* (caller holds self._mu, or owns it).
+
+        Fields: ``state`` ("closed", "open", "half-open"), ``consecutive``
+        failures of ``threshold``, ``opened_at`` and ``open_timeout`` (it may
+        turn half-open from ``opened_at + open_timeout``), ``trials`` running of
+        ``half_open_max``, and the counters ``successes``, ``failures``,
+        ``rejections``, ``opens``.
+        """
+        trace_pattern(
+            self.id,
+            self.name,
+            "circuit-breaker",
+            what,
+            text,
+            state=str(self._state),
+            consecutive=self._consecutive,
+            threshold=self.failure_threshold,
+            opened_at=self._opened_at,
+            open_timeout=self.open_timeout,
+            trials=self._trials,
+            half_open_max=self.half_open_max,
+            successes=self._successes,
+            failures=self._failures,
+            rejections=self._rejections,
+            opens=self._opens,
+        )
 
     # -- listeners ----------------------------------------------------------------
 
@@ -150,7 +180,9 @@ class CircuitBreaker:
     def _refresh(self, t: float) -> list[tuple[BreakerState, BreakerState]]:
         """Turn half-open if the open timeout passed. Caller holds self._mu."""
         if self._state is BreakerState.OPEN and t >= self._opened_at + self.open_timeout:
-            return [self._transition(BreakerState.HALF_OPEN, t)]
+            change = self._transition(BreakerState.HALF_OPEN, t)
+            self._trace("half-open", "turned half-open: the open timeout passed, a trial may go")
+            return [change]
         return []
 
     def _notify(self, changes: list[tuple[BreakerState, BreakerState]]) -> None:
@@ -192,8 +224,11 @@ class CircuitBreaker:
             )
             if rejected:
                 self._rejections += 1
+                why = "open" if state is BreakerState.OPEN else "half-open, trial slots taken"
+                self._trace("rejected", f"rejected a call at once ({why})")
             elif state is BreakerState.HALF_OPEN:
                 self._trials += 1
+                self._trace("trial", "let a trial call through")
             generation = self._generation
         self._notify(changes)
         if rejected:
@@ -223,17 +258,27 @@ class CircuitBreaker:
             else:
                 self._failures += 1
             # A result from an earlier generation does not move the breaker.
+            streak = 0
             if generation == self._generation:
                 if self._state is BreakerState.CLOSED:
                     if ok:
                         self._consecutive = 0
                     else:
                         self._consecutive += 1
+                        streak = self._consecutive
                         if self._consecutive >= self.failure_threshold:
                             changes.append(self._transition(BreakerState.OPEN, t))
                 elif self._state is BreakerState.HALF_OPEN:
                     new = BreakerState.CLOSED if ok else BreakerState.OPEN
                     changes.append(self._transition(new, t))
+            if changes and changes[-1][1] is BreakerState.OPEN:
+                self._trace("opened", _opened_text(changes[-1][0], streak, self.open_timeout))
+            elif changes:
+                self._trace("closed", "closed again: the trial call succeeded")
+            else:
+                self._trace(
+                    "succeeded" if ok else "failed", "a call succeeded" if ok else "a call failed"
+                )
         self._notify(changes)
 
     # -- statistics ----------------------------------------------------------------
@@ -252,3 +297,10 @@ class CircuitBreaker:
             )
         self._notify(changes)
         return stats
+
+
+def _opened_text(old: BreakerState, streak: int, timeout: float) -> str:
+    why = (
+        "the trial call failed" if old is BreakerState.HALF_OPEN else f"{streak} failures in a row"
+    )
+    return f"opened ({why}): calls are rejected for {timeout:g} s"

@@ -27,7 +27,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.runtime import Chan, Mutex, Recv, Ticker, Timer, now, select
+from core.runtime import (
+    Chan,
+    Mutex,
+    Recv,
+    Ticker,
+    Timer,
+    next_object_id,
+    now,
+    select,
+    trace_pattern,
+)
 
 __all__ = ["TickerLimiter", "TokenBucket"]
 
@@ -48,6 +58,7 @@ class TokenBucket:
         _check_rate(rate)
         _check_burst(burst)
         self.name = name
+        self.id = next_object_id()
         self._mu = Mutex(name=f"{name}.mu")
         # Guarded by self._mu. Invariant: 0 <= self._tokens <= self._burst, and
         # self._tokens is what the bucket held at runtime time self._last.
@@ -55,9 +66,40 @@ class TokenBucket:
         self._burst = int(burst)
         self._tokens = float(burst)
         self._last = now()
+        # Counters for the picture (guarded by self._mu): requests let through at
+        # once, refused at once, and goroutines waiting in wait() now.
+        self._allowed = 0
+        self._refused = 0
+        self._waiting = 0
         # Closed (and replaced) when the rate or burst changes, so that waiters
         # recompute how long to wait: Go's "broadcast by closing a channel".
         self._changed = Chan(name=f"{name}.changed")
+        self._trace("made", f"{rate:g} tokens/s, burst {burst}: starts full")
+
+    def _trace(self, what: str, text: str) -> None:
+        """Record the bucket's state after *what* (caller holds self._mu).
+
+        Fields: ``tokens`` held at runtime time ``at`` (the picture adds
+        ``rate`` per second since, up to ``burst``), ``allowed``, ``refused``,
+        ``waiting``.
+        """
+        trace_pattern(
+            self.id,
+            self.name,
+            "token-bucket",
+            what,
+            text,
+            tokens=self._tokens,
+            at=self._last,
+            rate=self._rate,
+            burst=self._burst,
+            allowed=self._allowed,
+            refused=self._refused,
+            waiting=self._waiting,
+        )
+
+    def _left(self) -> str:
+        return f"{self._tokens:.1f} of {self._burst} tokens left"
 
     def _advance(self, t: float) -> None:
         """Add the tokens earned up to time *t*. Caller holds self._mu."""
@@ -76,7 +118,11 @@ class TokenBucket:
             self._advance(now())
             if self._tokens >= 1:
                 self._tokens -= 1
+                self._allowed += 1
+                self._trace("allowed", f"allowed a request: {self._left()}")
                 return True
+            self._refused += 1
+            self._trace("refused", f"refused a request: no whole token ({self._left()})")
             return False
 
     def wait(self, ctx: Any) -> None:
@@ -101,14 +147,22 @@ class TokenBucket:
                 self._advance(now())
                 if self._tokens >= 1:
                     self._tokens -= 1
+                    self._trace("took", f"gave a waiting request a token: {self._left()}")
                     return
                 delay = (1.0 - self._tokens) / self._rate
                 changed = self._changed
+                self._waiting += 1
+                self._trace("waits", f"a request waits {delay:.2f} s for its token")
             timer = Timer(delay, name=f"{self.name}.next-token")
+            i = -1
             try:
                 i, _, _ = select(Recv(ctx.done()), Recv(timer.c), Recv(changed))
             finally:
                 timer.stop()
+                with self._mu:
+                    self._waiting -= 1
+                    if i <= 0:  # its context ended (or the run is ending): no token taken
+                        self._trace("gave up", "a waiting request gave up: its context ended")
             if i == 0:
                 raise ctx.err()
 
@@ -138,6 +192,7 @@ class TokenBucket:
         with self._mu:
             self._advance(now())
             self._rate = float(rate)
+            self._trace("changed", f"now earns {rate:g} tokens/s")
             self._wake_waiters()
 
     def set_burst(self, burst: int) -> None:
@@ -153,6 +208,7 @@ class TokenBucket:
             self._advance(now())
             self._burst = int(burst)
             self._tokens = min(self._tokens, float(self._burst))
+            self._trace("changed", f"now saves up to {burst} tokens")
             self._wake_waiters()
 
     def _wake_waiters(self) -> None:

@@ -28,6 +28,7 @@ from core.runtime._goroutine import (
     default_runtime,
     go,
     gosched,
+    trace_pattern,
     trace_point,
 )
 from core.runtime._ids import next_object_id
@@ -77,5 +78,6 @@ __all__ = [
     "run_main",
     "select",
     "sleep",
+    "trace_pattern",
     "trace_point",
 ]

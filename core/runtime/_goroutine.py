@@ -357,6 +357,29 @@ def trace_point(kind: Kind, obj_id: int = 0, obj_name: str = "", value: Any = ""
     return value
 
 
+def trace_pattern(
+    obj_id: int, obj_name: str, pattern: str, what: str, text: str, **state: Any
+) -> None:
+    """Record a pattern's state after one of its operations (Kind.PATTERN), if traced.
+
+    For what Go's runtime cannot see (a token bucket's tokens, a breaker's
+    state): call it inside the pattern's critical section, so records come
+    in the order the changes happened. *text* is the sentence for the
+    learner; *state* holds plain values (numbers, strings, booleans). Never
+    blocks and passes no gate (the pattern's own lock did).
+    """
+    tr = current_runtime().tracer
+    if tr is not None:
+        tr.emit(
+            Kind.PATTERN,
+            g=_me().id,
+            obj=obj_id,
+            name=obj_name,
+            value=text,
+            extra=(pattern, what, tuple(state.items())),
+        )
+
+
 def _asleep(g: Goroutine) -> bool:
     """Blocked and not yet woken (a waker makes a goroutine runnable before it runs)."""
     return g.state.blocked

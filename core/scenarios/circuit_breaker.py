@@ -99,6 +99,8 @@ class CircuitBreakerLesson(Scenario):
             f"over the last {RATE_WINDOW:g} s, smoothed",
         ),
     )
+    # the breaker's own lock: the stage draws the breaker itself
+    plumbing = ("breaker.*",)
     source_modules = ("core.patterns.breaker", "core.scenarios.circuit_breaker")
 
     def run(self, ctx: context.Context) -> None:

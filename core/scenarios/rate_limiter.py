@@ -103,6 +103,8 @@ class RateLimiterLesson(Scenario):
         ),
         Metric("rate", "tokens/s", "The bucket's current rate"),
     )
+    # the bucket's own lock, change channel and next-token timers: the stage draws the bucket itself
+    plumbing = ("bucket.*",)
     source_modules = ("core.patterns.ratelimit", "core.scenarios.rate_limiter")
 
     def run(self, ctx: context.Context) -> None:

@@ -115,6 +115,8 @@ def clause(ev: TraceEvent, name: Namer) -> tuple[int, str] | None:
         return ev.g, f"waits to {op_words(v, obj)}"
     if k is Kind.FAULT:
         return 0, f"a runtime callback failed: {v}"
+    if k is Kind.PATTERN and ev.payload.what != "made":
+        return ev.g, f"{obj}: {v}"
     return None  # GO_START, GO_STEP, NOTE, METRIC, DEADLOCK, LEAK, SYNC_MAKE, CHAN_MAKE...
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "FINISHED_STATES",
     "STATES",
     "Kind",
+    "PatternState",
     "State",
     "TraceEvent",
     "WaitRecord",
@@ -110,6 +111,7 @@ class Kind(enum.Enum):
     FAULT = "fault"  # a runtime callback raised (counted, never fatal); value: the error
     NOTE = "note"  # a scenario's annotation: value is plain text for the learner
     METRIC = "metric"  # obj_name: series name; value: the number
+    PATTERN = "pattern"  # PatternState; obj: a pattern (token bucket, breaker); value: a sentence
 
 
 # -- payloads -------------------------------------------------------------------------
@@ -241,6 +243,18 @@ class CtxCancel(NamedTuple):
     cause: str = ""  # context.Cause's text when it differs from the error
 
 
+class PatternState(NamedTuple):
+    """A pattern's own state after one of its operations (what Go's runtime cannot see)."""
+
+    pattern: str = ""  # "token-bucket", "circuit-breaker"
+    what: str = ""  # the operation: "allowed", "refused", "took", "opened", ...
+    state: tuple = ()  # ((field, value), ...): the pattern's numbers and words now
+
+    def fields(self) -> dict:
+        """The state as a dict (a damaged pair is skipped)."""
+        return {f[0]: f[1] for f in self.state if isinstance(f, tuple) and len(f) == 2}
+
+
 class WaitRecord(NamedTuple):
     """One goroutine in a deadlock, leak or stop report: facts, not text."""
 
@@ -287,6 +301,7 @@ _PAYLOADS: dict[Kind, type] = {
     Kind.CTX_CANCEL: CtxCancel,
     Kind.DEADLOCK: Deadlock,
     Kind.LEAK: WaitRecord,
+    Kind.PATTERN: PatternState,
 }
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "GoroutineView",
     "LockView",
     "OnceView",
+    "PatternView",
     "RunDiff",
     "RunModel",
     "SelectView",
@@ -199,6 +200,29 @@ class OnceView:
 
 
 @dataclass(slots=True)
+class PatternView:
+    """A pattern's own state (Kind.PATTERN): a token bucket, a circuit breaker.
+
+    ``state`` holds the fields of its latest record (see the pattern's
+    module for their meaning), ``t`` the runtime time of that record,
+    ``what`` its operation ("allowed", "refused", "opened" ...), ``text``
+    the sentence, ``counts`` how often each operation happened, and
+    ``users`` the goroutines that used it.
+    """
+
+    id: int
+    name: str
+    pattern: str
+    state: dict = field(default_factory=dict)
+    t: float = 0.0
+    what: str = ""
+    text: str = ""
+    g: int = 0
+    counts: dict = field(default_factory=dict)
+    users: set = field(default_factory=set)
+
+
+@dataclass(slots=True)
 class SelectView:
     """The latest ``select`` a goroutine finished, and how often each case won.
 
@@ -254,6 +278,9 @@ class RunDiff:
     timers: set[int] = field(default_factory=set)
     cells: set[int] = field(default_factory=set)
     onces: set[int] = field(default_factory=set)
+    patterns: set[int] = field(default_factory=set)
+    # (pattern, what) of each pattern operation in the batch, in order (the stage's pulses)
+    pattern_moments: list[tuple[int, str]] = field(default_factory=list)
     removed_goroutines: set[int] = field(default_factory=set)
     removed_channels: set[int] = field(default_factory=set)
     structure: bool = False  # objects appeared or new relations: lay out again
@@ -282,6 +309,7 @@ class RunDiff:
             or self.timers
             or self.cells
             or self.onces
+            or self.patterns
             or self.removed_goroutines
             or self.removed_channels
             or self.structure
@@ -331,6 +359,7 @@ _HANDLERS: dict[Kind, str] = {
     Kind.LEAK: "_leak",
     Kind.FAULT: "_note",
     Kind.NOTE: "_note",
+    Kind.PATTERN: "_pattern",
 }
 
 
@@ -385,6 +414,7 @@ class RunModel:
         self.cells: dict[int, CellView] = {}
         self.onces: dict[int, OnceView] = {}
         self.selects: dict[int, SelectView] = {}
+        self.patterns: dict[int, PatternView] = {}
         self.timer_chans: dict[int, int] = {}  # channel id -> the Timer/Ticker that feeds it
         self.done_chans: dict[int, int] = {}  # channel id -> the context whose Done() it is
         self.notes: deque[str] = deque(maxlen=50)
@@ -485,6 +515,7 @@ class RunModel:
             self.contexts,
             self.timers,
             self.onces,
+            self.patterns,
         ):
             o = table.get(obj)
             if o is not None:
@@ -1118,6 +1149,21 @@ class RunModel:
             self._d.structure = True
         self._d.cells.add(cell.id)
         return cell
+
+    def _pattern(self, ev: TraceEvent) -> None:
+        p = decode(Kind.PATTERN, ev.extra)
+        v = self.patterns.get(ev.obj)
+        if v is None:
+            v = self.patterns[ev.obj] = PatternView(ev.obj, ev.obj_name, p.pattern)
+            self._d.structure = True
+        v.state.update(p.fields())
+        v.t, v.what, v.text, v.g = ev.t, p.what, ev.value, ev.g
+        v.counts[p.what] = v.counts.get(p.what, 0) + 1
+        if ev.g and ev.g not in v.users:
+            v.users.add(ev.g)
+            self._d.structure = True
+        self._d.patterns.add(ev.obj)
+        self._d.pattern_moments.append((ev.obj, p.what))
 
     def _atomic(self, ev: TraceEvent) -> None:
         cell = self._cell(ev, "AtomicInt64")

@@ -249,6 +249,8 @@ class EventDescriber:
             return f"leaked goroutine: {rec.line() if rec.state else ev.value}"
         if k is Kind.NOTE:
             return ev.value
+        if k is Kind.PATTERN:
+            return f"{what}: {ev.value}" + (f" ({who})" if ev.g else "")
         if k is Kind.SYNC_MAKE:
             return self._sync_make(ev, p, who, what)
         return f"{who} {k.value} {what} {ev.value}".strip()

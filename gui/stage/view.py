@@ -44,6 +44,7 @@ from gui.stage.goroutine_item import GoroutineItem
 from gui.stage.items import Point, StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
 from gui.stage.overlays import StageBanner, StageCaption, StageLegend, panic_text
+from gui.stage.pattern_items import PatternItem, pattern_item
 from gui.stage.routing import route
 from gui.stage.style import StageStyle
 from gui.stage.sync_items import (
@@ -154,6 +155,7 @@ class StageView(QGraphicsView):
         self._once_items: dict[int, OnceItem] = {}
         self._timer_items: dict[int, TimerItem] = {}
         self._ctx_items: dict[int, ContextItem] = {}
+        self._pattern_items: dict[int, PatternItem] = {}  # token buckets, breakers
         self._order: dict[tuple[str, int], int] = {}  # creation order of every node
         self._next_order = 0
         self._movers: set[StageItem] = set()
@@ -263,6 +265,7 @@ class StageView(QGraphicsView):
             timers=set(model.timers),
             cells=set(model.cells),
             onces=set(model.onces),
+            patterns=set(model.patterns),
             structure=True,
             deadlock=deadlock,
         )
@@ -322,6 +325,11 @@ class StageView(QGraphicsView):
         moving = t != self._clock
         self._clock = t
         self._update_status()
+        if moving:
+            # A bucket earns tokens and an open breaker counts down between records.
+            for oid, item in self._pattern_items.items():
+                if (v := self.model.patterns.get(oid)) is not None and item.show_view(v, t):
+                    self._kick()
         if moving and not self._timer.isActive() and any(self._tables()):
             # The run moves on: what it left behind may be due to leave (see _sweep).
             self._timer.setInterval(250)
@@ -458,12 +466,14 @@ class StageView(QGraphicsView):
             self._once_items,
             self._timer_items,
             self._ctx_items,
+            self._pattern_items,
         )
 
     def item_tables(self) -> dict[str, dict[int, StageItem]]:
         """The stage's items by the tag of their keys ("g" goroutines, "c" channels,
-        "m" locks, "w" WaitGroups, "v" memory cells, "o" Onces, "t" timers, "x" contexts)."""
-        tags = ("g", "c", "m", "w", "v", "o", "t", "x")
+        "m" locks, "w" WaitGroups, "v" memory cells, "o" Onces, "t" timers, "x" contexts,
+        "p" patterns drawn as themselves)."""
+        tags = ("g", "c", "m", "w", "v", "o", "t", "x", "p")
         return dict(zip(tags, self._tables(), strict=True))
 
     def item_name(self, key: tuple[str, int]) -> str:
@@ -670,6 +680,12 @@ class StageView(QGraphicsView):
                     and not self.hides(m.object_name(oid))
                 ):
                     self._add(table, (tag, oid), cls(st, oid))
+        for oid in d.patterns:
+            v = m.patterns.get(oid)
+            if oid not in self._pattern_items and v is not None and not self.hides(v.name):
+                item = pattern_item(st, v)
+                if item is not None:
+                    self._add(self._pattern_items, ("p", oid), item)
         if d.structure:
             self._layout_dirty = True
         if self._unplaced and len(self._g_items) <= FULL_MAX:
@@ -680,6 +696,11 @@ class StageView(QGraphicsView):
         # 2. Flights.
         for tr in d.transfers:
             self._start_transfer(tr, now)
+        for oid, what in d.pattern_moments[-8:]:
+            item = self._pattern_items.get(oid)
+            color = {"refused": st.danger, "opened": st.danger, "closed": st.ok}.get(what)
+            if item is not None and item.isVisible() and color is not None:
+                self._anim.pulse(item.focus_point, color, now, radius=44 * st.k, duration=0.6)
         for cell_id, _g in d.lost_updates[:8]:
             item = self._cell_items.get(cell_id)
             if item is not None and item.isVisible():
@@ -710,6 +731,9 @@ class StageView(QGraphicsView):
         for oid in d.cells:
             if oid in self._cell_items:
                 self._cell_items[oid].show_view(m.cells[oid], self._goroutine_name)
+        for oid in d.patterns:
+            if oid in self._pattern_items:
+                self._pattern_items[oid].show_view(m.patterns[oid], self._stage_time())
         for oid in d.onces:
             if oid in self._once_items:
                 self._once_items[oid].show_view(m.onces[oid], self._goroutine_name)
@@ -1189,6 +1213,9 @@ class StageView(QGraphicsView):
         elif tag == "x":
             if (cx := m.contexts.get(oid)) is not None:
                 item.show_view(cx, m.now)
+        elif tag == "p":
+            if (v := m.patterns.get(oid)) is not None:
+                item.show_view(v, self._stage_time())
         else:
             src = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "o": m.onces, "t": m.timers}
             if (o := src[tag].get(oid)) is not None:
@@ -1302,6 +1329,7 @@ class StageView(QGraphicsView):
                 ("w", self._wg_items),
                 ("v", self._cell_items),
                 ("o", self._once_items),
+                ("p", self._pattern_items),
             )
             for oid, item in table.items()
         ]
@@ -1342,7 +1370,7 @@ class StageView(QGraphicsView):
         y = fh + gap
         # The shelf below the flow: locks, WaitGroups, shared memory, each under
         # the goroutines that use it (mean x of its users), wrapping into rows.
-        users_of = {"m": m.locks, "w": m.waitgroups, "v": m.cells}
+        users_of = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "p": m.patterns}
         shelf_keys = []
         for tag, oid, item in shelf:
             src = users_of.get(tag)
@@ -1801,6 +1829,7 @@ class StageView(QGraphicsView):
                 ("m", self._lock_items, m.locks),
                 ("w", self._wg_items, m.waitgroups),
                 ("v", self._cell_items, m.cells),
+                ("p", self._pattern_items, m.patterns),
             ):
                 for oid, o_item in table.items():
                     o = src.get(oid)
@@ -1931,6 +1960,9 @@ class StageView(QGraphicsView):
         for oid, item in self._ctx_items.items():
             if oid in m.contexts:
                 item.show_view(m.contexts[oid], m.now)
+        for oid, item in self._pattern_items.items():
+            if oid in m.patterns:
+                item.show_view(m.patterns[oid], self._stage_time())
         self._layout_dirty = True
         self._tidy = True
         self._scale = 0.0

@@ -1,0 +1,56 @@
+"""Patterns drawn as themselves: the rate limiter's token bucket, the breaker's states."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from gui.stage.pattern_items import BreakerItem, TokenBucketItem
+
+
+def pattern_items(window, cls):
+    return [i for i in window.stage.item_tables()["p"].values() if isinstance(i, cls)]
+
+
+def test_the_rate_limiter_draws_its_token_bucket_filling_and_refusing(window, qtbot):
+    window.player.set_speed(4.0)
+    assert window.open_lesson("rate-limiter", {"rate": 2.0, "burst": 5, "demand": 6.0})
+    qtbot.waitUntil(lambda: bool(pattern_items(window, TokenBucketItem)), timeout=5000)
+    (bucket,) = pattern_items(window, TokenBucketItem)
+    view = window.stage.model.patterns[bucket.oid]
+    assert view.name == "bucket" and view.state["burst"] == 5
+    # Demand above the rate: the bucket runs dry and refuses.
+    qtbot.waitUntil(lambda: view.state.get("refused", 0) > 0, timeout=8000)
+    assert bucket.isVisible()
+    assert bucket.tokens < 5
+    assert "refused" in bucket.tip
+    # Its parts are plumbing: the bucket is drawn, not its lock and timers.
+    names = {window.stage.item_name(key) for key in _keys(window)}
+    assert not any(n.startswith("bucket.") for n in names)
+    # Between records the picture earns tokens at the rate (the clock moves it).
+    window.player.pause()
+    qtbot.waitUntil(lambda: window.player.runtime.clock.paused, timeout=3000)
+    st = view.state
+    later = st["at"] + 1.0
+    bucket.show_view(view, later)
+    assert bucket.tokens == min(5.0, st["tokens"] + st["rate"] * 1.0)
+
+
+def test_the_circuit_breaker_draws_its_state_machine_open_after_an_outage(window, qtbot):
+    window.player.set_speed(2.0)
+    assert window.open_lesson("circuit-breaker", {"open_timeout": 5.0})
+    qtbot.waitUntil(lambda: bool(pattern_items(window, BreakerItem)), timeout=5000)
+    (breaker,) = pattern_items(window, BreakerItem)
+    view = window.stage.model.patterns[breaker.oid]
+    assert view.state["state"] == "closed"
+    assert breaker.detail.startswith("failures in a row:")
+    qtbot.mouseClick(window.controls.action_button("outage"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.state["state"] == "open", timeout=8000)
+    qtbot.waitUntil(lambda: breaker.detail.startswith("half-open in "), timeout=3000)
+    assert "circuit breaker breaker: open" in breaker.tip
+    assert view.counts.get("opened", 0) >= 1
+
+
+def _keys(window):
+    for tag, table in window.stage.item_tables().items():
+        for oid in table:
+            yield (tag, oid)
