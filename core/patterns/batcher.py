@@ -49,7 +49,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core.runtime import AtomicInt64, Chan, Mutex, Recv, RWMutex, Timer, go, select
+from core.runtime import (
+    AtomicInt64,
+    Chan,
+    Mutex,
+    Recv,
+    RWMutex,
+    Timer,
+    go,
+    next_object_id,
+    now,
+    select,
+    trace_pattern,
+)
 
 __all__ = ["Batcher", "BatcherClosed", "BatcherStats"]
 
@@ -131,6 +143,8 @@ class Batcher:
         self._flush_errors = 0
         self._last_batch = 0
         self.last_error: Exception | None = None
+        self.id = next_object_id()
+        self._trace(0, 0.0, "made", f"flushes every {max_items} items or {max_wait:g} s")
         self.goroutine = go(self._loop, name=name)
 
     # -- producers ------------------------------------------------------------------
@@ -191,6 +205,7 @@ class Batcher:
 
     def _loop(self) -> None:
         batch: list[Any] = []
+        since = 0.0  # runtime time of the pending batch's first item
         timer = Timer(self.max_wait, name=f"{self.name}.timer")
         timer.stop()
         # Invariant: batch is empty <=> the timer is stopped and its channel empty.
@@ -208,6 +223,8 @@ class Batcher:
                 batch.append(item)
                 if len(batch) == 1:
                     timer.reset(self.max_wait)
+                    since = now()
+                self._trace(len(batch), since, "added", f"holds {len(batch)} of {self.max_items}")
                 if len(batch) >= self.max_items:
                     timer.stop()
                     self._flush(batch, "size")
@@ -218,11 +235,38 @@ class Batcher:
         finally:
             self._done.close()
 
+    def _trace(self, pending: int, since: float, what: str, text: str) -> None:
+        """Record the pending batch after *what* (by the loop goroutine, its owner).
+
+        Fields: ``pending`` items of ``max_items``, ``since`` (runtime time of
+        the batch's first item: it flushes by time at ``since + max_wait``),
+        the last flush's ``reason`` and ``size``, and flushes ``by_size``,
+        ``by_time``, ``by_close``.
+        """
+        by = self._by
+        trace_pattern(
+            self.id,
+            f"{self.name}'s batch",  # the batcher's goroutine has the name itself
+            "batcher",
+            what,
+            text,
+            pending=pending,
+            since=since,
+            max_items=self.max_items,
+            max_wait=self.max_wait,
+            size=self._last_batch,
+            by_size=by["size"],
+            by_time=by["time"],
+            by_close=by["close"],
+        )
+
     def _flush(self, batch: list[Any], reason: str) -> None:
         with self._stats_mu:
             self._items_out += len(batch)
             self._by[reason] += 1
             self._last_batch = len(batch)
+            why = {"size": "it was full", "time": f"{self.max_wait:g} s passed", "close": "close"}
+            self._trace(0, 0.0, f"flushed by {reason}", f"flushed {len(batch)}: {why[reason]}")
         try:
             self._flush_fn(batch)
         except Exception as exc:

@@ -28,10 +28,23 @@ Go: ``golang.org/x/sync/errgroup`` and the channel semaphore of Effective Go
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from core.runtime import Chan, Goroutine, Once, Panic, Recv, Send, WaitGroup, go, select
+from core.runtime import (
+    Chan,
+    Goroutine,
+    Once,
+    Panic,
+    Recv,
+    Send,
+    WaitGroup,
+    go,
+    next_object_id,
+    select,
+    trace_pattern,
+)
 from core.runtime import context as _context
 
 __all__ = ["Group", "Semaphore", "with_context"]
@@ -129,6 +142,50 @@ class Group:
         self._cancel: Callable[[], None] | None = None
         self._sem: Semaphore | None = None
         self._numbers = itertools.count(1)  # names the goroutines; next() is atomic
+        # For the picture (guarded by _count_lock, a plain lock: not part of the program):
+        # members started, running now, ended fine, failed, stopped by the context.
+        self.id = next_object_id()
+        self._count_lock = threading.Lock()
+        self._counts = {"started": 0, "running": 0, "ok": 0, "failed": 0, "cancelled": 0}
+        self._first = ""  # the first error's text, and who raised it
+        self._first_by = ""
+        self._trace("made", "a group of goroutines; wait() returns the first error")
+
+    def _trace(self, what: str, text: str, over: bool = False) -> None:
+        """Record the group's members after *what* (caller holds _count_lock, or owns it).
+
+        Fields: members ``started``, ``running``, ended ``ok``, ``failed``
+        (an error of their own), ``cancelled`` (stopped by the group's
+        context), the ``first`` error and who raised it (``first_by``), and
+        the ``limit`` (0: none), and whether ``wait`` returned (``over``).
+        """
+        trace_pattern(
+            self.id,
+            self.name,
+            "errgroup",
+            what,
+            text,
+            **self._counts,
+            first=self._first,
+            first_by=self._first_by,
+            limit=self._sem.capacity if self._sem is not None else 0,
+            over=over,
+        )
+
+    def _ended(self, how: str, who: str, err: Exception | None = None) -> None:
+        """Count a member that returned (the first error was recorded by its Once)."""
+        with self._count_lock:
+            c = self._counts
+            c["running"] -= 1
+            c[how] += 1
+            if how == "ok":
+                self._trace("ended", f"{who} returned nil")
+            elif who == self._first_by:
+                self._trace(how, f"{who} ended with the group's first error")
+            elif how == "cancelled":
+                self._trace("cancelled", f"{who} stopped: its context was cancelled ({err})")
+            else:
+                self._trace("failed", f"{who} failed too ({err}); only the first error counts")
 
     def set_limit(self, n: int) -> None:
         """Allow at most *n* of the group's goroutines at once (negative: no limit).
@@ -179,21 +236,33 @@ class Group:
         self, fn: Callable[..., Any], args: tuple, name: str | None, sem: Semaphore | None
     ) -> Goroutine:
         self._wg.add(1)
-        return go(self._run, fn, args, sem, name=name or f"{self.name}-{next(self._numbers)}")
+        name = name or f"{self.name}-{next(self._numbers)}"
+        with self._count_lock:
+            self._counts["started"] += 1
+            self._counts["running"] += 1
+            self._trace("go", f"started {name}")
+        return go(self._run, fn, args, sem, name, name=name)
 
-    def _run(self, fn: Callable[..., Any], args: tuple, sem: Semaphore | None) -> None:
+    def _run(self, fn: Callable[..., Any], args: tuple, sem: Semaphore | None, who: str) -> None:
+        how, failure = "ok", None
         try:
             fn(*args)
         except Exception as exc:
-            err = exc  # `exc` is unbound when the except block ends
+            err = failure = exc  # `exc` is unbound when the except block ends
+            how = "cancelled" if isinstance(err, _context.ContextError) else "failed"
 
             def first() -> None:
                 self._err = err
+                with self._count_lock:
+                    self._first, self._first_by = str(err) or type(err).__name__, who
+                    text = f"{who} returned the first error ({err}): the context is cancelled"
+                    self._trace("first error", text)
                 if self._cancel is not None:
                     self._cancel()
 
             self._err_once.do(first)
         finally:
+            self._ended(how, who, failure)
             if sem is not None:
                 sem.release()
             self._wg.done()
@@ -208,6 +277,9 @@ class Group:
         self._wg.wait()
         if self._cancel is not None:
             self._cancel()
+        with self._count_lock:
+            said = f"the first error: {self._first}" if self._first else "nil"
+            self._trace("waited", f"wait() returned {said}", over=True)
         return self._err
 
 

@@ -82,6 +82,16 @@ class BatchingLesson(Scenario):
         Metric("items_in", "items", "Items the producers added, so far"),
         Metric("items_out", "items", "Items handed to flush, so far (catches up with items in)"),
     )
+    # the batcher's bookkeeping: the stage draws its pending batch itself (its input
+    # channel stays: items queue there while a batch is flushed)
+    plumbing = (
+        "batcher.done",
+        "batcher.closing",
+        "batcher.items_in",
+        "batcher.stats",
+        "batcher.timer",
+        "batcher.timer.C",
+    )
     source_modules = ("core.patterns.batcher", "core.scenarios.batching")
 
     def run(self, ctx: context.Context) -> None:

@@ -92,6 +92,8 @@ class ErrgroupSemaphoreLesson(Scenario):
         ),
         Metric("failed", "tasks", "Tasks that failed, since the start"),
     )
+    # each round's group keeps a WaitGroup and a Once of its own: the stage draws the group
+    plumbing = ("round-*.wg", "round-*.err", "round-*.err.*")
     source_modules = ("core.patterns.errgroup", "core.scenarios.errgroup_semaphore")
 
     def run(self, ctx: context.Context) -> None:

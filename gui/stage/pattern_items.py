@@ -19,7 +19,14 @@ from core.trace.model import PatternView
 from gui.stage.items import StageItem, elide
 from gui.stage.style import StageStyle
 
-__all__ = ["BreakerItem", "PatternItem", "TokenBucketItem", "pattern_item"]
+__all__ = [
+    "BatcherItem",
+    "BreakerItem",
+    "ErrGroupItem",
+    "PatternItem",
+    "TokenBucketItem",
+    "pattern_item",
+]
 
 SLOTS_MAX = 12  # a bucket with a larger burst draws a bar instead of one circle a token
 
@@ -336,9 +343,187 @@ def _head(p: QPainter, tip: QPointF, angle: float, s: StageStyle) -> None:
     p.restore()
 
 
+# -- batcher ----------------------------------------------------------------------------
+
+
+class BatcherItem(PatternItem):
+    """A batcher's pending batch: one slot an item up to *max_items* (or a bar), the
+    time left before it flushes by time, and why the last batch was flushed."""
+
+    KIND = "batcher"
+    SIZE = (340.0, 108.0)
+
+    def __init__(self, style: StageStyle, oid: int) -> None:
+        super().__init__(style, oid)
+        self.left = 0.0  # seconds before the pending batch flushes by time (0: none pending)
+
+    def show_view(self, v: PatternView, now: float) -> bool:
+        self._v = v
+        st = v.state
+        pending = int(st.get("pending", 0))
+        wait = float(st.get("max_wait", 0.0))
+        self.left = max(0.0, float(st.get("since", 0.0)) + wait - now) if pending else 0.0
+        key = (
+            self.title or v.name,
+            pending,
+            round(self.left, 1),
+            v.what,
+            st.get("size", 0),
+            st.get("by_size", 0),
+            st.get("by_time", 0),
+            st.get("by_close", 0),
+        )
+        if not self.set_key(key):
+            return False
+        self.tip = (
+            f"{v.name}: {pending} of {st.get('max_items', 0)} items pending\n"
+            f"flushed by size {st.get('by_size', 0)}, by time {st.get('by_time', 0)}, "
+            f"at close {st.get('by_close', 0)}\nlast: {v.text}"
+        )
+        return True
+
+    def draw(self, p: QPainter) -> None:
+        v = self._v
+        if v is None:
+            return
+        s = self.style
+        st = v.state
+        pending = int(st.get("pending", 0))
+        most = max(1, int(st.get("max_items", 1)))
+        top = self._frame(p)
+        pad = 10 * s.k
+        # The slots of the batch.
+        row = QRectF(pad, top + 2 * s.k, self.w - 2 * pad, 26 * s.k)
+        if most <= 16:
+            gap = 4 * s.k
+            w = (row.width() - gap * (most - 1)) / most
+            for i in range(most):
+                r = QRectF(row.left() + i * (w + gap), row.top(), w, row.height())
+                p.setPen(QPen(s.muted, 1.2 * s.pen_k))
+                p.setBrush(s.token if i < pending else s.surface_alt)
+                p.drawRoundedRect(r, 4 * s.k, 4 * s.k)
+        else:
+            p.setPen(QPen(s.muted, 1.2 * s.pen_k))
+            p.setBrush(s.surface_alt)
+            p.drawRoundedRect(row, 4 * s.k, 4 * s.k)
+            p.setPen(Qt.NoPen)
+            p.setBrush(s.token)
+            p.drawRoundedRect(
+                QRectF(row.left(), row.top(), row.width() * pending / most, row.height()),
+                4 * s.k,
+                4 * s.k,
+            )
+        y = row.bottom() + 6 * s.k
+        # The time left before a flush by time.
+        wait = float(st.get("max_wait", 0.0))
+        if pending:
+            text = f"{pending} of {most} · flush by time in {self.left:.1f} s"
+            color = s.warning if wait and self.left < wait * 0.25 else s.text
+        else:
+            text = f"empty · flushes at {most} items or {wait:g} s after the first"
+            color = s.muted
+        p.setFont(s.text_font)
+        p.setPen(color)
+        p.drawText(QPointF(pad, y + s.fm_text.ascent()), elide(s.fm_text, text, self.w - 2 * pad))
+        y += s.fm_text.height()
+        last = v.text if v.what.startswith("flushed") else f"last flush: {st.get('size', 0)}"
+        counts = (
+            f"{last} · by size {st.get('by_size', 0)} · by time {st.get('by_time', 0)}"
+            f" · at close {st.get('by_close', 0)}"
+        )
+        p.setFont(s.small_font)
+        p.setPen(s.muted)
+        p.drawText(
+            QPointF(pad, y + s.fm_small.ascent()), elide(s.fm_small, counts, self.w - 2 * pad)
+        )
+
+
+# -- errgroup ----------------------------------------------------------------------------
+
+
+class ErrGroupItem(PatternItem):
+    """An errgroup: one pip a member (running, returned nil, failed, stopped by the
+    cancelled context), the first error and who returned it, and what wait() said."""
+
+    KIND = "errgroup"
+    SIZE = (340.0, 108.0)
+    PIPS_MAX = 24
+
+    def show_view(self, v: PatternView, now: float) -> bool:
+        self._v = v
+        st = v.state
+        key = (
+            self.title or v.name,
+            tuple(st.get(k, 0) for k in ("started", "running", "ok", "failed", "cancelled")),
+            st.get("first", ""),
+            bool(st.get("over")),
+        )
+        if not self.set_key(key):
+            return False
+        first = st.get("first", "")
+        self.tip = (
+            f"errgroup {v.name}: {st.get('running', 0)} running, {st.get('ok', 0)} returned nil, "
+            f"{st.get('failed', 0)} failed, {st.get('cancelled', 0)} cancelled\n"
+            + (f"first error: {first} ({st.get('first_by', '')})" if first else "no error")
+            + f"\nlast: {v.text}"
+        )
+        return True
+
+    def draw(self, p: QPainter) -> None:
+        v = self._v
+        if v is None:
+            return
+        s = self.style
+        st = v.state
+        first = st.get("first", "")
+        top = self._frame(p, s.danger if first and not st.get("over") else None)
+        pad = 10 * s.k
+        kinds = (
+            ("ok", s.ok),
+            ("failed", s.danger),
+            ("cancelled", s.muted),
+            ("running", s.state_color("running")),
+        )
+        pips = [color for k, color in kinds for _ in range(int(st.get(k, 0)))][: self.PIPS_MAX]
+        d = 16 * s.k
+        x = pad
+        for color in pips:
+            p.setPen(QPen(color, 1.2 * s.pen_k))
+            p.setBrush(color)
+            p.drawEllipse(QRectF(x, top + 2 * s.k, d, d))
+            x += d + 4 * s.k
+        y = top + d + 8 * s.k
+        if st.get("over"):
+            line, color = (
+                (f"wait() returned: {first}" if first else "wait() returned nil"),
+                (s.danger if first else s.ok),
+            )
+        elif first:
+            line, color = f"first error: {first}", s.danger
+        else:
+            line, color = "no error yet: wait() would return nil", s.text
+        p.setFont(s.text_font)
+        p.setPen(color)
+        p.drawText(QPointF(pad, y + s.fm_text.ascent()), elide(s.fm_text, line, self.w - 2 * pad))
+        y += s.fm_text.height()
+        limit = int(st.get("limit", 0))
+        counts = (
+            (f"limit {limit} · " if limit else "")
+            + f"running {st.get('running', 0)} · ok {st.get('ok', 0)} · "
+            f"failed {st.get('failed', 0)} · cancelled {st.get('cancelled', 0)}"
+        )
+        p.setFont(s.small_font)
+        p.setPen(s.muted)
+        p.drawText(
+            QPointF(pad, y + s.fm_small.ascent()), elide(s.fm_small, counts, self.w - 2 * pad)
+        )
+
+
 _ITEMS: dict[str, type[PatternItem]] = {
     "token-bucket": TokenBucketItem,
     "circuit-breaker": BreakerItem,
+    "batcher": BatcherItem,
+    "errgroup": ErrGroupItem,
 }
 
 

@@ -1070,6 +1070,7 @@ class StageView(QGraphicsView):
             ("m", self._lock_items, m.locks),
             ("w", self._wg_items, m.waitgroups),
             ("v", self._cell_items, m.cells),
+            ("p", self._pattern_items, m.patterns),
         ):
             for oid, item in list(table.items()):
                 if now - item.changed_at < RETIRE_S:
@@ -1081,6 +1082,8 @@ class StageView(QGraphicsView):
                     busy = bool(o.waiters) or o.held or self._used_by_live(o.users)
                 elif tag == "w":  # a WaitGroup nobody waits on (bookkeeping, or a round over)
                     busy = bool(o.waiters) or self._used_by_live(o.users)
+                elif tag == "p":  # a pattern that says it is over (an errgroup waited for)
+                    busy = not o.state.get("over") and self._used_by_live(o.users)
                 else:
                     busy = self._used_by_live(o.users)
                 if not busy:

@@ -54,3 +54,37 @@ def _keys(window):
     for tag, table in window.stage.item_tables().items():
         for oid in table:
             yield (tag, oid)
+
+
+def test_batching_draws_the_pending_batch_filling_and_its_flushes(window, qtbot):
+    from gui.stage.pattern_items import BatcherItem
+
+    window.player.set_speed(2.0)
+    assert window.open_lesson("batching", {"max_items": 4, "max_wait": 2.0})
+    qtbot.waitUntil(lambda: bool(pattern_items(window, BatcherItem)), timeout=5000)
+    (batch,) = pattern_items(window, BatcherItem)
+    view = window.stage.model.patterns[batch.oid]
+    assert view.name == "batcher's batch" and view.state["max_items"] == 4
+    qtbot.waitUntil(lambda: view.state["pending"] > 0, timeout=5000)
+    qtbot.waitUntil(lambda: view.state["by_size"] > 0, timeout=8000)
+    assert "flushed by size" in batch.tip
+    names = {window.stage.item_name(key) for key in _keys(window)}
+    assert "batcher.stats" not in names and "batcher.timer" not in names
+    assert "chan batcher.in" in names or "batcher.in" in names  # the queue stays
+
+
+def test_an_errgroup_round_draws_its_members_first_error_and_leaves_when_over(window, qtbot):
+    from gui.stage.pattern_items import ErrGroupItem
+
+    window.player.set_speed(4.0)
+    assert window.open_lesson("errgroup-semaphore", {"failure_probability": 0.0})
+    qtbot.waitUntil(lambda: bool(pattern_items(window, ErrGroupItem)), timeout=5000)
+    (group,) = pattern_items(window, ErrGroupItem)
+    view = window.stage.model.patterns[group.oid]
+    qtbot.waitUntil(lambda: view.state["running"] > 0, timeout=5000)
+    qtbot.mouseClick(window.controls.action_button("fail-one"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.state.get("over") is True, timeout=8000)
+    assert view.state["failed"] >= 1 and view.state["first"]
+    assert "first error" in group.tip
+    # The round is over: its group leaves the stage (the next round brings its own).
+    qtbot.waitUntil(lambda: group.oid not in window.stage.item_tables()["p"], timeout=10_000)

@@ -69,3 +69,69 @@ def test_a_circuit_breaker_records_its_state_machine():
     assert v.state["state"] == "open" and v.state["opens"] == 1
     assert v.state["rejections"] == 1 and v.state["failures"] == 2
     assert v.state["opened_at"] + v.state["open_timeout"] > v.t
+
+
+def test_a_batcher_records_its_pending_batch_and_why_it_flushed():
+    out = {}
+
+    def main() -> None:
+        from core.patterns.batcher import Batcher
+
+        flushed: list[list[int]] = []
+        b = Batcher(3, 30.0, flushed.append, name="batcher")
+        out["id"] = b.id
+        for i in range(4):
+            b.add(i)
+        b.close()
+        out["flushed"] = flushed
+
+    records, model = run_traced(main)
+    assert out["flushed"] == [[0, 1, 2], [3]]
+    whats = [ev.payload.what for ev in records]
+    assert whats == [
+        "made",
+        "added",
+        "added",
+        "added",
+        "flushed by size",
+        "added",
+        "flushed by close",
+    ]
+    assert [ev.payload.fields()["pending"] for ev in records[1:4]] == [1, 2, 3]
+    v = model.patterns[out["id"]]
+    assert v.name == "batcher's batch" and v.pattern == "batcher"
+    assert v.state["pending"] == 0 and v.state["size"] == 1
+    assert (v.state["by_size"], v.state["by_time"], v.state["by_close"]) == (1, 0, 1)
+
+
+def test_an_errgroup_records_its_members_and_the_first_error():
+    out = {}
+
+    def main() -> None:
+        from core.patterns.errgroup import with_context
+        from core.runtime import Chan, Recv, current_runtime, select
+
+        gate = Chan(0, name="gate")
+        group, gctx = with_context(current_runtime().root_context(), name="group")
+        out["id"] = group.id
+
+        def fails() -> None:
+            raise ValueError("boom")
+
+        def waits() -> None:
+            select(Recv(gctx.done()), Recv(gate))
+            raise gctx.err()
+
+        group.go(waits, name="waiter")
+        group.go(fails, name="failer")
+        out["err"] = group.wait()
+
+    records, model = run_traced(main)
+    assert str(out["err"]) == "boom"
+    first = next(ev for ev in records if ev.payload.what == "first error")
+    assert first.value.startswith("failer returned the first error (boom)")
+    v = model.patterns[out["id"]]
+    st = v.state
+    assert (st["started"], st["running"], st["failed"], st["cancelled"]) == (2, 0, 1, 1)
+    assert st["first"] == "boom" and st["first_by"] == "failer" and st["over"] is True
+    assert v.what == "waited" and v.text == "wait() returned the first error: boom"
