@@ -38,13 +38,13 @@ A handler's exception (any ``Exception``, ``Panic`` included) becomes
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from core.runtime import (
-    AtomicInt64,
     Chan,
     Mutex,
     Recv,
@@ -52,7 +52,9 @@ from core.runtime import (
     WaitGroup,
     after,
     go,
+    next_object_id,
     select,
+    trace_pattern,
 )
 
 __all__ = [
@@ -180,13 +182,23 @@ class WorkerPool:
         self._closing = False
         self._kill_budget = workers - 1
         self._backlog = 0  # results the forwarder holds; written by the forwarder only
-        self._accepted = AtomicInt64(0, name="accepted")
-        self._rejected = AtomicInt64(0, name="rejected")
-        self._retried = AtomicInt64(0, name="retried")
-        self._completed = AtomicInt64(0, name="completed")
-        self._failed = AtomicInt64(0, name="failed")
-        self._busy = AtomicInt64(0, name="busy")
-        self._alive = AtomicInt64(workers, name="workers")
+        # The pool's counters and phase, guarded by _count_lock (a plain lock: the
+        # pool's bookkeeping, not part of the program the lesson shows). Every change
+        # is recorded as the pattern's state (Kind.PATTERN), inside the lock, so the
+        # picture's counters change in the order the pool's did.
+        self.id = next_object_id()
+        self._count_lock = threading.Lock()
+        self._counts = {
+            "workers": workers,
+            "busy": 0,
+            "accepted": 0,
+            "rejected": 0,
+            "retried": 0,
+            "completed": 0,
+            "failed": 0,
+        }
+        self._phase = "running"  # -> "draining" (shutdown began) -> "stopped"
+        self._count("made", f"{workers} workers, a queue of {queue_size}")
         self._wg = WaitGroup(name="workers")
         self._wg.add(workers)
         for n in range(1, workers + 1):
@@ -194,6 +206,34 @@ class WorkerPool:
         # Closes finished once every worker has returned (after shutdown closed jobs).
         go(self._close_finished, name="workers closer")
         go(self._forward, name="results forwarder")
+
+    # -- the pool's counters -------------------------------------------------
+
+    def _count(self, what: str, text: str, phase: str = "", **deltas: int) -> None:
+        """Add *deltas* to the counters (and enter *phase*), and record the pool's state.
+
+        Fields: ``workers`` alive, ``busy``, ``queued`` of ``queue_size``, jobs
+        ``accepted``, ``rejected`` (refused for good), ``retried``, results
+        ``completed`` and ``failed``, and the ``phase`` ("running", "draining",
+        "stopped"). Never blocks on the program.
+        """
+        with self._count_lock:
+            c = self._counts
+            for k, d in deltas.items():
+                c[k] += d
+            if phase:
+                self._phase = phase
+            trace_pattern(
+                self.id,
+                "pool",
+                "worker-pool",
+                what,
+                text,
+                **c,
+                queued=len(self._jobs),
+                queue_size=self.queue_size,
+                phase=self._phase,
+            )
 
     # -- intake --------------------------------------------------------------
 
@@ -212,7 +252,7 @@ class WorkerPool:
         try:
             self._offer(job)
         except QueueFull:
-            self._rejected.add(1)
+            self._count("refused", f"refused {job}: the queue is full", rejected=1)
             raise
 
     def submit_with_retry(
@@ -250,11 +290,12 @@ class WorkerPool:
             except QueueFull:
                 if retries == max_retries:
                     break
+                self._count("full", f"queue full: {job} backs off {delays[retries]:g} s")
             i, _, _ = select(Recv(self._closing_ch), Recv(cancel), Recv(after(delays[retries])))
             if i == 1:  # canceled: give up now
                 break
-            self._retried.add(1)
-        self._rejected.add(1)
+            self._count("retry", f"{job} tries again (retry {retries + 1})", retried=1)
+        self._count("refused", f"refused {job} after {retries} retries", rejected=1)
         raise QueueFull(f"job {job.id}: queue still full after {retries} retries")
 
     def _offer(self, job: Job) -> None:
@@ -265,7 +306,7 @@ class WorkerPool:
             i, _, _ = select(Send(self._jobs, job), default=True)
             if i != 0:
                 raise QueueFull(f"queue full: {self.queue_size} jobs waiting")
-            self._accepted.add(1)
+            self._count("accepted", f"accepted {job}", accepted=1)
 
     # -- workers -------------------------------------------------------------
 
@@ -275,18 +316,19 @@ class WorkerPool:
                 i, job, ok = select(Recv(self._jobs), Recv(self._kill))
                 if i == 1 or not ok:  # killed, or jobs closed and drained
                     return
-                self._busy.add(1)
+                self._count("took", f"{me} took {job}", busy=1)
                 try:
                     result = Result(job.id, self._handler(job), None, me)
-                    self._completed.add(1)
                 except Exception as exc:  # the handler's failure is the job's result
                     result = Result(job.id, None, exc, me)
-                    self._failed.add(1)
                 # Waits only for the forwarder's next turn, never for the reader.
                 self._finished.send(result)
-                self._busy.add(-1)
+                if result.error is None:
+                    self._count("done", f"{me} finished {job}", busy=-1, completed=1)
+                else:
+                    self._count("failed", f"{me}: {job} failed", busy=-1, failed=1)
         finally:
-            self._alive.add(-1)
+            self._count("worker left", f"{me} returned", workers=-1)
             self._wg.done()
 
     def kill_worker(self) -> bool:
@@ -353,6 +395,7 @@ class WorkerPool:
             # Safe: no submit holds _intake, and every later one sees _closing.
             self._jobs.close()
             self._closing_ch.close()
+            self._count("draining", "shutdown: no new jobs; workers finish the queue", "draining")
 
     def _close_finished(self) -> None:
         # Go: go func() { wg.Wait(); close(finished) }()
@@ -378,6 +421,7 @@ class WorkerPool:
         while backlog and select(Send(self._results, backlog[0]), default=True)[0] == 0:
             backlog.popleft()
         self._backlog = len(backlog)
+        self._count("stopped", "every accepted job has its result", "stopped")
         if backlog:
             self._flushed.close()
             for result in backlog:  # the rest as the reader takes them
@@ -390,15 +434,11 @@ class WorkerPool:
 
     def statistics(self) -> PoolStats:
         """Counters and gauges of the pool. Never blocks."""
+        with self._count_lock:
+            c = dict(self._counts)
         return PoolStats(
-            workers=self._alive.load(),
-            busy=self._busy.load(),
             queued=len(self._jobs),
             unread=len(self._results) + self._backlog,
-            accepted=self._accepted.load(),
-            rejected=self._rejected.load(),
-            retried=self._retried.load(),
-            completed=self._completed.load(),
-            failed=self._failed.load(),
             closing=self._closing,
+            **c,
         )

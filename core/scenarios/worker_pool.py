@@ -79,7 +79,7 @@ class TextbookPool(WorkerPool):
         i, _, _ = select(Send(self._jobs, job), Recv(cancel))
         if i == 1:
             raise ShuttingDown("canceled")
-        self._accepted.add(1)
+        self._count("accepted", f"accepted {job}", accepted=1)
 
     def _stop_intake(self) -> None:
         if self._closing:

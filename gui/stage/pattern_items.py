@@ -25,6 +25,7 @@ __all__ = [
     "ErrGroupItem",
     "PatternItem",
     "TokenBucketItem",
+    "WorkerPoolItem",
     "pattern_item",
 ]
 
@@ -519,11 +520,116 @@ class ErrGroupItem(PatternItem):
         )
 
 
+# -- worker pool ---------------------------------------------------------------------------
+
+
+class WorkerPoolItem(PatternItem):
+    """A worker pool's own state: its phase (running, draining, stopped), one pip a
+    worker (busy filled), the bounded queue's slots, and jobs accepted, refused
+    (the stage pulses the card at each refusal), retried, done and failed."""
+
+    KIND = "worker pool"
+    SIZE = (360.0, 112.0)
+
+    def show_view(self, v: PatternView, now: float) -> bool:
+        self._v = v
+        st = v.state
+        fields = ("phase", "workers", "busy", "queued", "queue_size", "accepted", "rejected")
+        key = (
+            self.title or v.name,
+            tuple(st.get(k) for k in fields),
+            tuple(st.get(k) for k in ("retried", "completed", "failed")),
+        )
+        if not self.set_key(key):
+            return False
+        self.tip = (
+            f"worker pool {v.name}: {st.get('phase', '')}, {st.get('workers', 0)} workers "
+            f"({st.get('busy', 0)} busy), queue {st.get('queued', 0)} of "
+            f"{st.get('queue_size', 0)}\naccepted {st.get('accepted', 0)}, refused "
+            f"{st.get('rejected', 0)}, retried {st.get('retried', 0)}\nlast: {v.text}"
+        )
+        return True
+
+    def _phase_color(self, phase: str) -> QColor:
+        s = self.style
+        return {"running": s.ok, "draining": s.warning}.get(phase, s.muted)
+
+    def draw(self, p: QPainter) -> None:
+        v = self._v
+        if v is None:
+            return
+        s = self.style
+        st = v.state
+        phase = str(st.get("phase", "running"))
+        top = self._frame(p, s.warning if phase == "draining" else None)
+        pad = 10 * s.k
+        # The phase, as a badge in the header's right corner.
+        p.setFont(s.small_bold)
+        tw = s.fm_small.horizontalAdvance(phase.upper()) + 14 * s.k
+        badge = QRectF(self.w - pad - tw, pad, tw, s.fm_small.height() + 4 * s.k)
+        color = self._phase_color(phase)
+        p.setPen(Qt.NoPen)
+        p.setBrush(color)
+        p.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+        p.setPen(s.on(color))
+        p.drawText(badge, Qt.AlignCenter, phase.upper())
+        # Workers (busy ones filled), then the queue's slots.
+        y = top + 2 * s.k
+        d = 16 * s.k
+        x = pad
+        busy, workers = int(st.get("busy", 0)), int(st.get("workers", 0))
+        running = s.state_color("running")
+        for i in range(min(workers, 12)):
+            p.setPen(QPen(running, 1.4 * s.pen_k))
+            p.setBrush(running if i < busy else Qt.NoBrush)
+            p.drawEllipse(QRectF(x, y, d, d))
+            x += d + 4 * s.k
+        p.setFont(s.small_font)
+        p.setPen(s.muted)
+        label = f"{busy}/{workers} busy"
+        p.drawText(QPointF(x + 2 * s.k, y + (d + s.fm_small.ascent()) / 2 - 1), label)
+        x += s.fm_small.horizontalAdvance(label) + 16 * s.k
+        size, queued = int(st.get("queue_size", 0)), int(st.get("queued", 0))
+        slot = 12 * s.k
+        room = self.w - pad - x - s.fm_small.horizontalAdvance("queue 00/00") - 6 * s.k
+        if size and room > slot:
+            per = min(size, int(room // (slot + 3 * s.k)))
+            for i in range(per):
+                r = QRectF(x + i * (slot + 3 * s.k), y + 1, slot, d - 2)
+                p.setPen(QPen(s.muted, 1.0 * s.pen_k))
+                p.setBrush(s.token if i < queued * per / size else s.surface_alt)
+                p.drawRoundedRect(r, 2 * s.k, 2 * s.k)
+            x += per * (slot + 3 * s.k) + 4 * s.k
+        full = size and queued >= size
+        p.setPen(s.danger if full else s.muted)
+        p.drawText(QPointF(x, y + (d + s.fm_small.ascent()) / 2 - 1), f"queue {queued}/{size}")
+        y += d + 8 * s.k
+        refused = int(st.get("rejected", 0))
+        p.setFont(s.text_font)
+        p.setPen(s.text)
+        head = f"accepted {st.get('accepted', 0)} · "
+        p.drawText(QPointF(pad, y + s.fm_text.ascent()), head)
+        hx = pad + s.fm_text.horizontalAdvance(head)
+        p.setPen(s.danger if refused else s.muted)
+        p.drawText(QPointF(hx, y + s.fm_text.ascent()), f"refused {refused}")
+        y += s.fm_text.height()
+        p.setFont(s.small_font)
+        p.setPen(s.muted)
+        counts = (
+            f"retried {st.get('retried', 0)} · done {st.get('completed', 0)} · "
+            f"failed {st.get('failed', 0)}"
+        )
+        p.drawText(
+            QPointF(pad, y + s.fm_small.ascent()), elide(s.fm_small, counts, self.w - 2 * pad)
+        )
+
+
 _ITEMS: dict[str, type[PatternItem]] = {
     "token-bucket": TokenBucketItem,
     "circuit-breaker": BreakerItem,
     "batcher": BatcherItem,
     "errgroup": ErrGroupItem,
+    "worker-pool": WorkerPoolItem,
 }
 
 

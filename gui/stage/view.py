@@ -698,7 +698,12 @@ class StageView(QGraphicsView):
             self._start_transfer(tr, now)
         for oid, what in d.pattern_moments[-8:]:
             item = self._pattern_items.get(oid)
-            color = {"refused": st.danger, "opened": st.danger, "closed": st.ok}.get(what)
+            color = {
+                "refused": st.danger,
+                "opened": st.danger,
+                "full": st.warning,
+                "closed": st.ok,
+            }.get(what)
             if item is not None and item.isVisible() and color is not None:
                 self._anim.pulse(item.focus_point, color, now, radius=44 * st.k, duration=0.6)
         for cell_id, _g in d.lost_updates[:8]:

@@ -88,3 +88,22 @@ def test_an_errgroup_round_draws_its_members_first_error_and_leaves_when_over(wi
     assert "first error" in group.tip
     # The round is over: its group leaves the stage (the next round brings its own).
     qtbot.waitUntil(lambda: group.oid not in window.stage.item_tables()["p"], timeout=10_000)
+
+
+def test_the_worker_pool_draws_its_phase_queue_and_refusals(window, qtbot):
+    from gui.stage.pattern_items import WorkerPoolItem
+
+    window.player.set_speed(2.0)
+    assert window.open_lesson("worker-pool", {"queue_size": 2, "workers": 2, "max_retries": 0})
+    qtbot.waitUntil(lambda: bool(pattern_items(window, WorkerPoolItem)), timeout=5000)
+    (pool,) = pattern_items(window, WorkerPoolItem)
+    view = window.stage.model.patterns[pool.oid]
+    assert view.state["phase"] == "running" and view.state["queue_size"] == 2
+    qtbot.mouseClick(window.controls.action_button("burst"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.state["rejected"] > 0, timeout=8000)  # a full queue refuses
+    assert view.state["queued"] <= 2 and view.state["busy"] <= view.state["workers"]
+    qtbot.mouseClick(window.controls.action_button("shutdown"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.state["phase"] == "stopped", timeout=10_000)
+    st = view.state
+    assert st["accepted"] == st["completed"] + st["failed"]  # every accepted job ran
+    assert "worker pool pool: stopped" in pool.tip
