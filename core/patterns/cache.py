@@ -48,6 +48,7 @@ Go: ``github.com/patrickmn/go-cache`` (TTL + janitor) and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -61,8 +62,10 @@ from core.runtime import (
     RWMutex,
     Ticker,
     go,
+    next_object_id,
     now,
     select,
+    trace_pattern,
 )
 
 __all__ = ["Cache", "CacheStats", "LoadAborted"]
@@ -96,12 +99,13 @@ class CacheStats:
 class _Call:
     """One load in flight (singleflight's ``call``)."""
 
-    __slots__ = ("done", "err", "value")
+    __slots__ = ("done", "err", "value", "waiters")
 
     def __init__(self, done: Chan) -> None:
         self.done = done  # closed once value/err are set: the close publishes them
         self.value: Any = None
         self.err: BaseException | None = None
+        self.waiters = 0  # callers waiting for this load (for the picture); under _calls_mu
 
 
 class Cache:
@@ -134,6 +138,39 @@ class Cache:
         self._misses = AtomicInt64(name=f"{name}.misses")
         self._loads = AtomicInt64(name=f"{name}.loads")
         self._evictions = AtomicInt64(name=f"{name}.evictions")
+        self.id = next_object_id()
+        self._trace_entries("made", f"entries stay fresh {self.ttl:g} s")
+
+    # -- the picture -------------------------------------------------------------
+
+    def _trace_entries(self, what: str, text: str) -> None:
+        """Record the entries after *what* (caller holds self._mu for writing, or owns it).
+
+        Fields: ``entries``, ``((key, expires at), ...)`` for the first
+        ENTRIES_SHOWN keys in order, ``size`` and ``ttl``.
+        """
+        keys = sorted(self._items, key=_key_order)[:ENTRIES_SHOWN]
+        entries = tuple((str(k), self._items[k][1]) for k in keys)
+        trace_pattern(
+            self.id,
+            self.name,
+            "cache",
+            what,
+            text,
+            entries=entries,
+            size=len(self._items),
+            ttl=self.ttl,
+        )
+
+    def _trace_loads(self, what: str, text: str) -> None:
+        """Record the loads in flight after *what* (caller holds self._calls_mu).
+
+        Field: ``loading``, ``((key, callers waiting for it), ...)``.
+        """
+        loading = tuple(
+            (str(k), c.waiters) for k, c in sorted(self._calls.items(), key=_item_order)
+        )
+        trace_pattern(self.id, self.name, "cache", what, text, loading=loading)
 
     # -- reads ---------------------------------------------------------------
 
@@ -178,6 +215,7 @@ class Cache:
         self._mu.lock()
         try:
             self._items[key] = (value, expires)
+            self._trace_entries("set", f"stored {key}, fresh for {ttl:g} s")
         finally:
             self._mu.unlock()
 
@@ -185,7 +223,10 @@ class Cache:
         """Remove *key*; returns whether it was there. Blocks like :meth:`set`."""
         self._mu.lock()
         try:
-            return self._items.pop(key, None) is not None
+            there = self._items.pop(key, None) is not None
+            if there:
+                self._trace_entries("deleted", f"deleted {key}")
+            return there
         finally:
             self._mu.unlock()
 
@@ -202,6 +243,7 @@ class Cache:
                 if expires > t:
                     fresh += 1
                     self._items[key] = (value, t)
+            self._trace_entries("expired", f"expired {fresh} entries at once")
             return fresh
         finally:
             self._mu.unlock()
@@ -214,6 +256,8 @@ class Cache:
             expired = [k for k, (_, expires) in self._items.items() if expires <= t]
             for k in expired:
                 del self._items[k]
+            if expired:
+                self._trace_entries("evicted", f"the janitor evicted {len(expired)} entries")
         finally:
             self._mu.unlock()
         if expired:
@@ -247,6 +291,8 @@ class Cache:
         self._calls_mu.lock()
         call = self._calls.get(key)
         if call is not None:
+            call.waiters += 1
+            self._trace_loads("waits", f"a caller waits for the load of {key} already under way")
             self._calls_mu.unlock()
             call.done.recv()  # closed by the loader once value/err are set
             if call.err is not None:
@@ -261,6 +307,7 @@ class Cache:
             return value
         call = _Call(Chan(name=f"{self.name}.load({key!r})"))
         self._calls[key] = call
+        self._trace_loads("loading", f"loads {key} (one load, however many ask)")
         self._calls_mu.unlock()
         self._loads.add(1)
         try:
@@ -276,6 +323,8 @@ class Cache:
         finally:
             self._calls_mu.lock()
             del self._calls[key]
+            woke = f", waking {call.waiters} waiting" if call.waiters else ""
+            self._trace_loads("loaded", f"the load of {key} ended{woke}")
             self._calls_mu.unlock()
             call.done.close()
         return call.value
@@ -323,3 +372,17 @@ class Cache:
             evictions=self._evictions.load(),
             size=size,
         )
+
+
+ENTRIES_SHOWN = 12  # entries a record carries (the first keys in order)
+
+
+def _key_order(k: Hashable) -> tuple:
+    """Keys in a reader's order: k2 before k10."""
+    text = str(k)
+    m = re.fullmatch(r"(.*?)(\d+)", text)
+    return (m.group(1), int(m.group(2)), text) if m else (text, 0, text)
+
+
+def _item_order(item: tuple) -> tuple:
+    return _key_order(item[0])

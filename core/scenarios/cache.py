@@ -120,6 +120,15 @@ class CacheLesson(Scenario):
         Metric("evictions", "entries", "Expired entries the janitor removed since the start"),
         Metric("size", "entries", "Entries the cache holds now, fresh or expired"),
     )
+    # the cache's locks and counters: the stage draws its entries and loads itself
+    plumbing = (
+        "cache.mu",
+        "cache.calls",
+        "cache.hits",
+        "cache.misses",
+        "cache.loads",
+        "cache.evictions",
+    )
     source_modules = ("core.patterns.cache", "core.scenarios.cache")
 
     # -- the story ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from gui.stage.style import StageStyle
 __all__ = [
     "BatcherItem",
     "BreakerItem",
+    "CacheItem",
     "ErrGroupItem",
     "PatternItem",
     "TokenBucketItem",
@@ -624,12 +625,115 @@ class WorkerPoolItem(PatternItem):
         )
 
 
+# -- cache ---------------------------------------------------------------------------------
+
+
+class CacheItem(PatternItem):
+    """A cache's entries, each with its TTL running out as a bar (grey: expired, still
+    there until the janitor evicts it), and the loads in flight with the callers
+    waiting for each (singleflight)."""
+
+    KIND = "cache"
+    SIZE = (380.0, 168.0)
+    COLS, ROWS = 3, 4
+
+    def __init__(self, style: StageStyle, oid: int) -> None:
+        super().__init__(style, oid)
+        self.left: list[tuple[str, float]] = []  # (key, fraction of the TTL left) as shown
+
+    def show_view(self, v: PatternView, now: float) -> bool:
+        self._v = v
+        st = v.state
+        ttl = float(st.get("ttl", 1.0)) or 1.0
+        self.left = [
+            (str(k), max(0.0, min(1.0, (float(exp) - now) / ttl)))
+            for k, exp in st.get("entries", ())[: self.COLS * self.ROWS]
+        ]
+        key = (
+            self.title or v.name,
+            tuple((k, math.ceil(f * 20)) for k, f in self.left),
+            st.get("size", 0),
+            tuple(st.get("loading", ())),
+        )
+        if not self.set_key(key):
+            return False
+        fresh = sum(1 for _, f in self.left if f > 0)
+        self.tip = (
+            f"cache {v.name}: {st.get('size', 0)} entries ({fresh} shown fresh), "
+            f"TTL {ttl:g} s\n{self._loading_text()}\nlast: {v.text}"
+        )
+        return True
+
+    def _loading_text(self) -> str:
+        loading = self._v.state.get("loading", ()) if self._v else ()
+        if not loading:
+            return "no load in flight"
+        parts = [f"{k} ({n} waiting)" if n else str(k) for k, n in loading[:4]]
+        more = f" +{len(loading) - 4}" if len(loading) > 4 else ""
+        return "loading " + ", ".join(parts) + more
+
+    def draw(self, p: QPainter) -> None:
+        v = self._v
+        if v is None:
+            return
+        s = self.style
+        st = v.state
+        top = self._frame(p)
+        pad = 10 * s.k
+        p.setFont(s.small_font)
+        p.setPen(s.muted)
+        size = int(st.get("size", 0))
+        summary = f"{size} entries · TTL {float(st.get('ttl', 0)):g} s"
+        sw = s.fm_small.horizontalAdvance(summary)
+        p.drawText(QPointF(self.w - pad - sw, pad + s.fm_name.ascent()), summary)
+        gap = 8 * s.k
+        cw = (self.w - 2 * pad - gap * (self.COLS - 1)) / self.COLS
+        rh = 22 * s.k
+        kw = s.fm_small.horizontalAdvance("k000") + 4 * s.k
+        for i, (k, f) in enumerate(self.left):
+            row, col = divmod(i, self.COLS)
+            x = pad + col * (cw + gap)
+            y = top + row * rh
+            p.setFont(s.small_bold)
+            p.setPen(s.text if f > 0 else s.muted)
+            p.drawText(QPointF(x, y + (rh + s.fm_small.ascent()) / 2 - 2), elide(s.fm_small, k, kw))
+            bar = QRectF(x + kw, y + rh * 0.28, cw - kw, rh * 0.44)
+            p.setPen(QPen(s.grid, 1.0))
+            p.setBrush(s.surface_alt)
+            p.drawRoundedRect(bar, 3 * s.k, 3 * s.k)
+            if f > 0:
+                p.setPen(Qt.NoPen)
+                p.setBrush(s.warning if f < 0.25 else s.ok)
+                p.drawRoundedRect(
+                    QRectF(bar.left(), bar.top(), bar.width() * f, bar.height()), 3 * s.k, 3 * s.k
+                )
+            else:
+                p.setFont(s.small_font)
+                p.setPen(s.muted)
+                p.drawText(bar, Qt.AlignCenter, "expired")
+        if size > len(self.left):
+            p.setFont(s.small_font)
+            p.setPen(s.muted)
+            y = top + self.ROWS * rh
+            p.drawText(QPointF(pad, y + s.fm_small.ascent()), f"+{size - len(self.left)} more")
+        y = top + self.ROWS * rh + 4 * s.k
+        loading = st.get("loading", ())
+        p.setFont(s.text_font)
+        p.setPen(s.state_color("blocked_recv") if loading else s.muted)
+        text = self._loading_text()
+        x = pad + (
+            s.fm_small.horizontalAdvance("+00 more") + 8 * s.k if size > len(self.left) else 0
+        )
+        p.drawText(QPointF(x, y + s.fm_text.ascent()), elide(s.fm_text, text, self.w - x - pad))
+
+
 _ITEMS: dict[str, type[PatternItem]] = {
     "token-bucket": TokenBucketItem,
     "circuit-breaker": BreakerItem,
     "batcher": BatcherItem,
     "errgroup": ErrGroupItem,
     "worker-pool": WorkerPoolItem,
+    "cache": CacheItem,
 }
 
 

@@ -107,3 +107,24 @@ def test_the_worker_pool_draws_its_phase_queue_and_refusals(window, qtbot):
     st = view.state
     assert st["accepted"] == st["completed"] + st["failed"]  # every accepted job ran
     assert "worker pool pool: stopped" in pool.tip
+
+
+def test_the_cache_draws_its_entries_ttl_and_the_stampedes_single_load(window, qtbot):
+    from gui.stage.pattern_items import CacheItem
+
+    window.player.set_speed(2.0)
+    assert window.open_lesson("cache", {"ttl": 5.0, "loader_delay": 1.0})
+    qtbot.waitUntil(lambda: bool(pattern_items(window, CacheItem)), timeout=5000)
+    (cache,) = pattern_items(window, CacheItem)
+    view = window.stage.model.patterns[cache.oid]
+    qtbot.waitUntil(lambda: bool(view.state.get("entries")), timeout=5000)
+    assert all(0.0 <= f <= 1.0 for _, f in cache.left)
+    qtbot.mouseClick(window.controls.action_button("stampede"), Qt.MouseButton.LeftButton)
+    # One load for the stampede's key, with the other callers waiting for it.
+    qtbot.waitUntil(
+        lambda: any(k.startswith("stampede") and n > 0 for k, n in view.state.get("loading", ())),
+        timeout=8000,
+    )
+    assert "waiting" in cache.tip
+    names = {window.stage.item_name(key) for key in _keys(window)}
+    assert "cache.mu" not in names and "cache.hits" not in names

@@ -135,3 +135,42 @@ def test_an_errgroup_records_its_members_and_the_first_error():
     assert (st["started"], st["running"], st["failed"], st["cancelled"]) == (2, 0, 1, 1)
     assert st["first"] == "boom" and st["first_by"] == "failer" and st["over"] is True
     assert v.what == "waited" and v.text == "wait() returned the first error: boom"
+
+
+def test_a_cache_records_its_entries_and_the_loads_in_flight_with_their_waiters():
+    out = {}
+
+    def main() -> None:
+        from core.patterns.cache import Cache
+        from core.runtime import Chan, WaitGroup, go
+
+        cache = Cache(ttl=5.0, name="cache")
+        out["id"] = cache.id
+        release = Chan(0, name="release")
+        wg = WaitGroup(name="readers")
+
+        def loader(key: str) -> str:
+            release.recv()  # the load stays in flight until main lets it finish
+            return f"value of {key}"
+
+        def read() -> None:
+            out.setdefault("values", []).append(cache.get_or_load("k10", loader))
+            wg.done()
+
+        wg.add(3)
+        for i in range(3):
+            go(read, name=f"reader-{i}")
+        from helpers import wait_until
+
+        wait_until(lambda: len(cache._calls) == 1 and cache._calls["k10"].waiters == 2)
+        release.send(None)
+        wg.wait()
+        cache.set("k2", "two")
+
+    records, model = run_traced(main)
+    assert out["values"] == ["value of k10"] * 3
+    loads = [ev.payload.fields()["loading"] for ev in records if "loading" in ev.payload.fields()]
+    assert loads[0] == (("k10", 0),) and (("k10", 2),) in loads and loads[-1] == ()
+    v = model.patterns[out["id"]]
+    assert [k for k, _ in v.state["entries"]] == ["k2", "k10"]  # in a reader's order
+    assert v.state["size"] == 2 and v.state["ttl"] == 5.0 and v.state["loading"] == ()
