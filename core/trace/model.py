@@ -168,6 +168,7 @@ class TimerView:
     fires: int = 0
     dropped: int = 0  # a Ticker's ticks dropped because one still waited to be received
     last_fire_t: float | None = None
+    due: float | None = None  # runtime time it fires next (None: stopped, or fired once)
 
 
 @dataclass(slots=True)
@@ -1021,6 +1022,7 @@ class RunModel:
                 tm.chan = p.chan
                 self.timer_chans[p.chan] = obj
             tm.period = p.period
+            tm.due = ev.t + p.period if p.period is not None else None
             d.timers.add(obj)
         elif kind.startswith("Atomic"):
             self.cells.setdefault(obj, CellView(obj, name or f"atomic {obj}", kind=kind))
@@ -1211,6 +1213,7 @@ class RunModel:
         tm = self._timer(ev)
         tm.fires += 1
         tm.last_fire_t = ev.t
+        tm.due = ev.t + tm.period if tm.kind == "Ticker" and tm.period else None
         if decode(Kind.TIMER_FIRE, ev.extra).dropped:
             tm.dropped += 1
         tm.stopped = False
@@ -1221,6 +1224,9 @@ class RunModel:
         tm = self._timer(ev)
         p = ev.payload
         tm.stopped = ev.kind is Kind.TIMER_STOP
+        tm.due = None if tm.stopped else ev.t + p.duration
+        if not tm.stopped and tm.kind == "Ticker":
+            tm.period = p.duration
         self._actor(ev)
         if p.drained:
             # Go 1.23: a fired value not yet received is dropped by Stop and Reset.

@@ -62,6 +62,8 @@ class GoroutineItem(StageItem):
     """One goroutine (see the module docstring). Click: the view emits goroutine_clicked."""
 
     hides: Callable[[str], bool] | None = None  # names kept off the stage (set by the view)
+    # How a select case names its channel (set by the view: a timer's case counts down).
+    case_name: Callable[[int], str] | None = None
 
     def __init__(self, style: StageStyle, gid: int, lod: str = "full") -> None:
         self.lod = lod
@@ -75,6 +77,7 @@ class GoroutineItem(StageItem):
         self._status = ""
         self._rows = 0
         self._chan_names: tuple[str, ...] = ()
+        self.counts_down = False  # a select case of its card is a timer that will fire
         # The name drawn, when the stage tells it apart from a namesake ("dumper
         # (leaked)"); None draws the goroutine's own.
         self.title: str | None = None
@@ -141,9 +144,12 @@ class GoroutineItem(StageItem):
             # its pacing timer says nothing the status line does not).
             rows = 1 + min(len(sel.cases), _MAX_CASES) + (1 if -1 in sel.wins else 0)
             self._sel = sel
-            self._chan_names = tuple(name_of(cid) for _, cid in sel.cases)
+            namer = self.case_name or name_of
+            self._chan_names = tuple(namer(cid) for _, cid in sel.cases)
+            self.counts_down = any(n.endswith(" s") for n in self._chan_names)
         else:
             self._sel = None
+            self.counts_down = False
         resized = False
         if rows != self._rows:
             self._rows = rows

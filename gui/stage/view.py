@@ -326,9 +326,15 @@ class StageView(QGraphicsView):
         self._clock = t
         self._update_status()
         if moving:
+            m = self.model
             # A bucket earns tokens and an open breaker counts down between records.
             for oid, item in self._pattern_items.items():
-                if (v := self.model.patterns.get(oid)) is not None and item.show_view(v, t):
+                if (v := m.patterns.get(oid)) is not None and item.show_view(v, t):
+                    self._kick()
+            # A select's timeout counts down on its goroutine's card.
+            for gid, g_item in self._g_items.items():
+                if g_item.counts_down and (g := m.goroutines.get(gid)) is not None:
+                    g_item.show_view(g, m.selects.get(gid), self._shown_name)
                     self._kick()
         if moving and not self._timer.isActive() and any(self._tables()):
             # The run moves on: what it left behind may be due to leave (see _sweep).
@@ -520,6 +526,17 @@ class StageView(QGraphicsView):
             return item.label
         return self._channel_label(oid) or self._obj_name(oid)
 
+    def _case_name(self, cid: int) -> str:
+        """A select case's channel as its card names it: a timer's counts down
+        ("timeout.C · 0.3 s") while the timer will fire."""
+        name = self._shown_name(cid)
+        m = self.model
+        tid = m.timer_chans.get(cid)
+        tm = m.timers.get(tid) if tid is not None else None
+        if tm is None or tm.due is None or tm.stopped:
+            return name
+        return f"{name} · {max(0.0, tm.due - self._stage_time()):.1f} s"
+
     def _goroutine_name(self, gid: int) -> str:
         item = self._g_items.get(gid)
         if item is not None and item.title:
@@ -627,6 +644,7 @@ class StageView(QGraphicsView):
                 item = GoroutineItem(st, gid, self.lod)
                 item.spotlit = gid == self._spot
                 item.hides = self.hides
+                item.case_name = self._case_name
                 self._add(self._g_items, ("g", gid), item)
                 parent = self._g_items.get(m.goroutines[gid].parent)
                 if parent is not None and parent not in self._unplaced:

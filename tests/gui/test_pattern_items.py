@@ -128,3 +128,22 @@ def test_the_cache_draws_its_entries_ttl_and_the_stampedes_single_load(window, q
     assert "waiting" in cache.tip
     names = {window.stage.item_name(key) for key in _keys(window)}
     assert "cache.mu" not in names and "cache.hits" not in names
+
+
+def test_a_selects_timeout_counts_down_on_its_card(window, qtbot):
+    window.player.set_speed(1.0)
+    values = {"rate_a": 0.3, "rate_b": 0.3, "rate_c": 0.3, "timeout": 3.0}
+    assert window.open_lesson("select", values)
+
+    def timeout_row() -> str:
+        for item in window.stage.item_tables()["g"].values():
+            for name in item._chan_names:
+                if name.startswith("timeout.C · "):
+                    return name
+        return ""
+
+    qtbot.waitUntil(lambda: bool(timeout_row()), timeout=5000)
+    first = timeout_row()
+    left = float(first.split("· ")[1].split(" s")[0])
+    assert 0.0 <= left <= 3.0
+    qtbot.waitUntil(lambda: timeout_row() not in ("", first), timeout=3000)  # it runs down

@@ -125,3 +125,23 @@ def test_a_freed_channel_leaves_the_model(rt):
     rt.snapshot()  # collects cyclic garbage; plain garbage is already gone
     m = folded(rt)
     assert cid not in m.channels
+
+
+def test_a_timer_knows_when_it_fires_next_through_reset_stop_and_ticks(rt):
+    from core.runtime import Ticker
+
+    t = Timer(30, name="timeout")
+    m = folded(rt)
+    made = m.timers[t.id]
+    assert made.due == pytest.approx(m.now + 30, abs=0.5)
+    t.reset(50)
+    m = folded(rt)
+    assert m.timers[t.id].due == pytest.approx(m.now + 50, abs=0.5)
+    t.stop()
+    assert folded(rt).timers[t.id].due is None
+    tick = Ticker(0.05, name="tick")
+    tick.c.recv()
+    m = folded(rt)
+    tv = m.timers[tick.id]
+    assert tv.fires >= 1 and tv.due == pytest.approx(tv.last_fire_t + 0.05)
+    tick.stop()
