@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scenarios._base import CHAPTERS, Scenario
+from core.scenarios import CHAPTERS, Scenario
 
 __all__ = ["CataloguePanel", "short_title"]
 

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import scenarios
-from core.scenarios._base import Scenario
+from core.scenarios import Scenario
 from core.teaching import (
     Question,
     QuestionSchedule,

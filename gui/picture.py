@@ -25,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 
-from core.trace.export import atomic_write_text
+from core.trace import atomic_write_text
 
 __all__ = ["EDGE_POINTS", "KINDS", "MIN_SHARE", "describe", "problems", "write_description"]
 

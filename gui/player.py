@@ -14,8 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.scenarios import ScenarioRun
-from core.scenarios._base import Scenario
+from core.scenarios import Scenario, ScenarioRun
 from gui.settings import clamp_speed
 
 __all__ = ["Player", "PlayerState"]

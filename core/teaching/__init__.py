@@ -12,7 +12,7 @@
 Imports only ``core.trace``, ``core.runtime`` and the standard library.
 """
 
-from core.teaching.positions import SourcePosition, source_positions
+from core.teaching.positions import SourcePosition, same_file, source_positions
 from core.teaching.questions import (
     Question,
     QuestionSchedule,
@@ -80,6 +80,7 @@ __all__ = [
     "parse_questions",
     "race_reports",
     "record",
+    "same_file",
     "source_positions",
     "step",
     "step_and_describe",

@@ -40,9 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scenarios._base import Param, Scenario
-from core.teaching import SourcePosition, source_positions
-from core.teaching.positions import same_file
+from core.scenarios import Param, Scenario
+from core.teaching import SourcePosition, same_file, source_positions
 from gui import resources
 from gui.player import Player, PlayerState
 from gui.theme import Theme

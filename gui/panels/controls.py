@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scenarios._base import Param, Scenario
+from core.scenarios import Param, Scenario
 from gui import resources
 from gui.panels import discard as _discard
 from gui.player import Player, PlayerState

@@ -13,7 +13,7 @@ import re
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from core.scenarios._base import Scenario
+from core.scenarios import Scenario
 from core.teaching import strip_questions
 from gui import resources
 from gui.theme import Theme

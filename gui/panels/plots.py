@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scenarios._base import Metric, MetricsRecorder
+from core.scenarios import Metric, MetricsRecorder
 from gui.theme import Theme
 
 __all__ = [

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
-from core.trace.model import ChannelView
+from core.trace import ChannelView
 from gui.stage.items import Point, StageItem, elide, fit_text
 from gui.stage.style import StageStyle
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
-from core.trace.model import GoroutineView, SelectView
+from core.trace import GoroutineView, SelectView
 from gui.stage.items import Point, StageItem, elide, render_pixmap
 from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge, state_shape
 

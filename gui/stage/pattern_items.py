@@ -15,7 +15,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 
-from core.trace.model import PatternView
+from core.trace import PatternView
 from gui.stage.items import StageItem, elide
 from gui.stage.style import StageStyle
 
@@ -668,6 +668,8 @@ class CacheItem(PatternItem):
         loading = self._v.state.get("loading", ()) if self._v else ()
         if not loading:
             return "no load in flight"
+        # Loads that others wait for first (a stampede), then in the keys' order.
+        loading = sorted(loading, key=lambda kn: -kn[1])
         parts = [f"{k} ({n} waiting)" if n else str(k) for k, n in loading[:4]]
         more = f" +{len(loading) - 4}" if len(loading) > 4 else ""
         return "loading " + ", ".join(parts) + more

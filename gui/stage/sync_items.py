@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
 
-from core.trace.model import CellView, ContextView, LockView, OnceView, TimerView, WaitGroupView
+from core.trace import CellView, ContextView, LockView, OnceView, TimerView, WaitGroupView
 from gui.stage.items import Point, StageItem, elide
 from gui.stage.style import StageStyle
 

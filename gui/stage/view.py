@@ -36,8 +36,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
-from core.trace import TraceEvent
-from core.trace.model import RunDiff, RunModel, Transfer
+from core.trace import RunDiff, RunModel, TraceEvent, Transfer
 from gui.stage.channel_item import ChannelItem
 from gui.stage.edges import EdgeLayer, curve, polyline
 from gui.stage.goroutine_item import GoroutineItem
