@@ -877,7 +877,7 @@ class MainWindow(QMainWindow):
         self.plots.set_recorder(run.scenario.recorder)
         self.stage.panic_ends_program = run.scenario.panic_ends_program
         if self.chat is not None:
-            self.chat.attach(run)
+            self.chat.attach(run, self.player.act)
         self._show_note("")
 
     def _on_player_state_changed(self, state: str) -> None:

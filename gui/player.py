@@ -196,19 +196,21 @@ class Player(QObject):
         # Runtime.step waits for the previous step to be taken up: keep that short.
         return bool(rt.step(g_id, timeout=0.05))
 
-    def act(self, name: str) -> Any:
-        """Inject the scenario's action *name*; its handler runs in its own goroutine.
+    def act(self, name: str, *args: Any) -> Any:
+        """Inject the scenario's action *name* (with *args*, for an action that takes
+        them); its handler runs in its own goroutine.
 
         Returns the handler's goroutine, or None when nothing is running.
         Counted (:meth:`times_acted`) and announced (``action_injected``).
 
         Raises:
             KeyError: the scenario has no such action.
+            TypeError: *args* do not fit the action (see ``Scenario.act``).
         """
         run = self._run
         if run is None or self._state not in (PlayerState.RUNNING, PlayerState.PAUSED):
             return None
-        g = run.act(name)
+        g = run.act(name, *args)
         self._acted[name] = self._acted.get(name, 0) + 1
         self.action_injected.emit(name)
         return g

@@ -67,8 +67,8 @@ class LessonRun(ScenarioRun):
         super().__init__(scenario, **kwargs)
         self.teachers: list[Goroutine] = []
 
-    def act(self, name: str) -> Goroutine:
-        g = super().act(name)
+    def act(self, name: str, *args: object) -> Goroutine:
+        g = super().act(name, *args)
         self.teachers.append(g)
         return g
 

@@ -239,6 +239,9 @@ class Scenario:
     summary: ClassVar[str]
     params: ClassVar[tuple[Param, ...]] = ()
     actions: ClassVar[tuple[Action, ...]] = ()
+    # Actions that take arguments (the chat panel's "join-as" a name): called by a
+    # panel through the player, never shown as buttons nor injected at random.
+    arg_actions: ClassVar[tuple[Action, ...]] = ()
     metrics: ClassVar[tuple[Metric, ...]] = ()
     # Modules whose source the Code tab shows (the pattern, then the scenario).
     source_modules: ClassVar[tuple[str, ...]] = ()
@@ -278,8 +281,9 @@ class Scenario:
 
     @classmethod
     def action(cls, name: str) -> Action:
-        """The declared action *name*; ``KeyError`` if there is none."""
-        return _named(cls.actions, name)
+        """The declared action *name* (a button's or one taking arguments);
+        ``KeyError`` if there is none."""
+        return _named(cls.actions + cls.arg_actions, name)
 
     def __getitem__(self, name: str) -> Any:
         """The value of parameter *name*."""
@@ -295,18 +299,26 @@ class Scenario:
     def run(self, ctx: context.Context) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def act(self, name: str) -> runtime.Goroutine:
-        """Inject action *name*: its handler runs in a new goroutine at once.
+    def act(self, name: str, *args: Any) -> runtime.Goroutine:
+        """Inject action *name*: ``on_<name>(*args)`` runs in a new goroutine at once.
+
+        A button's action takes no argument; one of :attr:`arg_actions` takes
+        the arguments its handler declares.
 
         Raises:
             KeyError: the scenario declares no such action.
+            TypeError: arguments given to a button's action, or none to one
+                that takes them.
             RuntimeError: the scenario is not running.
         """
-        self.action(name)
+        action = self.action(name)
+        if (action in self.arg_actions) != bool(args):
+            wants = "arguments" if action in self.arg_actions else "no argument"
+            raise TypeError(f"action {name!r} takes {wants}")
         if self.runtime is None:
             raise RuntimeError(f"{self.id} is not running")
         handler = getattr(self, f"on_{name.replace('-', '_')}")
-        return self.runtime.go(handler, name=f"teacher:{name}")
+        return self.runtime.go(handler, *args, name=f"teacher:{name}")
 
     @property
     def rng(self) -> random.Random:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from core.runtime import Goroutine, Runtime, StopReport
 from core.scenarios._base import Scenario
@@ -73,9 +74,10 @@ class ScenarioRun:
             if not self.runtime.clock.paused:
                 self.runtime.check_deadlock()
 
-    def act(self, name: str) -> Goroutine:
-        """Inject the scenario's action *name* (its handler runs in a new goroutine)."""
-        return self.scenario.act(name)
+    def act(self, name: str, *args: Any) -> Goroutine:
+        """Inject the scenario's action *name* with *args* (its handler runs in a new
+        goroutine); raises as :meth:`Scenario.act`."""
+        return self.scenario.act(name, *args)
 
     def wait_finished(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)

@@ -5,12 +5,13 @@ member's inbox without waiting (the room is a broadcast). Member "sam"
 reads slowly: its inbox fills, then it misses lines (dropped), while the
 others chat on.
 
-The chat panel of the window joins, posts and leaves through
-``scenario.chat`` (a :class:`~core.patterns.chat.Chat`, set when ``run``
-starts) from goroutines; ``scenario.clients`` maps the name of every member
-this scenario runs to its :class:`~core.patterns.chat.ChatClient`. That
-dict is replaced, never changed in place, so a reader may iterate the one
-it got.
+Membership lives here only. The window's chat panel joins, leaves and posts
+through the actions that take an argument (``join-as``, ``leave-as``,
+``post-as``), injected through the player like any teacher action: each runs
+in a goroutine of the lesson and says what it did in a note.
+``scenario.clients`` maps the name of every member (the panel's too) to its
+:class:`~core.patterns.chat.ChatClient`; that dict is replaced, never
+changed in place, so a reader may iterate the one it got.
 """
 
 from __future__ import annotations
@@ -101,6 +102,11 @@ class ChatScenario(Scenario):
             f"Toggle {SLOW_MEMBER} between a slow reader and a fast one",
         ),
     )
+    arg_actions: ClassVar[tuple[Action, ...]] = (
+        Action("join-as", "Join as", "A member of the given name joins (the chat panel)"),
+        Action("leave-as", "Leave as", "The member of the given name leaves"),
+        Action("post-as", "Post as", "Post the given line as the given member"),
+    )
     metrics: ClassVar[tuple[Metric, ...]] = (
         Metric("delivered", "lines/s", "Lines put into members' inboxes per second"),
         Metric(
@@ -148,24 +154,27 @@ class ChatScenario(Scenario):
                 client.stop()
             self._wg.wait()  # the talkers end with ctx
 
-    def _join(self, name: str, slow: bool = False) -> bool:
-        """Add member *name* (a reader, and a talker unless *slow*); False if it cannot.
+    def _join(self, name: str, slow: bool = False, talks: bool = True) -> bool:
+        """Add member *name* (a reader, and a talker unless *slow* or not *talks*);
+        False if it cannot (the lesson is ending).
 
         Raises:
-            ValueError: the name is taken (e.g. by the chat panel).
+            ValueError: the name is taken.
         """
+        assert self.chat is not None  # run() made the room before any member joins
         with self._mu:
             if self._stopping:
                 return False
             client = ChatClient(self.chat, name, delay=self["slow_delay"] if slow else 0.0)
             self.clients = {**self.clients, name: client}
-            if not slow:
+            if talks and not slow:
                 talk_ctx, cancel = with_cancel(self._ctx, name=f"{name}Ctx")
                 self._talkers[name] = cancel
                 self._wg.go(self._talk, talk_ctx, name, name=name)
             return True
 
     def _talk(self, ctx: Context, user: str) -> None:
+        assert self.chat is not None  # run() made the room before any talker
         for _ in self.paced(ctx, 1.0 / self["talk_interval"], name="talk"):
             try:
                 self.chat.post(user, self.rng.choice(PHRASES))
@@ -202,6 +211,47 @@ class ChatScenario(Scenario):
         cancel()
         client.stop()
         self.note(f"{name} leaves: its inbox is closed and its reader ends")
+
+    # -- the chat panel's actions (they take the member's name) --------------------
+
+    def on_join_as(self, user: str) -> None:
+        """*user* joins from the panel: a reader whose lines the teacher types."""
+        user = str(user).strip()
+        if self.chat is None or not user:
+            return
+        try:
+            if self._join(user, talks=False):
+                self.note(f"{user} joined the chat.")
+        except ValueError:
+            self.note(f"The name {user} is taken: choose another.")
+
+    def on_leave_as(self, user: str) -> None:
+        """*user* leaves: its talker (if any) stops, its inbox is closed."""
+        if self.chat is None:
+            return
+        with self._mu:
+            client = self.clients.get(user)
+            cancel = self._talkers.pop(user, None)
+            if client is not None:
+                self.clients = {n: c for n, c in self.clients.items() if n != user}
+        if client is None:
+            self.note(f"{user} is not in the chat.")
+            return
+        if cancel is not None:
+            cancel()
+        client.stop()
+        self.note(f"{user} left the chat.")
+
+    def on_post_as(self, user: str, text: str) -> None:
+        """Post *text* (plain, as typed) as *user*."""
+        if self.chat is None:
+            return
+        try:
+            n = self.chat.post(user, text)
+        except ValueError:
+            self.note(f"{user} is not in the chat: join first.")
+            return
+        self.note(f"{user}'s line reached {n} inbox{'es' if n != 1 else ''}.")
 
     def on_slow_member(self) -> None:
         client = self.clients.get(SLOW_MEMBER)

@@ -4,12 +4,13 @@ Everything typed is plain text: inboxes are ``QPlainTextEdit`` widgets fed
 with ``appendPlainText``, member names go into plain list items, so a line
 like ``<b>hi</b>`` shows exactly those characters.
 
-Joining, posting and leaving lock the room's mutex, and a goroutine paused
-at the gate may hold it, so the panel never calls them on the GUI thread:
-each runs in a goroutine of the lesson's runtime (``runtime.go``, named
-``teacher:<what>`` like the lesson's own actions) and reports back through
-a plain queue that a GUI timer drains. Reading an inbox
-(``ChatClient.lines``) never blocks and is done directly.
+Membership lives in the lesson: joining, leaving and posting are the
+lesson's actions that take an argument (``join-as``, ``leave-as``,
+``post-as``), injected through the player like every teacher action. They
+run in goroutines of the lesson (they lock the room's mutex, which a
+goroutine paused at the gate may hold, so never on the GUI thread), and say
+what they did in a note, which the panel's status line shows. Reading an
+inbox (``ChatClient.lines``) never blocks and is done directly.
 
 The counts (delivered, dropped, unread) come from the trace, not from
 ``Chat.statistics()`` (which would take the room's mutex): a line reaches
@@ -21,7 +22,7 @@ channel.
 
 from __future__ import annotations
 
-import queue
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +41,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.patterns.chat import Chat, ChatClient
-from core.runtime import Chan, Recv, select
 from core.trace import Kind, TraceEvent
 from gui import resources
 from gui.panels import discard as _discard
@@ -50,6 +49,7 @@ from gui.theme import Theme
 __all__ = ["ChatPanel", "InboxView"]
 
 _MAX_LINES = 2_000  # per inbox view
+_ACTORS = frozenset({"teacher:join-as", "teacher:leave-as", "teacher:post-as"})
 
 
 @dataclass
@@ -147,8 +147,9 @@ class InboxView(QWidget):
 class ChatPanel(QWidget):
     """A live view of the chat lesson's room; the teacher can join, leave and post.
 
-    Works with the lesson's :class:`~core.patterns.chat.Chat` (``scenario.chat``)
-    and the members it runs (``scenario.clients``: name -> ``ChatClient``).
+    Reads the lesson's members (``scenario.clients``: name -> ``ChatClient``)
+    and acts through *act* (the player's ``act``): the lesson's ``join-as``,
+    ``leave-as`` and ``post-as``.
     """
 
     REFRESH_MS = 100
@@ -157,11 +158,12 @@ class ChatPanel(QWidget):
         super().__init__(parent)
         self._theme = theme
         self._run: Any = None
-        self._clients: dict[str, ChatClient] = {}  # those the panel joined
-        self._gone: dict[str, Chan] = {}  # closed when the panel makes its member leave
+        self._act: Callable[..., Any] | None = None  # the player's act
         self._views: dict[str, InboxView] = {}
-        self._replies: queue.SimpleQueue = queue.SimpleQueue()  # (kind, payload) from goroutines
         self._counts = InboxCounts()
+        # Goroutines of the panel's actions ("teacher:join-as" ...): their notes are
+        # the panel's status line.
+        self._actors: set[int] = set()
 
         self.members = QListWidget()
         self.members.setMaximumWidth(260)
@@ -237,10 +239,12 @@ class ChatPanel(QWidget):
 
     # -- wiring ------------------------------------------------------------------
 
-    def attach(self, run: Any) -> None:
-        """Follow the chat room of *run* (a ``ScenarioRun`` of the chat lesson)."""
+    def attach(self, run: Any, act: Callable[..., Any] | None = None) -> None:
+        """Follow the chat room of *run* (a ``ScenarioRun`` of the chat lesson);
+        act through *act* (``act(name, *args)``, the player's; default ``run.act``)."""
         self.detach()
         self._run = run
+        self._act = act if act is not None else run.act
         self._set_enabled(True)
         self._timer.start()
 
@@ -248,10 +252,9 @@ class ChatPanel(QWidget):
         """Stop following the room (the run's stop ends the members' goroutines)."""
         self._timer.stop()
         self._run = None
-        self._clients = {}
-        self._gone = {}
+        self._act = None
         self._counts = InboxCounts()
-        self._replies = queue.SimpleQueue()
+        self._actors = set()
         for v in self._views.values():
             self._inbox_grid.removeWidget(v)
             _discard(v)
@@ -268,7 +271,7 @@ class ChatPanel(QWidget):
         self.send_button.setIcon(resources.icon("send", theme.accent))
 
     @property
-    def _chat(self) -> Chat | None:
+    def _chat(self) -> Any:
         """The lesson's room (``None`` until its ``run`` has made it)."""
         return getattr(self._run.scenario, "chat", None) if self._run is not None else None
 
@@ -278,18 +281,11 @@ class ChatPanel(QWidget):
 
     # -- reading the room (GUI thread, never blocks) --------------------------------
 
-    def clients(self) -> dict[str, ChatClient]:
-        """Every member whose inbox can be shown: the lesson's, then the panel's."""
-        out: dict[str, ChatClient] = {}
+    def clients(self) -> dict[str, Any]:
+        """Every member whose inbox can be shown (name -> the lesson's ``ChatClient``)."""
         run = self._run
-        if run is not None:
-            lesson = getattr(run.scenario, "clients", None) or {}
-            if isinstance(lesson, dict):
-                out.update(lesson)
-            else:
-                out.update({c.user: c for c in lesson})
-        out.update(self._clients)
-        return out
+        members = getattr(run.scenario, "clients", None) if run is not None else None
+        return dict(members or {})
 
     def inbox(self, user: str) -> list[str]:
         """The lines shown in *user*'s inbox view."""
@@ -297,12 +293,17 @@ class ChatPanel(QWidget):
         return v.lines() if v is not None else []
 
     def apply_events(self, batch: list[TraceEvent]) -> None:
-        """Count deliveries and drops from the run's trace (the window's bridge batches)."""
+        """Count deliveries and drops from the run's trace (the window's bridge batches),
+        and show what the panel's actions said (their notes)."""
         self._counts.apply(batch)
+        for ev in batch:
+            if ev.kind is Kind.GO_CREATE and ev.obj_name in _ACTORS:
+                self._actors.add(ev.obj)
+            elif ev.kind is Kind.NOTE and ev.g in self._actors:
+                self.status.setText(ev.value)
 
     def refresh(self) -> None:
-        """Take replies from goroutines, show new inbox lines and the counts."""
-        self._drain_replies()
+        """Show new inbox lines and the counts."""
         if self._chat is None:
             return
         counts = self._counts
@@ -333,7 +334,7 @@ class ChatPanel(QWidget):
         self._inbox_grid.addWidget(view, i // 4, i % 4)
         self._views[user] = view
 
-    def _show_new_lines(self, view: InboxView, client: ChatClient) -> None:
+    def _show_new_lines(self, view: InboxView, client: Any) -> None:
         received = client.received
         new = received - view.shown
         if new <= 0:
@@ -358,95 +359,27 @@ class ChatPanel(QWidget):
         if author in members:
             self.author.setCurrentText(author)
 
-    # -- acting on the room (in goroutines) ------------------------------------------
+    # -- acting on the room (the lesson's actions, through the player) -----------------
 
-    def _go(self, fn: Any, name: str) -> bool:
-        run = self._run
-        if run is None or run.runtime.stopped:
+    def _do(self, action: str, *args: str) -> bool:
+        """Inject the lesson's *action* with *args*; False if nothing runs."""
+        run, act = self._run, self._act
+        if run is None or act is None or self._chat is None or run.runtime.stopped:
             return False
-        replies = self._replies
-
-        def body() -> None:
-            try:
-                reply = fn()
-                if reply is not None:
-                    replies.put(reply)
-            except ValueError as exc:
-                replies.put(("error", str(exc)))
-
-        run.runtime.go(body, name=name)
-        return True
-
-    def _drain_replies(self) -> None:
-        while True:
-            try:
-                kind, payload = self._replies.get_nowait()
-            except queue.Empty:
-                return
-            if kind == "joined":
-                client, gone = payload
-                self._clients[client.user] = client
-                self._gone[client.user] = gone
-                self.status.setText(f"{client.user} joined the chat.")
-            elif kind == "left":
-                self.status.setText(f"{payload} left the chat.")
-            elif kind == "posted":
-                user, n = payload
-                self.status.setText(f"{user}'s line reached {n} inbox(es).")
-            elif kind == "error":
-                self.status.setText(payload)
+        return act(action, *args) is not None
 
     def join(self, user: str) -> bool:
-        """Join *user*, a member whose inbox the panel reads. False if nothing runs.
-
-        The joining goroutine stays to end the member's reader when the
-        member leaves or the run stops (Go: ``<-ctx.Done()``), so stopping
-        the lesson never has to kill it.
-        """
-        chat, run = self._chat, self._run
+        """*user* joins the room (the lesson's ``join-as``). False if nothing runs."""
         user = user.strip()
-        if chat is None or run is None or not user:
-            return False
-        root = run.runtime.root_context()
-        replies = self._replies
-
-        def member() -> None:
-            client = ChatClient(chat, user)
-            gone = Chan(0, name=f"{user} gone")
-            replies.put(("joined", (client, gone)))
-            select(Recv(root.done()), Recv(gone))
-            client.stop()
-
-        return self._go(member, f"teacher:{user}")
+        return bool(user) and self._do("join-as", user)
 
     def leave(self, user: str) -> bool:
-        """Make member *user* leave the room (its inbox is closed)."""
-        chat = self._chat
-        if chat is None:
-            return False
-        gone = self._gone.pop(user, None)
-        lesson_client = self.clients().get(user) if gone is None else None
-
-        def leave() -> tuple[str, str]:
-            if gone is not None:
-                gone.close()  # the member's goroutine stops its reader
-                chat.leave(user)
-            elif lesson_client is not None:
-                lesson_client.stop()
-            else:
-                chat.leave(user)
-            return ("left", user)
-
-        return self._go(leave, f"teacher:leave {user}")
+        """Member *user* leaves the room: its inbox is closed (``leave-as``)."""
+        return self._do("leave-as", user)
 
     def post(self, user: str, text: str) -> bool:
-        """Post *text* (plain, as typed) as member *user*."""
-        chat = self._chat
-        if chat is None or not user:
-            return False
-        return self._go(
-            lambda: ("posted", (user, chat.post(user, text))), f"teacher:post as {user}"
-        )
+        """Post *text* (plain, as typed) as member *user* (``post-as``)."""
+        return bool(user) and self._do("post-as", user, text)
 
     def _on_join_clicked(self) -> None:
         if self.join(self.name_edit.text()):

@@ -290,7 +290,11 @@ def test_waitgroup_wait_blocks_until_the_counter_is_zero(rt, spawn):
 
 
 def test_waitgroup_wait_at_zero_returns_at_once(rt):
-    WaitGroup().wait()  # the test thread would hang here if it blocked
+    wg = WaitGroup()
+    t, out = run_thread(wg.wait)  # a Wait that blocked would fail here, not at the timeout
+    t.join(2.0)
+    assert not t.is_alive(), "Wait at counter 0 blocked"
+    assert out == [None]
 
 
 def test_waitgroup_negative_counter_panics(rt):

@@ -119,3 +119,30 @@ def test_slow_member_action_toggles_the_reading_speed():
         assert sam.delay == 2.0
     finally:
         assert stop(run).clean
+
+
+def test_the_panels_actions_take_a_name_and_live_in_the_lesson():
+    import pytest
+
+    assert {a.name for a in ChatScenario.arg_actions} == {"join-as", "leave-as", "post-as"}
+    run = start(ChatScenario, ready=room_ready, members=2, talk_interval=10.0)
+    try:
+        s = run.scenario
+        with pytest.raises(TypeError):
+            run.act("join-as")  # it takes a name
+        with pytest.raises(TypeError):
+            run.act("join", "zoe")  # a button's action takes none
+        assert run.act("join-as", "zoe").join(5.0)
+        assert "zoe" in s.clients and "zoe" in s.chat.members()
+        assert run.act("post-as", "zoe", "<b>hi</b>").join(5.0)
+        wait_until(lambda: "zoe: <b>hi</b>" in s.clients["alice"].lines())
+        assert run.act("join-as", "alice").join(5.0)  # taken: said in a note, nothing breaks
+        assert run.act("leave-as", "zoe").join(5.0)
+        assert "zoe" not in s.clients and "zoe" not in s.chat.members()
+        notes = [ev.value for ev in run.tracer.events() if ev.kind.value == "note"]
+        assert "zoe joined the chat." in notes
+        assert "The name alice is taken: choose another." in notes
+        assert "zoe left the chat." in notes
+    finally:
+        stop(run)
+    assert run.error is None
