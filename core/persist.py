@@ -35,7 +35,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from core.trace import Kind, TraceEvent, atomic_write_bytes, atomic_write_text
 
@@ -410,7 +410,7 @@ def _plain_scalars(items: list[Any]) -> bool:
     return True
 
 
-def _is_int(x: Any) -> bool:
+def _is_int(x: Any) -> TypeGuard[int]:
     return isinstance(x, int) and not isinstance(x, bool)
 
 

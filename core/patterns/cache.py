@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from core.runtime import (
     AtomicInt64,
@@ -69,6 +69,8 @@ from core.runtime import (
 )
 
 __all__ = ["Cache", "CacheStats", "LoadAborted"]
+
+_K = TypeVar("_K", bound=Hashable)  # a key, as its loader takes it
 
 
 class LoadAborted(RuntimeError):
@@ -266,7 +268,7 @@ class Cache:
 
     # -- single-flight loading -----------------------------------------------
 
-    def get_or_load(self, key: Hashable, loader: Callable[[Hashable], Any]) -> Any:
+    def get_or_load(self, key: _K, loader: Callable[[_K], Any]) -> Any:
         """Return the fresh value of *key*, loading it with ``loader(key)`` if missing.
 
         Concurrent callers that miss the same key share one load: the first

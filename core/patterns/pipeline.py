@@ -34,6 +34,7 @@ Go ("Go Concurrency Patterns: Pipelines and cancellation", go.dev/blog/pipelines
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -222,7 +223,7 @@ def merge(
             forwarders.done()
 
     for k, ch in enumerate(chans, 1):
-        _start(lambda ch=ch: forward(ch), f"{name}-{k}", wg)
+        _start(functools.partial(forward, ch), f"{name}-{k}", wg)
 
     def closer() -> None:
         forwarders.wait()

@@ -601,6 +601,7 @@ class _NilChan(Chan):
     """
 
     __slots__ = ("_parked",)
+    _parked: set[_Sudog]  # guarded by self._lock: every goroutine parked here
 
     def __new__(cls) -> _NilChan:
         self = globals().get("nil_chan")
@@ -610,14 +611,16 @@ class _NilChan(Chan):
         self.id = 0
         self.name = "nil chan"
         self.cap = 0
-        self._rt = None
+        # It belongs to no runtime. Chan's methods that read _rt are overridden here, or
+        # never reached (select reads nil_chan as None), so _rt is never used as a Runtime.
+        self._rt = None  # type: ignore[assignment]
         self._lock = threading.Lock()
         self._buf = deque()
         self._recvq = deque()
         self._sendq = deque()
         self._closed = False
         self._sent = self._received = 0
-        self._parked: set[_Sudog] = set()  # guarded by self._lock: every goroutine parked here
+        self._parked = set()
         return self
 
     def __init__(self) -> None:

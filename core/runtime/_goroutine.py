@@ -34,13 +34,16 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.runtime import _waitq
 from core.runtime._clock import Clock
 from core.runtime._errors import Fatal, Goexit, Panic
 from core.trace import Kind, Tracer, WaitRecord
 from core.trace.events import State
+
+if TYPE_CHECKING:  # context imports this module: no import at run time
+    from core.runtime.context import CancelFunc, Context
 
 __all__ = [
     "DeadlockReport",
@@ -212,7 +215,7 @@ class Goroutine:
         self._blocked_on: tuple[Any, Any] | None = None
         self._kill = False
         self._fn = fn
-        self._args = args
+        self._args: tuple[Any, ...] | None = args  # None once the goroutine ended (_run)
         self._thread: threading.Thread | None = None
         self._finished = False  # its function returned or raised (set on its thread)
         self._begun = _thread.allocate_lock()  # released by its thread when it begins
@@ -262,7 +265,10 @@ class Goroutine:
             # Even when started while the runtime is being killed, the
             # function runs: its first wait raises Goexit, so its finally
             # blocks (a WaitGroup.go's done()) still run.
-            self._fn(*self._args)  # type: ignore[misc]
+            fn, args = self._fn, self._args
+            # None only in _External (never run) and after this call (the finally below).
+            assert fn is not None and args is not None
+            fn(*args)
         except Goexit:
             # Go's runtime.Goexit(): the goroutine ends quietly, after its finally
             # blocks (the runtime's kill at stop unwinds the same way).
@@ -453,7 +459,7 @@ class Runtime:
         self.deadlock: DeadlockReport | None = None
         self._external: set[int] = set()  # ids of objects outside code may signal
         # Weak registry of the channels and sync objects made in this runtime (id -> ref).
-        self._objects: dict[int, weakref.ref] = {}
+        self._objects: dict[int, tuple[weakref.ref[Any], str]] = {}  # id -> (ref, kind)
         # Ids of registered objects the collector freed, not yet traced (see _register).
         self._freed: collections.deque[int] = collections.deque()
         # A unique number written at every park and goroutine end (see _block): a
@@ -469,7 +475,7 @@ class Runtime:
         self._reader_behind = False
         self._reader_froze_clock = False  # guarded by _gate_cv: a reader hold holds the clock
         self._user_paused = False
-        self._root = None
+        self._root: tuple[Context, CancelFunc] | None = None  # made by root_context()
         if tracer is not None:
             self.set_tracer(tracer)
 
@@ -526,7 +532,7 @@ class Runtime:
         finally:
             _tls.rt = old
 
-    def root_context(self):  # -> context.Context; imported lazily (context imports us)
+    def root_context(self) -> Context:  # context is imported lazily (it imports us)
         """A context that :meth:`stop` cancels: the parent of everything a scenario runs."""
         if self._root is None:
             from core.runtime import context

@@ -253,6 +253,7 @@ class Mutex(_SyncObject):
             if self._waiters and not self._woken:
                 self._wake_after_release()
             return
+        w: _Waiter | None
         with self._wl:
             if not self._l.locked():
                 raise _unlocked("sync: unlock of unlocked mutex")
@@ -283,6 +284,7 @@ class Mutex(_SyncObject):
     def _wake_after_release(self) -> None:
         """Untraced unlock, after releasing self._l: wake a waiter, or hand the
         lock on if a waiter switched the mutex to starvation mode meanwhile."""
+        w: _Waiter | None
         with self._wl:
             if self._starving:
                 if not self._waiters:

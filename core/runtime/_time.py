@@ -56,7 +56,7 @@ def sleep(d: float) -> None:
             t.emit(Kind.GO_UNBLOCK, g=me.id, extra=(0,))
         _waitq.wake(me)
 
-    def publish(entry) -> None:
+    def publish(entry: TimerEntry) -> None:
         # Under the clock's lock: the sleeper is SLEEPING exactly while its entry is pending.
         me.state = State.SLEEPING
         me.wait_reason = "sleep"
@@ -76,7 +76,9 @@ def after(d: float) -> Chan:
     As since Go 1.23, ``len`` and ``cap`` of the channel are 0; the value
     waits until it is received. Go: ``time.After(d)``
     """
-    return Timer(d, name="time.After").c
+    c = Timer(d, name="time.After").c
+    assert c is not None  # only an after_func's Timer has no channel
+    return c
 
 
 def after_func(d: float, fn: Callable[[], Any]) -> Timer:
@@ -156,7 +158,9 @@ class Timer:
             if tr is not None:
                 tr.emit(Kind.TIMER_FIRE, 0, self.id, self.name, t, (0, False))
             # Under self._l: once stop() can return False, fn's goroutine exists.
-            rt.go(self._fn)
+            fn = self._fn
+            assert fn is not None  # a Timer has either a channel or (after_func) a function
+            rt.go(fn)
 
     def stop(self) -> bool:
         """Stop the timer. Never blocks.

@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 from core.runtime._chan import Chan
+from core.runtime._clock import TimerEntry
 from core.runtime._errors import Panic
 from core.runtime._goroutine import _me, current_runtime, trace_make
 from core.runtime._ids import next_object_id
@@ -118,6 +119,8 @@ def todo() -> Context:
 
 
 class _CancelCtx(Context):
+    parent: Context  # never None: every constructor checks its parent (_check_parent)
+
     def __init__(
         self, parent: Context, name: str | None, kind: str, deadline: float | None
     ) -> None:
@@ -134,7 +137,7 @@ class _CancelCtx(Context):
         self._cause: BaseException | None = None
         self._children: set[_CancelCtx | _AfterFunc] = set()
         self._deadline = deadline
-        self._timer = None
+        self._timer: TimerEntry | None = None  # a deadline's pending entry
         trace_make(self._rt, self, "Context", (parent.id, deadline, kind, self._done.id))
 
     def done(self) -> Chan:
@@ -262,6 +265,8 @@ class _AfterFunc:
 class _WithoutCancel(Context):
     """A child with the parent's values and nothing of its ending. Go: ``withoutCancelCtx``"""
 
+    parent: Context  # never None (_check_parent)
+
     def __init__(self, parent: Context) -> None:
         self.id = next_object_id()
         self.name = f"without_cancel({parent.name})"
@@ -279,6 +284,8 @@ class _WithoutCancel(Context):
 
 
 class _ValueCtx(Context):
+    parent: Context  # never None (_check_parent)
+
     def __init__(self, parent: Context, key: Any, val: Any, name: str | None = None) -> None:
         self.id = next_object_id()
         self.name = name or f"value({key!r})"

@@ -229,6 +229,7 @@ class CacheLesson(Scenario):
             callers.go(caller, name=f"stampede-{k}")
         start.close()
         callers.wait()
+        assert self.ctx is not None  # started(): run() has set it
         if self.ctx.err() is not None:
             return
         n = loads.load()

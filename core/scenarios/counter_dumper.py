@@ -149,6 +149,7 @@ class CounterDumperLesson(Scenario):
 
     def _start_dumper(self) -> bool:
         """Start a dumper under a new child context; False if one is running."""
+        assert self.ctx is not None  # called by run() once it set ctx, or after started()
         with self._mu:
             if self._cancel_dumper is not None:
                 return False
@@ -177,6 +178,7 @@ class CounterDumperLesson(Scenario):
             slow = self._slow
         if slow:
             # Slow, but never slower than the lesson: its end cuts the dump short.
+            assert self.ctx is not None  # a dumper starts only once run() has set ctx
             self.nap(self.ctx, SLOW_FACTOR * self["interval"], name="slow-dump")
 
     # -- the teacher's actions ---------------------------------------------

@@ -155,7 +155,9 @@ class ErrgroupSemaphoreLesson(Scenario):
                 work.stop()
             if i == 0:
                 self.record("cancelled", self._cancelled.add(1))
-                raise ctx.err()
+                err = ctx.err()
+                assert err is not None  # its done channel was closed: ctx has ended
+                raise err
             if i == 2 or self.rng.random() * 100 < self["failure_probability"]:
                 self.record("failed", self._failed.add(1))
                 raise TaskFailed(f"task-{k} failed")

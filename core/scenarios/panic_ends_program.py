@@ -155,7 +155,9 @@ class PanicEndsProgram(Scenario):
         except Exception as exc:
             with self._lock:
                 if self._crash is None:
-                    self._crash = (runtime.current(), exc)
+                    g = runtime.current()
+                    assert g is not None  # it runs as a goroutine's function (WaitGroup.go)
+                    self._crash = (g, exc)
             once.do(crashed.close)
             raise
 

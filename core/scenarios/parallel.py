@@ -28,7 +28,7 @@ Go::
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from core.patterns.parallel import ParallelProcessor
 from core.runtime import AtomicInt64, Chan, context, go, now
@@ -101,7 +101,7 @@ class _ParallelLesson(Scenario):
 
     chapter = "Aggregation"
 
-    params = (
+    params: ClassVar[tuple[Param, ...]] = (
         Param("items", int, 12, "Items in each batch", minimum=1, maximum=60, unit="items"),
         Param(
             "workers",
@@ -198,7 +198,9 @@ class _ParallelLesson(Scenario):
                 if self._slow_next.swap(0):
                     d = mean * STRAGGLER_FACTOR
                 if not self.nap(ctx, d, name=f"work-{item}"):
-                    raise ctx.err()
+                    err = ctx.err()
+                    assert err is not None  # nap returns False only once ctx has ended
+                    raise err
                 if self._fail_next.swap(0):
                     raise ItemFailed(f"item {item} failed")
                 self._done.add(1)

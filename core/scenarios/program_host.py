@@ -1134,7 +1134,8 @@ def _child_main(argv: list[str]) -> None:
     child.run(a.speed, a.paused)
     sender.join(10.0)
     try:
-        sys.__stdout__.flush()
+        if sys.__stdout__ is not None:  # None when started without a stdout
+            sys.__stdout__.flush()
     finally:
         os._exit(child_status(child))
 

@@ -263,6 +263,7 @@ class PubSubScenario(Scenario):
     def _publish(self) -> None:
         ctx = self._ctx
         period = 1.0 / self["publish_rate"]
+        assert self.broker is not None  # run() sets it before it starts the publisher
         if isinstance(self.broker, TextbookBroadcaster):
             # The period is spent inside broadcast, between the copy and the sends.
             while ctx.err() is None:
@@ -276,6 +277,7 @@ class PubSubScenario(Scenario):
         with self._mu:
             if self._stopping:
                 return None
+            assert self.broker is not None  # run() set it: callers come after it or check it
             sub_id, ch = self.broker.subscribe()
             self._subs[sub_id] = ch
             if slow:

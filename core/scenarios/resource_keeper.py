@@ -124,7 +124,8 @@ class ResourceKeeperLesson(Scenario):
         self._failed = AtomicInt64(name="failed")
         self._waiting = AtomicInt64(name="waiting")
         self._mu = Mutex(name="lesson.mu")
-        self._keeper: ResourceKeeper | None = None  # guarded by self._mu for writes
+        # Guarded by self._mu for writes; made just below (_new_keeper), then replaced whole.
+        self._keeper: ResourceKeeper
         self._slow = False  # guarded by self._mu
         self._generation = 0  # guarded by self._mu
         self._closed = False  # guarded by self._mu: once set, no keeper is started

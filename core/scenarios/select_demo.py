@@ -277,6 +277,7 @@ class SelectDemo(Scenario):
                         self._timers_created = self._timers_pending = 1
                     else:
                         timer.reset(timeout)  # as in Go 1.23+, Reset discards an unreceived fire
+                    assert timer.c is not None  # only an after_func's Timer has no channel
                     t = timer.c
                 i, _v, ok = select(
                     Recv(ctx.done()),

@@ -149,8 +149,10 @@ class SignalBroadcastScenario(Scenario):
 
     def _listen(self) -> None:
         ctx = self._ctx
+        signal = self.signal
+        assert signal is not None  # run() sets it before it starts any listener
         while True:
-            ch = self.signal.subscribe()
+            ch = signal.subscribe()
             self._waiting.add(1)
             i, _, _ = select(Recv(ctx.done()), Recv(ch))
             self._waiting.add(-1)
@@ -164,6 +166,7 @@ class SignalBroadcastScenario(Scenario):
     def _broadcast(self) -> int:
         self._woken.store(0)
         self._broadcast_at = now()
+        assert self.signal is not None  # run() calls it once set; on_broadcast checks first
         return self.signal.broadcast()
 
     # -- teacher actions ------------------------------------------------------

@@ -179,9 +179,11 @@ class UserCountersLesson(Scenario):
         *user* None: a random user each time; else always *user*. *count*
         None: forever; else that many requests.
         """
+        counters, requests = self._counters, self._requests
+        assert counters is not None and requests is not None  # run() made them before any client
         for _ in islice(self.paced(ctx, rate), count):
-            self._counters.inc(user or self.rng.choice(self._users))
-            self._requests.add(1)
+            counters.inc(user or self.rng.choice(self._users))
+            requests.add(1)
 
     # -- the teacher's actions ---------------------------------------------
 
@@ -199,6 +201,7 @@ class UserCountersLesson(Scenario):
     def on_new_user(self) -> None:
         if not self.started():
             return
+        assert self._users_mu is not None  # started(): run() made it before setting self.ctx
         with self._users_mu:
             unused = [n for n in NAMES if n not in self._users]
             user = unused[0] if unused else f"user{len(self._users)}"

@@ -265,7 +265,9 @@ class WorkerPoolScenario(Scenario):
         ctx = self._ctx
         work = self["job_time"] * self._slowdown * self.rng.uniform(0.5, 1.5)
         if not self.nap(ctx, work, name=f"job {job.id}"):
-            raise ctx.err()
+            err = ctx.err()
+            assert err is not None  # nap returns False only once ctx has ended
+            raise err
         if self.rng.random() < self["failure_rate"]:
             raise JobFailed(f"job {job.id} failed")
         return job.id

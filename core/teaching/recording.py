@@ -275,7 +275,7 @@ def _events(x: Any) -> list[TraceEvent]:
 def _extra(x: list, i: int, depth: int) -> tuple:
     if depth > MAX_EXTRA_DEPTH:
         raise ValueError(f"event {i}: extra is nested too deeply")
-    out = []
+    out: list[tuple[Any, ...] | int | float | str | None] = []
     for v in x:
         if isinstance(v, list):
             out.append(_extra(v, i, depth + 1))

@@ -481,8 +481,8 @@ class WaitForGraph:
             # Started after the snapshot (alive, running) or ended since (done).
             now_live = {g.id for g in rt.goroutines()}
             for gid in missing:
-                state = "running" if gid in now_live and gid not in usage.ended else "done"
-                graph.goroutines[gid] = GoroutineNode(gid, usage.name_of_goroutine(gid), state)
+                then = "running" if gid in now_live and gid not in usage.ended else "done"
+                graph.goroutines[gid] = GoroutineNode(gid, usage.name_of_goroutine(gid), then)
         return graph
 
     def _add_waits(

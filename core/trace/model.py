@@ -651,12 +651,17 @@ class RunModel:
             d.goroutines.discard(gid)
         gone = d.removed_goroutines
         if gone:
-            for table in (self.channels, self.locks, self.waitgroups, self.cells):
-                for o in table.values():
-                    users = o.writers if table is self.channels else o.users
-                    users -= gone
-                    if table is self.channels:
-                        o.readers -= gone
+            for c in self.channels.values():
+                c.writers -= gone
+                c.readers -= gone
+            for lk in self.locks.values():
+                lk.users -= gone
+            for wg in self.waitgroups.values():
+                wg.users -= gone
+            for cell in self.cells.values():
+                cell.users -= gone
+            for pv in self.patterns.values():
+                pv.users -= gone
             d.structure = True
 
     # -- goroutines -----------------------------------------------------------
