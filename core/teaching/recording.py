@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from core.persist import read_json_file
+from core.persist import FileFormatError, parse_json, read_json_file
 from core.trace import Kind, TraceEvent, atomic_write_text
 
 __all__ = [
@@ -44,7 +44,7 @@ MAX_ACTIONS = 100_000
 MAX_PARAMS = 200
 MAX_BYTES = 128 * 1024 * 1024  # a file larger than this is refused before it is read
 MAX_TEXT = 10_000  # longest name, value or parameter string accepted
-MAX_EXTRA_DEPTH = 4
+MAX_EXTRA_DEPTH = 6  # a pattern's state: (pattern, what, ((field, ((key, t), ...)), ...))
 
 _KINDS = {k.value: k for k in Kind}
 _KEYS = {"format", "version", "scenario", "params", "seed", "speed", "actions", "events"}
@@ -111,11 +111,7 @@ class Recording:
             raise ValueError("a recording is JSON text")
         if len(text) > MAX_BYTES:
             raise ValueError(f"recording too large: {len(text)} characters > {MAX_BYTES}")
-        try:
-            doc = json.loads(text, parse_constant=_no_constant)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise ValueError(f"not a recording: invalid JSON ({exc})") from None
-        return cls._from_doc(doc)
+        return cls._from_doc(parse_json(text, "not a recording"))
 
     @classmethod
     def _from_doc(cls, doc: Any) -> Recording:
@@ -157,16 +153,17 @@ class Recording:
 
         Raises:
             OSError: the file cannot be read.
-            ValueError: it is too large or not a valid recording.
+            FileFormatError: (a ``ValueError``) it is too large or not a valid
+                recording; the message names the file and what is wrong.
         """
-        return cls._from_doc(read_json_file(path, MAX_BYTES))
+        doc = read_json_file(path, MAX_BYTES)
+        try:
+            return cls._from_doc(doc)
+        except ValueError as exc:
+            raise FileFormatError(f"{os.fspath(path)}: {exc}") from None
 
 
 # -- validation -------------------------------------------------------------------
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"not a recording: {name} is not allowed")
 
 
 def _is_int(x: Any) -> bool:

@@ -75,7 +75,7 @@ def _doc() -> dict:
         (lambda d: d["events"][1].__setitem__(3, "1"), "g and obj must be integers"),
         (lambda d: d["events"][1].__setitem__(7, {"a": 1}), "extra must be a list"),
         (lambda d: d["events"][1].__setitem__(7, [{"a": 1}]), "unexpected dict"),
-        (lambda d: d["events"][1].__setitem__(7, [[[[[1]]]]]), "nested too deeply"),
+        (lambda d: d["events"][1].__setitem__(7, [[[[[[[1]]]]]]]), "nested too deeply"),
         (lambda d: d["events"][1].__setitem__(6, "x" * 20_000), "too long"),
         (lambda d: d.update(dropped=-1), "dropped"),
     ],
@@ -90,9 +90,9 @@ def test_malformed_recording_is_refused_with_a_clear_message(change, message):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("not json", "invalid JSON"),
+        ("not json", "corrupt JSON"),
         ("[1, 2]", "not an object"),
-        ('{"t": NaN}', "NaN is not allowed"),
+        ('{"t": NaN}', "NaN is not a number JSON allows"),
     ],
 )
 def test_text_that_is_not_a_recording_is_refused(text, message):
