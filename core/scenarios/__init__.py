@@ -20,9 +20,11 @@ __all__ = [
     "ScenarioRun",
     "catalogue",
     "get",
+    "module_of",
 ]
 
-# Teaching order of the lessons, and the modules that define them.
+# Teaching order of the lessons. Each lesson lives in the module named like its id
+# (``worker-pool`` in ``core/scenarios/worker_pool.py``): the catalogue finds it there.
 ORDER: tuple[str, ...] = (
     "lost-updates",
     "mutex-fairness",
@@ -53,53 +55,31 @@ ORDER: tuple[str, ...] = (
     "panic-ends-program",
 )
 
-_MODULES: tuple[str, ...] = (
-    "lost_updates",
-    "mutex_fairness",
-    "channels",
-    "select_demo",
-    "cancellation",
-    "user_counters",
-    "counter_dumper",
-    "resource_keeper",
-    "signal_broadcast",
-    "pub_sub",
-    "chat",
-    "parallel",
-    "worker_pool",
-    "cache",
-    "rate_limiter",
-    "retry_backoff",
-    "circuit_breaker",
-    "batching",
-    "pipeline",
-    "errgroup_semaphore",
-    "pitfalls",
-    "panic_ends_program",
-)
-
 _registry: dict[str, type[Scenario]] | None = None
+
+
+def module_of(scenario_id: str) -> str:
+    """The module that defines lesson *scenario_id*: ``core.scenarios.worker_pool``."""
+    return f"{__name__}.{scenario_id.replace('-', '_')}"
 
 
 def _load() -> dict[str, type[Scenario]]:
     global _registry
     if _registry is None:
         found: dict[str, type[Scenario]] = {}
-        for mod_name in _MODULES:
-            mod = importlib.import_module(f"{__name__}.{mod_name}")
+        for scenario_id in ORDER:
+            mod = importlib.import_module(module_of(scenario_id))
             for obj in vars(mod).values():
                 if (
                     isinstance(obj, type)
                     and issubclass(obj, Scenario)
-                    and obj is not Scenario
                     and obj.__module__ == mod.__name__
-                    and getattr(obj, "id", None)
+                    and getattr(obj, "id", None) == scenario_id
                 ):
-                    found[obj.id] = obj
-        missing = [i for i in ORDER if i not in found]
-        if missing:
-            raise ImportError(f"scenarios not found: {', '.join(missing)}")
-        _registry = {i: found[i] for i in ORDER}
+                    found[scenario_id] = obj
+            if scenario_id not in found:
+                raise ImportError(f"{mod.__name__} defines no lesson {scenario_id!r}")
+        _registry = found
     return _registry
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from helpers import wait_until
 from scenario_harness import assert_metrics_published, at, last, notes, play, start, stop
 
-from core.scenarios.cancellation import CancelByClose, CancelByTimeout, ContextTree
+from core.scenarios.cancel_by_close import CancelByClose
+from core.scenarios.cancel_by_timeout import CancelByTimeout
+from core.scenarios.context_tree import ContextTree
 from core.trace import Kind
 
 # -- cancel-by-close ---------------------------------------------------------

@@ -9,7 +9,8 @@ import pytest
 from helpers import wait_until
 from scenario_harness import assert_refuses, at, last, notes, start, stop
 
-from core.scenarios.channels import BufferedChannel, UnbufferedChannel
+from core.scenarios.buffered_channel import BufferedChannel
+from core.scenarios.unbuffered_channel import UnbufferedChannel
 from core.trace import Kind
 
 

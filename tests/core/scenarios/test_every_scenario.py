@@ -128,6 +128,15 @@ def test_code_tab_shows_modules_that_exist_ending_with_the_lesson(cls):
     assert cls.source_modules[-1] == cls.__module__
 
 
+@pytest.mark.parametrize("cls", CATALOGUE, ids=scenario_id)
+def test_every_lesson_has_a_module_of_its_own_named_like_its_id(cls):
+    from core.scenarios import module_of
+
+    assert cls.__module__ == module_of(cls.id) == "core.scenarios." + cls.id.replace("-", "_")
+    lessons = [c for c in CATALOGUE if c.__module__ == cls.__module__]
+    assert lessons == [cls]
+
+
 def test_catalogue_follows_the_chapters_in_order():
     chapters = [cls.chapter for cls in CATALOGUE]
     assert set(chapters) <= set(CHAPTERS)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from scenario_harness import has_metrics, notes, play, spaced
 
-from core.scenarios.parallel import ParallelChannels, ParallelWaitGroup
+from core.scenarios.parallel_channels import ParallelChannels
+from core.scenarios.parallel_waitgroup import ParallelWaitGroup
 
 LESSONS = [ParallelWaitGroup, ParallelChannels]
 

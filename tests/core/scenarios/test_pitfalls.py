@@ -10,7 +10,8 @@ from helpers import wait_until
 from scenario_harness import at, last, notes, start, stop
 
 from core.runtime import Panic
-from core.scenarios.pitfalls import ClosedChannelPanic, Deadlock
+from core.scenarios.closed_channel_panic import ClosedChannelPanic
+from core.scenarios.deadlock import Deadlock
 from core.trace import Kind
 
 MISTAKES = ("forgotten-unlock", "everyone-waiting", "receive-without-sender")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from helpers import wait_until
 from scenario_harness import assert_refuses, at, last, notes, start, stop
 
-from core.scenarios.select_demo import SelectDemo
+from core.scenarios.select import SelectDemo
 
 
 def test_a_rate_that_is_no_number_is_refused_naming_it():

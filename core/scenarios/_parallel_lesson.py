@@ -32,9 +32,17 @@ from typing import Any, ClassVar
 
 from core.patterns.parallel import ParallelProcessor
 from core.runtime import AtomicInt64, Chan, context, go, now
-from core.scenarios._base import Action, Metric, Param, Scenario, variant_param
+from core.scenarios._base import Action, Metric, Param, Scenario
 
-__all__ = ["ItemFailed", "ParallelChannels", "ParallelWaitGroup", "leaky_process_with_channels"]
+__all__ = [
+    "REST",
+    "SAMPLE",
+    "STRAGGLER_FACTOR",
+    "WINDOW",
+    "ItemFailed",
+    "ParallelLesson",
+    "leaky_process_with_channels",
+]
 
 STRAGGLER_FACTOR = 5  # a straggler takes this many times the work time
 REST = 1.0  # runtime seconds between two batches
@@ -92,7 +100,7 @@ def leaky_process_with_channels(
     return out
 
 
-class _ParallelLesson(Scenario):
+class ParallelLesson(Scenario):
     """What the two lessons share: batches, work items, metrics and actions.
 
     ``run`` processes batch after batch; every work item watches the lesson's
@@ -233,68 +241,3 @@ class _ParallelLesson(Scenario):
         if self.started():
             self._fail_next.store(1)
             self.note("The next item will raise ItemFailed.")
-
-
-class ParallelWaitGroup(_ParallelLesson):
-    """Batches through ``ParallelProcessor.process``: workers, a jobs channel, a WaitGroup."""
-
-    id = "parallel-waitgroup"
-    title = "Parallel processing: workers and a WaitGroup"
-    summary = (
-        "A fixed team of worker goroutines ranges over a jobs channel; each writes its "
-        "result into its own slot; WaitGroup.Wait tells when the batch is done."
-    )
-    source_modules = ("core.patterns.parallel", "core.scenarios.parallel")
-
-    def intro(self) -> str:
-        return (
-            f"{self['workers']} workers take item numbers from the jobs channel; "
-            "wg.Wait() returns when all are done."
-        )
-
-    def process(self, processor: ParallelProcessor, items: list[int], fn: Callable) -> list:
-        return processor.process(items, fn)
-
-
-class ParallelChannels(_ParallelLesson):
-    """Batches through ``process_with_channels``: a goroutine per item, a results channel."""
-
-    id = "parallel-channels"
-    title = "Parallel processing: a goroutine per item, results by channel"
-    summary = (
-        "A goroutine per item; a semaphore channel lets `workers` of them work at once; "
-        "results come back on a channel and are put back in input order."
-    )
-    source_modules = ("core.patterns.parallel", "core.scenarios.parallel")
-    params = (
-        variant_param(
-            "correct: a results channel with room for every item, all results received; "
-            "broken: unbuffered, and the collector returns at the first error",
-        ),
-        *_ParallelLesson.params,
-    )
-
-    def intro(self) -> str:
-        if self.broken:
-            return (
-                "BROKEN VARIANT: the results channel is unbuffered and the collector returns "
-                "at the first error. Make an item fail and watch the other goroutines block "
-                "forever on their send."
-            )
-        return (
-            f"A goroutine per item; at most {self['workers']} hold a token of the sem "
-            "channel and work; each sends its result on the results channel."
-        )
-
-    def process(self, processor: ParallelProcessor, items: list[int], fn: Callable) -> list:
-        if self.broken:
-            return leaky_process_with_channels(items, fn, self["workers"])
-        return processor.process_with_channels(items, fn)
-
-    def failure_text(self, batch: int, exc: Exception) -> str:
-        if self.broken:
-            return (
-                f"BROKEN VARIANT: batch {batch} failed ({exc}) and the collector returned at "
-                "once: the goroutines still working will block forever sending their result."
-            )
-        return super().failure_text(batch, exc)

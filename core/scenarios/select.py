@@ -151,7 +151,7 @@ class SelectDemo(Scenario):
             label="timers pending",
         ),
     )
-    source_modules = ("core.scenarios.select_demo",)
+    source_modules = ("core.scenarios.select",)
 
     def __init__(self, **values: object) -> None:
         super().__init__(**values)
