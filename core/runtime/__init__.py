@@ -13,7 +13,7 @@ from core.runtime._atomic import (
     AtomicUint64,
     AtomicValue,
 )
-from core.runtime._chan import Chan, ChanStats, Recv, Send, nil_chan, select
+from core.runtime._chan import Chan, ChanStats, nil_chan
 from core.runtime._clock import MAX_SPEED, MIN_SPEED, Clock
 from core.runtime._cond import Cond
 from core.runtime._errors import Fatal, Goexit, Panic
@@ -33,6 +33,7 @@ from core.runtime._goroutine import (
 )
 from core.runtime._ids import next_object_id
 from core.runtime._program import run_main
+from core.runtime._select import Recv, Send, select
 from core.runtime._sync import Mutex, Once, RWMutex, WaitGroup
 from core.runtime._time import Ticker, Timer, after, after_func, now, sleep
 

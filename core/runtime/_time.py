@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.runtime import _waitq
-from core.runtime._chan import Chan, _TimerChan
+from core.runtime._chan import Chan
 from core.runtime._clock import TimerEntry
 from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import State, _me, current_runtime, trace_make
@@ -23,6 +23,87 @@ from core.runtime._ids import next_object_id
 from core.trace import Kind
 
 __all__ = ["Ticker", "Timer", "after", "after_func", "now", "sleep"]
+
+
+class _TimerChan(Chan):
+    """The channel ``C`` of a Timer or Ticker, as since Go 1.23 (synchronous).
+
+    ``len()`` and ``cap`` are 0 always. A fire hands the time to a waiting
+    receiver, or leaves it waiting to be received (one value at most, Go's
+    hidden slot) until a receive takes it or ``stop``/``reset`` drops it; a
+    tick that finds one waiting is dropped. ``Runtime.snapshot()`` shows the
+    waiting value in ``buffer`` (with ``cap`` 0); ``statistics().length``
+    counts it. Only the timer sends: ``send`` and ``close`` raise TypeError
+    (Go rejects both on a receive-only ``<-chan Time`` when it compiles).
+    """
+
+    __slots__ = ()
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(0, name=name)
+
+    def __len__(self) -> int:
+        return 0  # Go 1.23: len(t.C) == 0 even while a value waits
+
+    def send(self, value: Any) -> None:
+        """Raises TypeError: a timer's channel is receive-only."""
+        raise TypeError(f"invalid operation: cannot send to receive-only channel {self.name}")
+
+    _send_general = send
+
+    def close(self) -> None:
+        """Raises TypeError: a timer's channel is receive-only."""
+        raise TypeError(f"invalid operation: cannot close receive-only channel {self.name}")
+
+    def _deliver(self, value: Any, timer: Any) -> bool:
+        """The timer *timer* fires with *value*; False if the value was dropped.
+
+        A waiting receiver takes it at once; otherwise it waits in the hidden
+        slot, unless one already waits there (a slow Ticker receiver): then it
+        is dropped. Never blocks. Traced under this channel's lock: TIMER_FIRE,
+        then the hand-off or the send into the slot.
+        """
+        lock = self._lock
+        lock.acquire()
+        # A value waiting in the slot means no receiver waits (the invariants).
+        dropped = bool(self._buf)
+        tr = self._rt.tracer
+        if tr is not None:
+            tr.emit(Kind.TIMER_FIRE, 0, timer.id, timer.name, value, (self.id, dropped))
+        wake = None
+        if not dropped:
+            done, wake = self._send_locked(value)  # cap 0: a hand-off or nothing
+            if not done:
+                buf = self._buf
+                buf.append(value)
+                self._sent += 1
+                if tr is not None:
+                    tr.emit(Kind.CHAN_SEND, _me().id, self.id, self.name, value, (len(buf),))
+        lock.release()
+        if wake is not None:
+            wake.g.parker.release()
+        return not dropped
+
+    def _drop(self, timer: Any, pending: bool, reset_to: float | None) -> bool:
+        """``stop`` (*reset_to* None) or ``reset`` of *timer*: drop the waiting value.
+
+        Returns what Go's Stop and Reset return: True if the timer was
+        *pending*, or had fired and its value was not received. Traced under
+        this channel's lock (TIMER_STOP or TIMER_RESET).
+        """
+        with self._lock:
+            had = bool(self._buf)
+            self._buf.clear()
+            active = pending or had
+            tr = self._rt.tracer
+            if tr is not None:
+                me = _me().id
+                if reset_to is None:
+                    tr.emit(Kind.TIMER_STOP, me, timer.id, timer.name, "", (self.id, active, had))
+                else:
+                    extra = (self.id, active, had, reset_to)
+                    tr.emit(Kind.TIMER_RESET, me, timer.id, timer.name, "", extra)
+            return active
 
 
 def now() -> float:

@@ -1,0 +1,255 @@
+"""select, with Go's own algorithm (``runtime/select.go``), over ``core.runtime._chan``.
+
+A select locks its channels in id order, polls the cases in a random order
+(a ready case wins at random among the ready ones), and if none is ready and
+there is no default, parks one waiter on every channel at once; the first
+channel to claim the select's one-shot token wins, the others skip it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from core.runtime._chan import (
+    Chan,
+    _Select,
+    _Sudog,
+    nil_chan,
+)
+from core.runtime._errors import Goexit, Panic
+from core.runtime._goroutine import State, _me, current_runtime
+from core.trace import Kind
+
+__all__ = ["Recv", "Send", "select"]
+
+
+class Recv:
+    """A receive case of :func:`select`; ``ch`` may be None or ``nil_chan`` (never ready)."""
+
+    __slots__ = ("ch",)
+    is_send = False
+    value = None
+
+    def __init__(self, ch: Chan | None) -> None:
+        # select reads a nil channel as None: one test on its paths, none on the hot ones.
+        self.ch = None if ch is nil_chan else ch
+
+
+class Send:
+    """A send case of :func:`select`; ``ch`` may be None or ``nil_chan`` (never ready)."""
+
+    __slots__ = ("ch", "value")
+    is_send = True
+
+    def __init__(self, ch: Chan | None, value: Any) -> None:
+        self.ch = None if ch is nil_chan else ch
+        self.value = value
+
+
+def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
+    """Wait until one case can proceed, and perform it.
+
+    Returns ``(index, value, ok)``: for a ``Recv`` what ``recv()`` would
+    return, for a ``Send`` ``(index, None, True)``. Among several ready cases
+    it picks one uniformly at random. With ``default=True`` and no case
+    ready it returns ``(-1, None, False)`` at once. A case whose channel is
+    None is never ready; with no ready case possible and no default, it
+    blocks forever (Go's ``select {}``).
+
+    Raises:
+        Panic: "send on closed channel" when the chosen Send's channel is closed.
+
+    Go: ``select { case v, ok := <-a: ... case b <- x: ... default: ... }``
+    """
+    rt = None
+    for c in cases:
+        if c.ch is not None:
+            rt = c.ch._rt
+            break
+    if rt is None:
+        rt = current_runtime()
+    if rt._gating:
+        rt._checkpoint("select", None)
+    order = _poll_order(rt.rng, len(cases))
+    if rt.tracer is None:
+        # Fast pass: each case under its own lock, in the random order; a
+        # case that proceeds is a correct pick. (Traced, the slow path below
+        # takes all locks at once so that the ready set it records is one
+        # consistent snapshot.)
+        for i in order:
+            c = cases[i]
+            ch = c.ch
+            if ch is None:
+                continue
+            lock = ch._lock
+            lock.acquire()
+            if c.is_send:
+                if ch._closed:
+                    lock.release()
+                    raise Panic("send on closed channel")
+                done, wake = ch._send_locked(c.value)
+                if done:
+                    lock.release()
+                    if wake is not None:
+                        wake.g.parker.release()
+                    return i, None, True
+            else:
+                done, value, ok, wake = ch._recv_locked()
+                if done:
+                    lock.release()
+                    if wake is not None:
+                        wake.g.parker.release()
+                    return i, value, ok
+            lock.release()
+        # Nothing was ready when each case was looked at, but that was not
+        # one moment: taking the default (or parking) needs the snapshot
+        # below, under all the locks (Go: TestNonblockSelectRace).
+    chans = {c.ch.id: c.ch for c in cases if c.ch is not None}
+    locked = [chans[k] for k in sorted(chans)]  # one global order: no lock-order deadlock
+    for ch in locked:
+        ch._lock.acquire()
+    tr = rt.tracer
+    ready = _ready_cases(cases) if tr is not None else ()
+    for i in order:
+        c = cases[i]
+        ch = c.ch
+        if ch is None:
+            continue
+        if c.is_send:
+            if ch._closed:
+                _unlock(locked)
+                raise Panic("send on closed channel")
+            done, wake = ch._send_locked(c.value)
+            if done:
+                if tr is not None:
+                    _trace_select(tr, cases, i, ready, ch)
+                _unlock(locked)
+                if wake is not None:
+                    wake.g.parker.release()
+                return i, None, True
+        else:
+            done, value, ok, wake = ch._recv_locked()
+            if done:
+                if tr is not None:
+                    _trace_select(tr, cases, i, ready, ch)
+                _unlock(locked)
+                if wake is not None:
+                    wake.g.parker.release()
+                return i, value, ok
+    if default:
+        if tr is not None:
+            _trace_select(tr, cases, -1, ready, None)
+        _unlock(locked)
+        return -1, None, False
+    me = _me()
+    if me._kill:
+        _unlock(locked)
+        raise Goexit
+    sel = _Select()
+    if rt.tracer is not None:
+        sel.shape = _case_shape(cases)
+    for i, c in enumerate(cases):
+        ch = c.ch
+        if ch is None:
+            continue
+        sg = _Sudog(me, c.value, ch, c.is_send)
+        sg.sel = sel
+        sg.index = i
+        (ch._sendq if c.is_send else ch._recvq).append(sg)
+        sel.sudogs.append(sg)
+    reason = "select" if sel.sudogs else "select (no cases)"
+    rt._block(me, sel, sel, State.BLOCKED_SELECT, reason)
+    _unlock(locked)
+    try:
+        rt._wait(me, sel)
+    finally:
+        _dequeue_losers(sel, locked)
+    fired = sel.fired
+    assert fired is not None
+    if fired.is_send:
+        if not fired.ok:
+            raise Panic("send on closed channel")
+        return fired.index, None, True
+    return fired.index, fired.value, fired.ok
+
+
+_PERMUTATIONS: dict[int, tuple[tuple[int, ...], ...]] = {}
+
+
+def _poll_order(rng, n: int):
+    """A uniformly random order of *n* cases (Go's pollorder), cheaply for small n."""
+    if n <= 1:
+        return range(n)
+    if n == 2:
+        return (0, 1) if rng.random() < 0.5 else (1, 0)
+    if n <= 5:
+        perms = _PERMUTATIONS.get(n)
+        if perms is None:
+            perms = _PERMUTATIONS[n] = tuple(itertools.permutations(range(n)))
+        return perms[int(rng.random() * len(perms))]
+    order = list(range(n))
+    rng.shuffle(order)
+    return order
+
+
+def _unlock(locked: list[Chan]) -> None:
+    for ch in reversed(locked):
+        ch._lock.release()
+
+
+def _dequeue_losers(sel: _Select, locked: list[Chan]) -> None:
+    """Remove the select's other waiters from their queues (Go: dequeueSudoG)."""
+    for ch in locked:
+        with ch._lock:
+            for sg in sel.sudogs:
+                if sg is sel.fired or sg.chan is not ch:
+                    continue
+                q = ch._sendq if sg.is_send else ch._recvq
+                try:
+                    q.remove(sg)
+                except ValueError:
+                    pass
+
+
+def _ready_cases(cases: tuple) -> tuple[int, ...]:
+    """Which cases could proceed now (all channel locks held); for the trace."""
+    out = []
+    for i, c in enumerate(cases):
+        ch = c.ch
+        if ch is None:
+            continue
+        if c.is_send:
+            ok = (
+                ch._closed
+                or len(ch._buf) < ch.cap
+                or any(sg.sel is None or sg.sel.fired is None for sg in ch._recvq)
+            )
+        else:
+            ok = (
+                bool(ch._buf)
+                or ch._closed
+                or any(sg.sel is None or sg.sel.fired is None for sg in ch._sendq)
+            )
+        if ok:
+            out.append(i)
+    return tuple(out)
+
+
+def _case_shape(cases: tuple) -> tuple:
+    return tuple(
+        ("nil" if c.ch is None else ("send" if c.is_send else "recv"), c.ch.id if c.ch else 0)
+        for c in cases
+    )
+
+
+def _trace_select(tr, cases: tuple, picked: int, ready: tuple, ch: Chan | None) -> None:
+    shape = _case_shape(cases)
+    tr.emit(
+        Kind.SELECT,
+        g=_me().id,
+        obj=ch.id if ch else 0,
+        name=ch.name if ch else "default",
+        value=str(picked),
+        extra=(picked, ready, shape),
+    )
