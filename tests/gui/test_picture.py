@@ -138,7 +138,7 @@ def test_namesakes_are_told_apart(window, qtbot):
 def test_shown_items_keep_their_places_when_goroutines_come_and_go(window, qtbot):
     """cancel-by-timeout starts a query goroutine per call: each newcomer finds a
     free place, and nothing already shown moves unless a fresh layout was due."""
-    from gui.stage.view import _destination
+    from gui.stage.stage_common import _destination
 
     window.resize(1920, 1080)
     assert window.open_lesson("cancel-by-timeout")

@@ -1,0 +1,135 @@
+"""Numbers that tune the stage (levels of detail, lifecycles, layout and camera cadence)
+and the small helpers its parts share (``gui.stage.view`` and its mixins)."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtGui import QColor
+
+from gui.stage.items import StageItem
+
+__all__ = [
+    "CANCEL_STEP_S",
+    "CRAMPED_SCALE",
+    "DEFAULT_PLUMBING",
+    "DRAW_BUDGET_S",
+    "EDGES_EVERY_BIG_S",
+    "EDGES_EVERY_S",
+    "FOLLOW_RECENT_S",
+    "FULL_MAX",
+    "GLIDE_S",
+    "HANDS_OFF_S",
+    "KEEP_NEW_MAX",
+    "LAYOUT_EVERY_BIG_S",
+    "LAYOUT_EVERY_S",
+    "LINGER_MAX",
+    "LINGER_S",
+    "MAX_ZOOM",
+    "MAX_ZOOM_PRESENTER",
+    "PANIC_LINGER_S",
+    "REDRAW_BUSY_S",
+    "RETIRE_S",
+    "ROUTE_BUDGET_S",
+    "SMALL_MAX",
+]
+
+# The name the runtime makes up for a context the code did not name (ctx-24).
+_GENERATED_CTX = re.compile(r"ctx-\d+")
+
+# Names (fnmatch patterns, on goroutine and object names) of what a learner does
+# not need to see: metric samplers and their tickers, pacing timers, the run's
+# root context and its Done channel, bookkeeping locks. A lesson's ``plumbing``
+# ClassVar adds its own; View > Show plumbing shows everything.
+DEFAULT_PLUMBING: tuple[str, ...] = (
+    "metrics",
+    "metrics tick",
+    "metrics tick.C",
+    "meter",
+    "meter.C",
+    "sampler",
+    "pace",
+    "pace.C",
+    "* pace",
+    "* pace.C",
+    "* interval",
+    "* interval.C",
+    "lesson.mu",
+    "*.root",
+    "*.root.Done",
+)
+
+# Level of detail by how many goroutines are on stage (with some hysteresis).
+FULL_MAX = 36
+KEEP_NEW_MAX = 8  # more newcomers at once than this: a fresh layout (a new round)
+SMALL_MAX = 240
+# Finished goroutines stay this long, then leave (a panicked or leaked one stays).
+LINGER_S = 1.2  # runtime seconds a finished goroutine stays (fading) before it leaves
+PANIC_LINGER_S = 10.0
+LINGER_MAX = 8
+# Channels (and timers) idle, empty and unused this long leave the stage.
+RETIRE_S = 1.2  # runtime seconds an object nobody uses any more stays
+GLIDE_S = 0.4  # layout moves
+# Lay out again at most this often (a big stage less often: every layout moves it all).
+LAYOUT_EVERY_S = 0.25
+LAYOUT_EVERY_BIG_S = 1.0
+# Wait lines follow state changes at up to 20 Hz (10 Hz with many goroutines:
+# each redraw strokes every line); while a big stage glides they are hidden.
+EDGES_EVERY_S = 0.05
+ROUTE_BUDGET_S = 0.012  # of one edge rebuild, for detours around items (see _route)
+EDGES_EVERY_BIG_S = 0.1
+DRAW_BUDGET_S = 0.004  # per tick, for items whose look changed (the rest wait a tick)
+REDRAW_BUSY_S = 0.15
+FOLLOW_RECENT_S = 1.0  # the camera follows items that changed this recently
+HANDS_OFF_S = 8.0  # after the teacher pans or focuses, the camera waits this long
+MAX_ZOOM = 1.35
+MAX_ZOOM_PRESENTER = 1.9
+CANCEL_STEP_S = 0.3  # cancellation travels one level of the context tree in this time
+CRAMPED_SCALE = 0.72  # below this zoom full cards are too small to read: try small ones
+
+
+def _alpha(color: QColor, a: float) -> QColor:
+    c = QColor(color)
+    c.setAlphaF(a)
+    return c
+
+
+def _short_time(value: str) -> str:
+    """A timer's value is the clock time it fired: show it as "t=1.2"."""
+    try:
+        return f"t={float(value):.1f}"
+    except ValueError:
+        return value
+
+
+def _in_use(o) -> bool:
+    """Sync objects appear on first use (a Once's internal lock never does)."""
+    users = getattr(o, "users", None)
+    if users is not None:
+        return bool(users) or bool(getattr(o, "waiters", ())) or bool(getattr(o, "version", 0))
+    if hasattr(o, "done") and hasattr(o, "by"):  # OnceView
+        return o.done
+    # A timer comes with its channel (see _shows_channel); a context once the
+    # tree says something (see _apply_diff).
+    return not hasattr(o, "fires")
+
+
+def _destination(item: StageItem) -> tuple[float, float]:
+    """Where *item* is, or is gliding to."""
+    return item._to if item._to is not None else (item.px, item.py)
+
+
+def _overlap(a: tuple, b: tuple, gap: float) -> bool:
+    """Whether rectangles *a* and *b* ((x, y, w, h)) come closer than *gap*."""
+    return (
+        a[0] < b[0] + b[2] + gap
+        and b[0] < a[0] + a[2] + gap
+        and a[1] < b[1] + b[3] + gap
+        and b[1] < a[1] + a[3] + gap
+    )
+
+
+def _ctx_base(name: str) -> str:
+    """A context's name as the stage shows it: a generated one ("ctx-12") reads
+    "ctx", as the Go code names it."""
+    return "ctx" if _GENERATED_CTX.fullmatch(name) else name

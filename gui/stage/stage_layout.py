@@ -1,0 +1,289 @@
+"""Layout: the flow left to right, the shelf of sync objects and patterns below it, the
+context tree; stable places while items come and go.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import (
+    QRectF,
+)
+
+from gui.stage.goroutine_item import GoroutineItem
+from gui.stage.items import StageItem
+from gui.stage.layout import Node, layered_layout, tree_layout
+from gui.stage.stage_common import (
+    CRAMPED_SCALE,
+    FULL_MAX,
+    GLIDE_S,
+    KEEP_NEW_MAX,
+    _destination,
+    _overlap,
+)
+
+__all__ = ["LayoutMixin"]
+
+
+class LayoutMixin:
+    """Part of :class:`~gui.stage.view.StageView` (see the module docstring)."""
+
+    # -- layout -----------------------------------------------------------------------
+
+    def _relayout(self, now: float, again: bool = True) -> None:
+        self._layout_dirty = False
+        self._last_layout = now
+        m = self.model
+        st = self._style
+        k = st.k
+        nodes: list[Node] = []
+        items: dict[tuple[str, int], StageItem] = {}
+        # The flow: goroutines, channels and shared tickers, left to right.
+        for tag, table in (("g", self._g_items), ("c", self._c_items), ("t", self._timer_items)):
+            for oid, item in table.items():
+                key = (tag, oid)
+                items[key] = item
+                nodes.append(Node(key, item.w, item.h, self._order.get(key, 0)))
+        edges: list[tuple[tuple[str, int], tuple[str, int]]] = []
+        for cid, c in m.channels.items():
+            if cid not in self._c_items:
+                continue
+            ck = ("c", cid)
+            edges.extend((("g", g), ck) for g in c.writers)
+            edges.extend((ck, ("g", g)) for g in c.readers)
+            edges.extend((ck, ("g", g)) for g in c.selectors)
+        for tid in self._timer_items:
+            tm = m.timers.get(tid)
+            if tm is not None and tm.chan:
+                edges.append((("t", tid), ("c", tm.chan)))  # a timer feeds its channel
+        if self.lod == "dot":
+            col_gap, row_gap = 60.0, 4.0
+        elif self.lod == "small":
+            col_gap, row_gap = 90 * k, 10 * k
+        else:
+            col_gap, row_gap = 96 * k, 14 * k
+        vw = max(self.viewport().width(), 320)
+        vh = max(self.viewport().height() - self._legend.bar_height(), 200)
+        shelf = [
+            (tag, oid, item)
+            for tag, table in (
+                ("m", self._lock_items),
+                ("w", self._wg_items),
+                ("v", self._cell_items),
+                ("o", self._once_items),
+                ("p", self._pattern_items),
+            )
+            for oid, item in table.items()
+        ]
+        has_band = bool(shelf or self._ctx_items)
+        band_h = (
+            (max((i.h for *_, i in shelf), default=0.0) + 40 * k if shelf else 0.0)
+            + (self._ctx_tree_height() if self._ctx_items else 0.0)
+            + (60 * k if has_band else 0.0)
+        )
+        aspect = vw / max(vh - band_h * 0.5, 100)
+        pos, (fw, fh) = layered_layout(
+            nodes, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect
+        )
+        if self.lod in ("full", "small") and len(self._g_items) <= FULL_MAX:
+            # Would the other card size read better (larger on screen)?
+            other = "small" if self.lod == "full" else "full"
+            alt = [
+                Node(n.key, *GoroutineItem.size_for(st, other, items[n.key]), n.order)
+                if n.key[0] == "g"
+                else n
+                for n in nodes
+            ]
+            _, (aw, ah) = layered_layout(
+                alt, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect
+            )
+            here = min(vw / max(fw, 1), vh / max(fh + band_h, 1))
+            there = min(vw / max(aw, 1), vh / max(ah + band_h, 1))
+            if other == "small":
+                cramped = here < CRAMPED_SCALE and there > here * 1.25
+            else:  # back to full cards only when they read well (hysteresis)
+                cramped = there < CRAMPED_SCALE * 1.15
+            if cramped != self._cramped and again:
+                self._cramped = cramped
+                self._update_lod()
+                self._relayout(now, again=False)
+                return
+        gap = 44 * k if nodes else 0.0
+        y = fh + gap
+        # The shelf below the flow: locks, WaitGroups, shared memory, each under
+        # the goroutines that use it (mean x of its users), wrapping into rows.
+        users_of = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "p": m.patterns}
+        shelf_keys = []
+        for tag, oid, item in shelf:
+            src = users_of.get(tag)
+            xs = []
+            if src is not None and oid in src:
+                xs = [
+                    pos[("g", g)][0] + self._g_items[g].w / 2
+                    for g in src[oid].users
+                    if ("g", g) in pos
+                ]
+            shelf_keys.append(
+                (sum(xs) / len(xs) if xs else 0.0, self._order.get((tag, oid), 0), (tag, oid), item)
+            )
+        shelf_keys.sort(key=lambda t: (t[0], t[1]))
+        sw = 0.0
+        if shelf_keys:
+            # Rows of items, each as close under its users as its neighbours allow.
+            # As many rows (1 to 4) as make the whole drawing largest on screen: a
+            # long shelf under a narrow flow would shrink everything to fit.
+            sgap = 20 * k
+            row_h = max(i.h for *_, i in shelf_keys)
+            total = sum(i.w + sgap for *_, i in shelf_keys) - sgap
+            widest = max(i.w for *_, i in shelf_keys)
+            below = (self._ctx_tree_height() if self._ctx_items else 0.0) + 40 * k
+
+            def scale_at(rows: int) -> float:
+                w = max(fw, widest, total / rows)
+                h = y + rows * row_h + (rows - 1) * sgap + below
+                return min(vw / w, vh / h)
+
+            rows = max(range(1, min(4, len(shelf_keys)) + 1), key=lambda r: (scale_at(r), -r))
+            limit = max(fw, widest, total / rows) * 1.05
+            # Split (in order) into rows no wider than the limit; in each row every
+            # item goes under its users, pushed right by its neighbours, then the
+            # row moves left as far as it overflows the limit.
+            rows_of: list[list] = [[]]
+            used = -sgap
+            for entry in shelf_keys:
+                w = entry[3].w
+                if rows_of[-1] and used + sgap + w > limit:
+                    rows_of.append([])
+                    used = -sgap
+                rows_of[-1].append(entry)
+                used += sgap + w
+            for n, row in enumerate(rows_of):
+                if n:
+                    y += row_h + sgap
+                xs = []
+                right = -sgap
+                for bary, _, _, item in row:
+                    x = max(bary - item.w / 2 if bary else 0.0, right + sgap)
+                    xs.append(x)
+                    right = x + item.w
+                dx = max(0.0, min(right - limit, xs[0]))
+                for x, (_, _, key, item) in zip(xs, row):
+                    pos[key] = (x - dx, y)
+                    items[key] = item
+                sw = max(sw, right - dx)
+            y += row_h + 40 * k
+        # Then the context tree.
+        bw = bh = 0.0
+        if self._ctx_items:
+            cnodes = [
+                Node(("x", oid), i.w, i.h, self._order.get(("x", oid), 0))
+                for oid, i in self._ctx_items.items()
+            ]
+            parents = {
+                ("x", oid): ("x", m.contexts[oid].parent)
+                for oid in self._ctx_items
+                if oid in m.contexts
+            }
+            cpos, (bw, bh) = tree_layout(cnodes, parents, h_gap=20 * k, v_gap=36 * k)
+            for key, (x, cy) in cpos.items():
+                pos[key] = (x, y + cy)
+                items[key] = self._ctx_items[key[1]]
+            y += bh
+        height = y if has_band else fh
+        width = max(fw, sw, bw)
+        # Centre the flow (and the shelf under it) and the context tree.
+        shift = {"x": (width - bw) / 2}
+        x0 = y0 = 0.0
+        x1, y1 = width, height
+        targets = {
+            key: (x + shift.get(key[0], (width - max(fw, sw)) / 2), y)
+            for key, (x, y) in pos.items()
+        }
+        kept = None if self._tidy else self._keep_places(targets, items, width * height)
+        self._tidy = False
+        if kept is None:
+            self.fresh_layouts += 1
+        else:
+            self.kept_layouts += 1
+            targets = kept
+            x0, y0, x1, y1 = math.inf, math.inf, -math.inf, -math.inf
+        for key, (tx, ty) in targets.items():
+            item = items[key]
+            # The bounds hold every target, whatever the parts above computed.
+            x0, y0 = min(x0, tx), min(y0, ty)
+            x1, y1 = max(x1, tx + item.w), max(y1, ty + item.h)
+            item.arriving = False
+            if item in self._unplaced:
+                item.place(tx, ty)
+                item.setVisible(True)
+            else:
+                item.move_to(tx, ty, now, GLIDE_S)
+                if item.moving:
+                    self._movers.add(item)
+        self._unplaced.clear()
+        margin = 30 * k
+        self._bounds = QRectF(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin)
+        self._fit()
+        self._edges_dirty = True
+
+    def tidy(self) -> None:
+        """Lay the whole picture out anew (L): the items glide to a fresh layout."""
+        self._tidy = True
+        self._layout_dirty = True
+        self._kick()
+
+    def _keep_places(
+        self, targets: dict, items: dict, tidy_area: float
+    ) -> dict[tuple, tuple[float, float]] | None:
+        """*targets* (a fresh layout) with every shown item kept where it is and each
+        newcomer put in the free place nearest to where the fresh layout wants it;
+        None when a fresh layout is due instead: a new round (most items new), a
+        crowd arriving at once, a card grown over its neighbour, or no free place
+        near enough. Existing nodes never move between two Step presses.
+        """
+        fresh = {k for k in targets if items[k] in self._unplaced or items[k].arriving}
+        new = [k for k in targets if k in fresh]
+        old = [k for k in targets if k not in fresh]
+        if len(new) > KEEP_NEW_MAX or len(old) < len(targets) / 2:
+            return None
+        kept = {k: _destination(items[k]) for k in old}
+        # The fresh layout's frame, moved onto the shown one.
+        dx = sum(kept[k][0] - targets[k][0] for k in old) / len(old)
+        dy = sum(kept[k][1] - targets[k][1] for k in old) / len(old)
+        gap = 14 * self._style.k
+        placed = [(*kept[k], items[k].w, items[k].h) for k in old]
+        for a in range(len(placed)):
+            if any(_overlap(placed[a], placed[b], 0.0) for b in range(a + 1, len(placed))):
+                return None
+        if not new:
+            return kept
+        step_x, step_y = 48 * self._style.k, 24 * self._style.k
+        offsets = sorted(
+            ((i * step_x, j * step_y) for i in range(-12, 13) for j in range(-12, 13)),
+            key=lambda o: o[0] ** 2 + (o[1] * 1.5) ** 2,
+        )
+        for key in sorted(new, key=lambda k: self._order.get(k, 0)):
+            item = items[key]
+            ix, iy = targets[key][0] + dx, targets[key][1] + dy
+            for ox, oy in offsets:
+                r = (ix + ox, iy + oy, item.w, item.h)
+                if not any(_overlap(r, p, gap) for p in placed):
+                    kept[key] = r[:2]
+                    placed.append(r)
+                    break
+            else:
+                return None
+        x0 = min(p[0] for p in placed)
+        y0 = min(p[1] for p in placed)
+        x1 = max(p[0] + p[2] for p in placed)
+        y1 = max(p[1] + p[3] for p in placed)
+        if (x1 - x0) * (y1 - y0) > 2.0 * max(tidy_area, 1.0):
+            return None  # sprawling: a fresh layout reads better
+        return kept
+
+    def _ctx_tree_height(self) -> float:
+        k = self._style.k
+        m = self.model
+        depth = max((m.context_depth(oid) for oid in self._ctx_items), default=0)
+        h = max(i.h for i in self._ctx_items.values())
+        return (depth + 1) * (h + 36 * k)
