@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from core.trace.events import _MAX_REPR, Kind, TraceEvent, short_repr
+from core.trace.events import _MAX_REPR, Kind, TraceEvent, make_event, short_repr
 
 __all__ = ["Subscriber", "Tracer"]
 
@@ -147,7 +147,7 @@ class Tracer:
         kind = _KIND_BY_VALUE[kind_value]
         if value.__class__ is not str or (len(value) > _MAX_REPR and kind in _VALUE_KINDS):
             value = short_repr(value)
-        return TraceEvent(seq, self.clock_at(wall), kind, g, obj, name, value, extra)
+        return make_event(seq, self.clock_at(wall), kind, g, obj, name, value, extra)
 
     # -- reading ------------------------------------------------------------
 

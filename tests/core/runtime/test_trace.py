@@ -462,3 +462,18 @@ def test_a_collected_object_is_traced_later_never_from_inside_the_collector(trac
         assert len(frees) == 1
     finally:
         unsubscribe()
+
+
+def test_events_read_from_the_ring_are_the_same_frozen_events():
+    from core.trace.events import make_event
+
+    made = make_event(7, 1.5, Kind.SELECT, 3, 9, "jobs", "1", (1, (0, 1), (("recv", 9),)))
+    built = TraceEvent(7, 1.5, Kind.SELECT, 3, 9, "jobs", "1", (1, (0, 1), (("recv", 9),)))
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert made.payload == built.payload
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.value = "y"  # type: ignore[misc]
+    tr = Tracer(capacity=4)
+    tr.emit(Kind.NOTE, g=1, value="x")
+    (ev,) = tr.events()
+    assert ev == TraceEvent(1, ev.t, Kind.NOTE, 1, 0, "", "x", ())
