@@ -199,6 +199,15 @@ class GoroutineItem(StageItem):
             return ()
         return (s.cases, s.ready, s.picked, tuple(sorted(s.wins.items())), self._chan_names)
 
+    def _activity(self, g: GoroutineView) -> str:
+        """The goroutine's last operation, unless it names plumbing kept off the stage
+        ("Unlock bucket.mu" while the bucket is drawn as itself)."""
+        act = g.activity
+        hides = self.hides
+        if act and hides is not None and any(hides(w.strip(",:()")) for w in act.split()[1:]):
+            return ""
+        return act
+
     def _tooltip(self, g: GoroutineView, status: str) -> str:
         lines = [f"goroutine {g.id}: {g.name}", f"state: {STATE_LABELS.get(g.state, g.state)}"]
         if status and status != STATE_LABELS.get(g.state):
@@ -272,7 +281,7 @@ class GoroutineItem(StageItem):
             p.setPen(s.danger if g.state == "panicked" else color if g.blocked else s.text)
             y2 = pad + s.fm_name.height() + s.fm_text.ascent()
             p.drawText(QPointF(x, y2), elide(s.fm_text, self._status, tw))
-            third = f"leaked: {g.leaked}" if g.leaked else g.activity
+            third = f"leaked: {g.leaked}" if g.leaked else self._activity(g)
             if third:
                 p.setFont(s.small_font)
                 p.setPen(s.danger if g.leaked else s.muted)

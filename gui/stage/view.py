@@ -279,7 +279,9 @@ class StageView(
         if h is None:
             if len(self._hidden_cache) > 20_000:  # names like "job 12345.C" keep coming
                 self._hidden_cache.clear()
-            h = self._hidden_cache[name] = any(fnmatchcase(name, p) for p in self._hidden)
+            # A context's Done channel is shown as "<ctx>.Done()", named "<ctx>.Done".
+            raw = name.removesuffix("()")
+            h = self._hidden_cache[name] = any(fnmatchcase(raw, p) for p in self._hidden)
         return h
 
     def set_time(self, t: float) -> None:

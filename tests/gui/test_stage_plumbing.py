@@ -134,3 +134,19 @@ def test_show_plumbing_is_remembered(qtbot, settings):
     again = MainWindow(settings, theme="dark", questions=False)
     qtbot.addWidget(again)
     assert again.act_plumbing.isChecked() and again.show_plumbing
+
+
+def test_a_hidden_done_channel_and_plumbing_activity_stay_out_of_status_lines(window, qtbot):
+    """The root context's Done() is plumbing though drawn with "()"; a goroutine's last
+    operation on plumbing (the bucket's own lock) is not shown either."""
+    window.player.set_speed(2.0)
+    assert window.open_lesson("rate-limiter")
+    stage = window.stage
+    assert stage.hides("rate-limiter.root.Done()") and stage.hides("bucket.mu")
+
+    def lines() -> list[str]:
+        return [i._status + " | " + i._activity(i._g) for i in stage.item_tables()["g"].values()]
+
+    qtbot.waitUntil(lambda: len(lines()) >= 4, timeout=5000)
+    qtbot.waitUntil(lambda: any("allowed" in s or "rejected" in s for s in lines()), timeout=5000)
+    assert not any(".root.Done" in s or "bucket.mu" in s for s in lines())
