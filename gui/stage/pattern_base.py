@@ -42,6 +42,19 @@ class PatternItem(StageItem):
         """Where the stage pulses when the pattern acts (scene coordinates)."""
         return self.center()
 
+    def _line(
+        self, p: QPainter, y: float, text: str, color: QColor | None = None, big: bool = False
+    ) -> float:
+        """One line of text (small and muted unless *big* or *color*) with its top at *y*,
+        elided to the card's width; returns the next line's top."""
+        s = self.style
+        font, fm = (s.text_font, s.fm_text) if big else (s.small_font, s.fm_small)
+        pad = 10 * s.k
+        p.setFont(font)
+        p.setPen(color if color is not None else (s.text if big else s.muted))
+        p.drawText(QPointF(pad, y + fm.ascent()), elide(fm, text, self.w - 2 * pad))
+        return y + fm.height()
+
     def _frame(self, p: QPainter, border: QColor | None = None) -> float:
         """The card and its header; returns the y where the drawing starts."""
         s = self.style

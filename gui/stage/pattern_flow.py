@@ -251,20 +251,13 @@ class BreakerItem(PatternItem):
         _head(p, QPointF(rb.center().x(), rb.bottom() + 2 * s.k), -math.pi / 2, s)
         # What happens now, and the counters.
         y = boxes["closed"].bottom() + 16 * s.k
-        p.setFont(s.text_font)
-        p.setPen(self._color(now_state) if now_state != "closed" else s.text)
-        p.drawText(
-            QPointF(pad, y + s.fm_text.ascent()), elide(s.fm_text, self.detail, self.w - 2 * pad)
-        )
-        y += s.fm_text.height()
-        p.setFont(s.small_font)
-        p.setPen(s.muted)
-        counters = (
+        color = self._color(now_state) if now_state != "closed" else s.text
+        y = self._line(p, y, self.detail, color, big=True)
+        self._line(
+            p,
+            y,
             f"ok {st.get('successes', 0)} · failed {st.get('failures', 0)} · "
-            f"rejected {st.get('rejections', 0)} · opened {st.get('opens', 0)}×"
-        )
-        p.drawText(
-            QPointF(pad, y + s.fm_small.ascent()), elide(s.fm_small, counters, self.w - 2 * pad)
+            f"rejected {st.get('rejections', 0)} · opened {st.get('opens', 0)}×",
         )
 
 
@@ -364,17 +357,11 @@ class BatcherItem(PatternItem):
         else:
             text = f"empty · flushes at {most} items or {wait:g} s after the first"
             color = s.muted
-        p.setFont(s.text_font)
-        p.setPen(color)
-        p.drawText(QPointF(pad, y + s.fm_text.ascent()), elide(s.fm_text, text, self.w - 2 * pad))
-        y += s.fm_text.height()
+        y = self._line(p, y, text, color, big=True)
         last = v.text if v.what.startswith("flushed") else f"last flush: {st.get('size', 0)}"
-        counts = (
+        self._line(
+            p,
+            y,
             f"{last} · by size {st.get('by_size', 0)} · by time {st.get('by_time', 0)}"
-            f" · at close {st.get('by_close', 0)}"
-        )
-        p.setFont(s.small_font)
-        p.setPen(s.muted)
-        p.drawText(
-            QPointF(pad, y + s.fm_small.ascent()), elide(s.fm_small, counts, self.w - 2 * pad)
+            f" · at close {st.get('by_close', 0)}",
         )

@@ -82,20 +82,14 @@ class ErrGroupItem(PatternItem):
             line, color = f"first error: {first}", s.danger
         else:
             line, color = "no error yet: wait() would return nil", s.text
-        p.setFont(s.text_font)
-        p.setPen(color)
-        p.drawText(QPointF(pad, y + s.fm_text.ascent()), elide(s.fm_text, line, self.w - 2 * pad))
-        y += s.fm_text.height()
+        y = self._line(p, y, line, color, big=True)
         limit = int(st.get("limit", 0))
-        counts = (
+        self._line(
+            p,
+            y,
             (f"limit {limit} · " if limit else "")
             + f"running {st.get('running', 0)} · ok {st.get('ok', 0)} · "
-            f"failed {st.get('failed', 0)} · cancelled {st.get('cancelled', 0)}"
-        )
-        p.setFont(s.small_font)
-        p.setPen(s.muted)
-        p.drawText(
-            QPointF(pad, y + s.fm_small.ascent()), elide(s.fm_small, counts, self.w - 2 * pad)
+            f"failed {st.get('failed', 0)} · cancelled {st.get('cancelled', 0)}",
         )
 
 
@@ -192,14 +186,11 @@ class WorkerPoolItem(PatternItem):
         p.setPen(s.danger if refused else s.muted)
         p.drawText(QPointF(hx, y + s.fm_text.ascent()), f"refused {refused}")
         y += s.fm_text.height()
-        p.setFont(s.small_font)
-        p.setPen(s.muted)
-        counts = (
+        self._line(
+            p,
+            y,
             f"retried {st.get('retried', 0)} · done {st.get('completed', 0)} · "
-            f"failed {st.get('failed', 0)}"
-        )
-        p.drawText(
-            QPointF(pad, y + s.fm_small.ascent()), elide(s.fm_small, counts, self.w - 2 * pad)
+            f"failed {st.get('failed', 0)}",
         )
 
 
