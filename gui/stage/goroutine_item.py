@@ -22,6 +22,13 @@ __all__ = ["GoroutineItem", "status_line"]
 _MAX_CASES = 6
 
 
+def select_header(sel: SelectView) -> str:
+    """The first line of a goroutine's select card: what its latest select did."""
+    if sel.count == 0:
+        return "select: waiting, no pick yet"
+    return "select: last pick" if sel.picked != -1 else "select: took default"
+
+
 def status_line(
     g: GoroutineView,
     name_of: Callable[[int], str],
@@ -332,7 +339,7 @@ class GoroutineItem(StageItem):
         fm = s.fm_small
         base = (rh + fm.ascent() - fm.descent()) / 2
         p.setPen(s.muted)
-        header = "select: last pick" if sel.picked != -1 else "select: took default"
+        header = select_header(sel)
         p.drawText(QPointF(x0, y + base), header)
         wins_txt = f"runs {sel.count}"
         p.drawText(QPointF(self.w - x0 - fm.horizontalAdvance(wins_txt), y + base), wins_txt)

@@ -298,3 +298,12 @@ def test_tree_layout_centres_parent_over_children():
     pos, _ = tree_layout(nodes, {"a": "r", "b": "r"})
     assert pos["a"][1] == pos["b"][1] > pos["r"][1]
     assert pos["r"][0] == pytest.approx((pos["a"][0] + pos["b"][0]) / 2)
+
+
+def test_a_select_card_says_when_no_select_has_picked_yet():
+    from core.trace import SelectView
+    from gui.stage.goroutine_item import select_header
+
+    assert select_header(SelectView(1, cases=(("recv", 2),))) == "select: waiting, no pick yet"
+    assert select_header(SelectView(1, picked=0, count=3)) == "select: last pick"
+    assert select_header(SelectView(1, picked=-1, count=1)) == "select: took default"
