@@ -17,6 +17,7 @@ class _Given(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``goroutine-lab`` / ``main.py`` (window, headless, program)."""
     p = argparse.ArgumentParser(
         prog="goroutine-lab",
         description="Goroutine Lab: watch Go's concurrency patterns run, pause them, step them, "

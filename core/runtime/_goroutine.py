@@ -318,6 +318,7 @@ _default_lock = threading.Lock()
 
 
 def default_runtime() -> Runtime:
+    """The process-wide runtime used outside any ``Runtime.active()`` (made on first use)."""
     global _default
     rt = _default
     if rt is None:

@@ -33,6 +33,8 @@ WRITE_TIME = 0.05  # runtime seconds one flush takes (a write to a database, say
 
 
 class BatchingLesson(Scenario):
+    """Producers add items; one goroutine flushes them by size or by time; close loses nothing."""
+
     id = "batching"
     title = "Batching: flush by size or by time"
     chapter = "Production patterns"

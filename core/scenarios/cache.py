@@ -35,6 +35,8 @@ HOT_SHARE = 0.8  # share of reads that go to the hot keys
 
 
 class CacheLesson(Scenario):
+    """Clients read through a TTL cache; a janitor evicts; singleflight shares one load."""
+
     id = "cache"
     title = "Cache: TTL, janitor and singleflight"
     chapter = "Production patterns"

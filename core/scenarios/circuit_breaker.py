@@ -29,6 +29,8 @@ PAUSE = 0.1  # runtime seconds a caller rests between two calls, on average
 
 
 class CircuitBreakerLesson(Scenario):
+    """Callers go through a circuit breaker to a flaky downstream; the teacher causes outages."""
+
     id = "circuit-breaker"
     title = "Circuit breaker: closed, open, half-open"
     chapter = "Production patterns"

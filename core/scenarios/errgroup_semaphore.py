@@ -43,6 +43,8 @@ class TaskFailed(Exception):
 
 
 class ErrgroupSemaphoreLesson(Scenario):
+    """Rounds of tasks in an errgroup, at most a limit at once; the first error cancels the rest."""
+
     id = "errgroup-semaphore"
     title = "errgroup and a semaphore: a limit, and cancel on the first error"
     chapter = "Production patterns"

@@ -38,6 +38,8 @@ RESTART_AFTER = 1.5  # runtime seconds between a cancel and the next pipeline
 
 
 class PipelineLesson(Scenario):
+    """Stages joined by channels, fanned out and in, cancelled together by one context."""
+
     id = "pipeline"
     title = "Pipeline: stages, fan-out, fan-in, cancellation"
     chapter = "Production patterns"

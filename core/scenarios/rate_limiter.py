@@ -31,6 +31,8 @@ MIN_RATE = 0.5
 
 
 class RateLimiterLesson(Scenario):
+    """Clients ask a token bucket for each request; demand above the rate is refused."""
+
     id = "rate-limiter"
     title = "Rate limiter: a token bucket"
     chapter = "Production patterns"

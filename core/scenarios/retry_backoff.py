@@ -33,6 +33,8 @@ PAUSE = 0.2  # runtime seconds a caller rests between two operations, on average
 
 
 class RetryBackoffLesson(Scenario):
+    """Calls to a flaky service retried with exponential backoff and jitter, within a deadline."""
+
     id = "retry-backoff"
     title = "Retry with exponential backoff and jitter"
     chapter = "Production patterns"
