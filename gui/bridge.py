@@ -64,7 +64,6 @@ class TraceBridge(QObject):
         self.hold_lag = hold_lag
         self.release_lag = release_lag
         self.held_at = 0.0  # time.monotonic() when the run was last held back
-        self.holds = 0  # how many times the run was held back since attach
         self._tracer: Tracer | None = None
         self._last_seq = 0
         self._missed = 0
@@ -122,7 +121,6 @@ class TraceBridge(QObject):
         self._last_seq = 0
         self._missed = 0
         self._delivered = 0
-        self.holds = 0
         self.held_at = 0.0
         if tracer is None:
             self._timer.stop()
@@ -194,5 +192,4 @@ class TraceBridge(QObject):
         self._holding = on
         if on:
             self.held_at = time.monotonic()
-            self.holds += 1
         self.holding_changed.emit(on)

@@ -530,7 +530,7 @@ class RunModel:
         g.wait_reason = "sleep"
         g.wake_at = p.until
         g.gate = ""
-        g.activity = f"sleep {p.duration:g} s"
+        g.activity, g.activity_on = f"sleep {p.duration:g} s", 0
         self._set_state(g, "sleeping", ev.t)
 
     def _finish(self, g: GoroutineView, state: str, t: float) -> None:
@@ -556,7 +556,7 @@ class RunModel:
         g = self._g(ev.g, ev.t, ev.obj_name)
         self._finish(g, "panicked", ev.t)
         g.panic = ev.value
-        g.activity = f"panic: {ev.value}"
+        g.activity, g.activity_on = f"panic: {ev.value}", 0
         self.panics.append((g.id, ev.value))
         self._d.panics.append((g.id, ev.value))
 
@@ -599,7 +599,7 @@ class RunModel:
         c.last_t = ev.t
         if g is not None:
             self._used_by(c, g.id, True)
-            g.activity = f"sent {ev.value} on {c.name}"
+            g.activity, g.activity_on = f"sent {ev.value} on {c.name}", c.id
         c.sent += 1
         c.buffer.append(ev.value)
         n = decode(Kind.CHAN_SEND, ev.extra).length
@@ -622,7 +622,7 @@ class RunModel:
         if not p.ok:
             c.closed = True
             if g is not None:
-                g.activity = f"{c.name} is closed: zero value, ok=false"
+                g.activity, g.activity_on = f"{c.name} is closed: zero value, ok=false", c.id
             self._transfer(Transfer("closed", c.id, "closed", dst=gid, seq=ev.seq))
             d.channels.add(c.id)
             return
@@ -632,7 +632,7 @@ class RunModel:
         else:
             self.mismatches += 1
         if g is not None:
-            g.activity = f"received {ev.value} from {c.name}"
+            g.activity, g.activity_on = f"received {ev.value} from {c.name}", c.id
         self._transfer(Transfer("from_slot", c.id, ev.value, 0, gid, 0, 0, 0, ev.seq))
         if p.sender:
             # The freed slot took a parked sender's value: that sender's send is done.
@@ -641,7 +641,7 @@ class RunModel:
             self._used_by(c, p.sender, True)
             s = self._ready(p.sender, ev.t)
             if s is not None:
-                s.activity = f"sent {p.moved} on {c.name}"
+                s.activity, s.activity_on = f"sent {p.moved} on {c.name}", c.id
             self._select_woken(p.sender, p.case, ev)
             self._transfer(
                 Transfer("to_slot", c.id, p.moved, p.sender, 0, len(c.buffer) - 1, 0, 0, ev.seq)
@@ -667,7 +667,7 @@ class RunModel:
         ):
             g = self.goroutines.get(gid)
             if g is not None:
-                g.activity = text
+                g.activity, g.activity_on = text, c.id
         if woken is not None:
             self._d.goroutines.add(woken.id)
         self._transfer(
@@ -683,7 +683,7 @@ class RunModel:
         c.last_t = ev.t
         g = self._actor(ev)
         if g is not None:
-            g.activity = f"closed {c.name}"
+            g.activity, g.activity_on = f"closed {c.name}", c.id
             self._used_by(c, g.id, True)
         # Broadcast: the close reaches every parked receiver, sender and select at once.
         for gid, case in decode(Kind.CHAN_CLOSE, ev.extra).woken:
@@ -702,7 +702,10 @@ class RunModel:
         self._count_pick(sel, case, (case,), ev.t)
         g = self.goroutines.get(gid)
         if g is not None:
-            g.activity = f"select: case {case} ({self.object_name(ev.obj) or ev.obj})"
+            g.activity, g.activity_on = (
+                f"select: case {case} ({self.object_name(ev.obj) or ev.obj})",
+                ev.obj,
+            )
 
     @staticmethod
     def _count_pick(sel: SelectView, picked: int, ready: tuple, t: float) -> None:
@@ -731,10 +734,13 @@ class RunModel:
                 continue
             self._used_by(c, g.id, kind == "send")
         if p.picked < 0:
-            g.activity = "select: default"
+            g.activity, g.activity_on = "select: default", 0
         elif p.picked < len(cases):
             kind, cid = cases[p.picked]
-            g.activity = f"select: case {p.picked} ({kind} {self.object_name(cid) or cid})"
+            g.activity, g.activity_on = (
+                f"select: case {p.picked} ({kind} {self.object_name(cid) or cid})",
+                cid,
+            )
         d.goroutines.add(g.id)
 
     # -- sync -----------------------------------------------------------------
@@ -813,7 +819,7 @@ class RunModel:
             lk.write_held = True
         lk.acquired += 1
         if g is not None:
-            g.activity = f"{'RLock' if p.mode == 'r' else 'Lock'} {lk.name}"
+            g.activity, g.activity_on = f"{'RLock' if p.mode == 'r' else 'Lock'} {lk.name}", lk.id
             if gid not in lk.users:
                 lk.users.add(gid)
                 d.structure = True
@@ -833,14 +839,14 @@ class RunModel:
                 lk.readers.pop(0)
             lk.read_count = max(0, lk.read_count - 1)
             if g is not None:
-                g.activity = f"RUnlock {lk.name}"
+                g.activity, g.activity_on = f"RUnlock {lk.name}", lk.id
         else:
             if not lk.write_held:
                 self.mismatches += 1
             lk.writer = 0
             lk.write_held = False
             if g is not None:
-                g.activity = f"Unlock {lk.name}"
+                g.activity, g.activity_on = f"Unlock {lk.name}", lk.id
         if p.woken:
             self._ready(p.woken, ev.t)  # woken to compete for the lock
         self._d.locks.add(lk.id)
@@ -856,7 +862,10 @@ class RunModel:
         wg.counter = p.counter
         g = self._actor(ev)
         if g is not None:
-            g.activity = f"{wg.name}.Done()" if p.delta == -1 else f"{wg.name}.Add({p.delta})"
+            g.activity, g.activity_on = (
+                f"{wg.name}.Done()" if p.delta == -1 else f"{wg.name}.Add({p.delta})",
+                wg.id,
+            )
             if g.id not in wg.users:
                 wg.users.add(g.id)
                 d.structure = True
@@ -873,7 +882,7 @@ class RunModel:
             self._d.structure = True
         g = self._actor(ev)
         if g is not None:
-            g.activity = f"{wg.name}.Wait()"
+            g.activity, g.activity_on = f"{wg.name}.Wait()", wg.id
             if g.id not in wg.users:
                 wg.users.add(g.id)
                 self._d.structure = True
@@ -891,7 +900,7 @@ class RunModel:
             self._d.structure = True
         g = self._actor(ev)
         if g is not None:
-            g.activity = f"{o.name}.Do"
+            g.activity, g.activity_on = f"{o.name}.Do", o.id
         if not o.done:
             o.done, o.by = True, ev.g
         self._d.onces.add(o.id)
@@ -929,7 +938,7 @@ class RunModel:
         cell.last_g, cell.last_op = ev.g, "atomic"
         g = self._actor(ev)
         if g is not None:
-            g.activity = f"atomic {cell.name} = {ev.value}"
+            g.activity, g.activity_on = f"atomic {cell.name} = {ev.value}", cell.id
 
     def _mem_read(self, ev: TraceEvent) -> None:
         cell = self._cell(ev, "memory")
@@ -939,7 +948,7 @@ class RunModel:
         cell.last_g, cell.last_op = ev.g, "read"
         g = self._actor(ev)
         if g is not None:
-            g.activity = f"read {cell.name} = {ev.value}"
+            g.activity, g.activity_on = f"read {cell.name} = {ev.value}", cell.id
 
     def _mem_write(self, ev: TraceEvent) -> None:
         cell = self._cell(ev, "memory")
@@ -953,7 +962,7 @@ class RunModel:
         cell.last_g, cell.last_op = ev.g, "write"
         g = self._actor(ev)
         if g is not None:
-            g.activity = f"wrote {cell.name} = {ev.value}"
+            g.activity, g.activity_on = f"wrote {cell.name} = {ev.value}", cell.id
 
     # -- time and context -------------------------------------------------------
 

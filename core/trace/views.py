@@ -47,6 +47,7 @@ class GoroutineView:
     wake_at: float | None = None  # sleeping: runtime time it wakes
     gate: str = ""  # paused at the gate before this operation ("" = not gated)
     activity: str = ""  # the last thing it did, for the learner: "sent 3 on jobs"
+    activity_on: int = 0  # the object that last thing was done to (0: none)
     panic: str = ""
     leaked: str = ""
     created_t: float = 0.0

@@ -32,12 +32,12 @@ def select_header(sel: SelectView) -> str:
 def status_line(
     g: GoroutineView,
     name_of: Callable[[int], str],
-    hides: Callable[[str], bool] | None = None,
+    hides: Callable[[int], bool] | None = None,
 ) -> str:
     """What the goroutine is doing, in a learner's words (what it waits on).
 
-    A select leaves out the channels *hides* says are kept off the stage
-    (a metric ticker, the run's root context): only what the lesson is about.
+    A select leaves out the channels *hides* (an object id) says are kept off the
+    stage (a metric ticker, the run's root context): only what the lesson is about.
     """
     st = g.state
     obj = g.waiting_on_name or (name_of(g.waiting_on) if g.waiting_on else "")
@@ -50,8 +50,8 @@ def status_line(
             return "receives from a nil channel: forever"
         return f"waits to receive from {obj}" if obj else "waits to receive"
     if st == "blocked_select":
-        names = [name_of(c) for c in g.waiting_chans]
-        names = [n for n in names if n and not (hides and hides(n))]
+        names = [name_of(c) for c in g.waiting_chans if not (hides and hides(c))]
+        names = [n for n in names if n]
         return f"select on {', '.join(names)}" if names else "waits in select"
     if st == "blocked_lock":
         verb = "RLock" if "rlock" in g.wait_reason.lower() else "Lock"
@@ -68,7 +68,8 @@ def status_line(
 class GoroutineItem(StageItem):
     """One goroutine (see the module docstring). Click: the view emits goroutine_clicked."""
 
-    hides: Callable[[str], bool] | None = None  # names kept off the stage (set by the view)
+    # Whether the object of an id is kept off the stage (set by the view).
+    hides: Callable[[int], bool] | None = None
     # How a select case names its channel (set by the view: a timer's case counts down).
     case_name: Callable[[int], str] | None = None
 
@@ -209,11 +210,10 @@ class GoroutineItem(StageItem):
     def _activity(self, g: GoroutineView) -> str:
         """The goroutine's last operation, unless it names plumbing kept off the stage
         ("Unlock bucket.mu" while the bucket is drawn as itself)."""
-        act = g.activity
         hides = self.hides
-        if act and hides is not None and any(hides(w.strip(",:()")) for w in act.split()[1:]):
+        if g.activity_on and hides is not None and hides(g.activity_on):
             return ""
-        return act
+        return g.activity
 
     def _tooltip(self, g: GoroutineView, status: str) -> str:
         lines = [f"goroutine {g.id}: {g.name}", f"state: {STATE_LABELS.get(g.state, g.state)}"]

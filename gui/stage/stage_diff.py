@@ -224,7 +224,7 @@ class DiffMixin:
             ):
                 item = GoroutineItem(st, gid, self.lod)
                 item.spotlit = gid == self._spot
-                item.hides = self.hides
+                item.hides = self.hides_object
                 item.case_name = self._case_name
                 self._add(self._g_items, ("g", gid), item)
                 parent = self._g_items.get(m.goroutines[gid].parent)

@@ -279,10 +279,12 @@ class StageView(
         if h is None:
             if len(self._hidden_cache) > 20_000:  # names like "job 12345.C" keep coming
                 self._hidden_cache.clear()
-            # A context's Done channel is shown as "<ctx>.Done()", named "<ctx>.Done".
-            raw = name.removesuffix("()")
-            h = self._hidden_cache[name] = any(fnmatchcase(raw, p) for p in self._hidden)
+            h = self._hidden_cache[name] = any(fnmatchcase(name, p) for p in self._hidden)
         return h
+
+    def hides_object(self, oid: int) -> bool:
+        """Whether the object *oid* is kept off the stage (by its own name, not a label)."""
+        return self.hides(self._obj_name(oid))
 
     def set_time(self, t: float) -> None:
         """The runtime clock's time (the window reads it): the status line shows it,

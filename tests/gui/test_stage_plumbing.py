@@ -142,7 +142,7 @@ def test_a_hidden_done_channel_and_plumbing_activity_stay_out_of_status_lines(wi
     window.player.set_speed(2.0)
     assert window.open_lesson("rate-limiter")
     stage = window.stage
-    assert stage.hides("rate-limiter.root.Done()") and stage.hides("bucket.mu")
+    assert stage.hides("rate-limiter.root.Done") and stage.hides("bucket.mu")
 
     def lines() -> list[str]:
         return [i._status + " | " + i._activity(i._g) for i in stage.item_tables()["g"].values()]
