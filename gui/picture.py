@@ -46,6 +46,7 @@ KINDS = {
     "o": "once",
     "t": "timer",
     "x": "context",
+    "p": "pattern",
 }
 
 

@@ -25,7 +25,7 @@ _MAX_CASES = 6
 def select_header(sel: SelectView) -> str:
     """The first line of a goroutine's select card: what its latest select did."""
     if sel.count == 0:
-        return "select: waiting, no pick yet"
+        return "select: no pick yet"
     return "select: last pick" if sel.picked != -1 else "select: took default"
 
 

@@ -36,6 +36,30 @@ class PatternItem(StageItem):
 
     def show_view(self, v: PatternView, now: float) -> bool:
         """Show *v* at runtime time *now*; True if the drawing changed."""
+        self._v = v
+        if not self.set_key((self.title or v.name, *self._look(v, v.state, now))):
+            return False
+        self.tip = self._tip(v, v.state)
+        return True
+
+    def draw(self, p: QPainter) -> None:
+        v = self._v
+        if v is not None:
+            self._draw(p, v, v.state)
+
+    # What a kind of pattern defines:
+
+    def _look(self, v: PatternView, st: dict, now: float) -> tuple:  # pragma: no cover
+        """What the drawing shows of *v* at *now* (computing what it derives from
+        the time); the card is drawn again when it changes."""
+        raise NotImplementedError
+
+    def _tip(self, v: PatternView, st: dict) -> str:  # pragma: no cover
+        """The tooltip."""
+        raise NotImplementedError
+
+    def _draw(self, p: QPainter, v: PatternView, st: dict) -> None:  # pragma: no cover
+        """Draw the card in its own coordinates."""
         raise NotImplementedError
 
     def focus_point(self) -> tuple[float, float]:

@@ -35,17 +35,14 @@ class TokenBucketItem(PatternItem):
         super().__init__(style, oid)
         self.tokens = 0.0  # what the bucket holds at the time shown
 
-    def show_view(self, v: PatternView, now: float) -> bool:
-        self._v = v
-        st = v.state
+    def _look(self, v: PatternView, st: dict, now: float) -> tuple:
         burst = max(1, int(st.get("burst", 1)))
         rate = float(st.get("rate", 0.0))
         held = float(st.get("tokens", 0.0))
         since = max(0.0, now - float(st.get("at", now)))
         self.tokens = min(float(burst), held + since * rate)
         shown = math.floor(self.tokens * 10) / 10  # a tenth of a token is a visible change
-        key = (
-            self.title or v.name,
+        return (
             shown,
             burst,
             rate,
@@ -53,21 +50,17 @@ class TokenBucketItem(PatternItem):
             st.get("refused", 0),
             st.get("waiting", 0),
         )
-        if not self.set_key(key):
-            return False
-        self.tip = (
-            f"token bucket {v.name}: {self.tokens:.1f} of {burst} tokens, earns {rate:g}/s\n"
+
+    def _tip(self, v: PatternView, st: dict) -> str:
+        return (
+            f"token bucket {v.name}: {self.tokens:.1f} of {st.get('burst', 1)} tokens, "
+            f"earns {float(st.get('rate', 0.0)):g}/s\n"
             f"allowed {st.get('allowed', 0)}, refused {st.get('refused', 0)}, "
             f"waiting {st.get('waiting', 0)}\nlast: {v.text}"
         )
-        return True
 
-    def draw(self, p: QPainter) -> None:
-        v = self._v
-        if v is None:
-            return
+    def _draw(self, p: QPainter, v: PatternView, st: dict) -> None:
         s = self.style
-        st = v.state
         burst = max(1, int(st.get("burst", 1)))
         refused = int(st.get("refused", 0))
         top = self._frame(p, s.danger if v.what == "refused" else None)
@@ -174,9 +167,7 @@ class BreakerItem(PatternItem):
         super().__init__(style, oid)
         self.detail = ""  # the line under the states, at the time shown
 
-    def show_view(self, v: PatternView, now: float) -> bool:
-        self._v = v
-        st = v.state
+    def _look(self, v: PatternView, st: dict, now: float) -> tuple:
         state = st.get("state", "closed")
         if state == "closed":
             streak, threshold = st.get("consecutive", 0), st.get("threshold", 0)
@@ -191,14 +182,15 @@ class BreakerItem(PatternItem):
         else:
             self.detail = f"trial calls: {st.get('trials', 0)} of {st.get('half_open_max', 1)}"
         counters = (st.get("successes", 0), st.get("failures", 0), st.get("rejections", 0))
-        if not self.set_key((self.title or v.name, state, self.detail, counters)):
-            return False
-        self.tip = (
-            f"circuit breaker {v.name}: {state}\n{self.detail}\n"
-            f"succeeded {counters[0]}, failed {counters[1]}, rejected {counters[2]}, "
+        return (state, self.detail, counters)
+
+    def _tip(self, v: PatternView, st: dict) -> str:
+        return (
+            f"circuit breaker {v.name}: {st.get('state', 'closed')}\n{self.detail}\n"
+            f"succeeded {st.get('successes', 0)}, failed {st.get('failures', 0)}, "
+            f"rejected {st.get('rejections', 0)}, "
             f"opened {st.get('opens', 0)}×\nlast: {v.text}"
         )
-        return True
 
     def focus_point(self) -> tuple[float, float]:
         """The row of states (a transition lights one)."""
@@ -208,12 +200,8 @@ class BreakerItem(PatternItem):
         s = self.style
         return {"closed": s.ok, "open": s.danger, "half-open": s.warning}[state]
 
-    def draw(self, p: QPainter) -> None:
-        v = self._v
-        if v is None:
-            return
+    def _draw(self, p: QPainter, v: PatternView, st: dict) -> None:
         s = self.style
-        st = v.state
         now_state = st.get("state", "closed")
         top = self._frame(p, self._color(now_state) if now_state != "closed" else None)
         pad = 10 * s.k
@@ -292,14 +280,11 @@ class BatcherItem(PatternItem):
         super().__init__(style, oid)
         self.left = 0.0  # seconds before the pending batch flushes by time (0: none pending)
 
-    def show_view(self, v: PatternView, now: float) -> bool:
-        self._v = v
-        st = v.state
+    def _look(self, v: PatternView, st: dict, now: float) -> tuple:
         pending = int(st.get("pending", 0))
         wait = float(st.get("max_wait", 0.0))
         self.left = max(0.0, float(st.get("since", 0.0)) + wait - now) if pending else 0.0
-        key = (
-            self.title or v.name,
+        return (
             pending,
             round(self.left, 1),
             v.what,
@@ -308,21 +293,16 @@ class BatcherItem(PatternItem):
             st.get("by_time", 0),
             st.get("by_close", 0),
         )
-        if not self.set_key(key):
-            return False
-        self.tip = (
-            f"{v.name}: {pending} of {st.get('max_items', 0)} items pending\n"
+
+    def _tip(self, v: PatternView, st: dict) -> str:
+        return (
+            f"{v.name}: {st.get('pending', 0)} of {st.get('max_items', 0)} items pending\n"
             f"flushed by size {st.get('by_size', 0)}, by time {st.get('by_time', 0)}, "
             f"at close {st.get('by_close', 0)}\nlast: {v.text}"
         )
-        return True
 
-    def draw(self, p: QPainter) -> None:
-        v = self._v
-        if v is None:
-            return
+    def _draw(self, p: QPainter, v: PatternView, st: dict) -> None:
         s = self.style
-        st = v.state
         pending = int(st.get("pending", 0))
         most = max(1, int(st.get("max_items", 1)))
         top = self._frame(p)

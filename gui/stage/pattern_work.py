@@ -29,32 +29,24 @@ class ErrGroupItem(PatternItem):
     SIZE = (340.0, 108.0)
     PIPS_MAX = 24
 
-    def show_view(self, v: PatternView, now: float) -> bool:
-        self._v = v
-        st = v.state
-        key = (
-            self.title or v.name,
+    def _look(self, v: PatternView, st: dict, now: float) -> tuple:
+        return (
             tuple(st.get(k, 0) for k in ("started", "running", "ok", "failed", "cancelled")),
             st.get("first", ""),
             bool(st.get("over")),
         )
-        if not self.set_key(key):
-            return False
+
+    def _tip(self, v: PatternView, st: dict) -> str:
         first = st.get("first", "")
-        self.tip = (
+        return (
             f"errgroup {v.name}: {st.get('running', 0)} running, {st.get('ok', 0)} returned nil, "
             f"{st.get('failed', 0)} failed, {st.get('cancelled', 0)} cancelled\n"
             + (f"first error: {first} ({st.get('first_by', '')})" if first else "no error")
             + f"\nlast: {v.text}"
         )
-        return True
 
-    def draw(self, p: QPainter) -> None:
-        v = self._v
-        if v is None:
-            return
+    def _draw(self, p: QPainter, v: PatternView, st: dict) -> None:
         s = self.style
-        st = v.state
         first = st.get("first", "")
         top = self._frame(p, s.danger if first and not st.get("over") else None)
         pad = 10 * s.k
@@ -104,35 +96,27 @@ class WorkerPoolItem(PatternItem):
     KIND = "worker pool"
     SIZE = (360.0, 112.0)
 
-    def show_view(self, v: PatternView, now: float) -> bool:
-        self._v = v
-        st = v.state
+    def _look(self, v: PatternView, st: dict, now: float) -> tuple:
         fields = ("phase", "workers", "busy", "queued", "queue_size", "accepted", "rejected")
-        key = (
-            self.title or v.name,
+        return (
             tuple(st.get(k) for k in fields),
             tuple(st.get(k) for k in ("retried", "completed", "failed")),
         )
-        if not self.set_key(key):
-            return False
-        self.tip = (
+
+    def _tip(self, v: PatternView, st: dict) -> str:
+        return (
             f"worker pool {v.name}: {st.get('phase', '')}, {st.get('workers', 0)} workers "
             f"({st.get('busy', 0)} busy), queue {st.get('queued', 0)} of "
             f"{st.get('queue_size', 0)}\naccepted {st.get('accepted', 0)}, refused "
             f"{st.get('rejected', 0)}, retried {st.get('retried', 0)}\nlast: {v.text}"
         )
-        return True
 
     def _phase_color(self, phase: str) -> QColor:
         s = self.style
         return {"running": s.ok, "draining": s.warning}.get(phase, s.muted)
 
-    def draw(self, p: QPainter) -> None:
-        v = self._v
-        if v is None:
-            return
+    def _draw(self, p: QPainter, v: PatternView, st: dict) -> None:
         s = self.style
-        st = v.state
         phase = str(st.get("phase", "running"))
         top = self._frame(p, s.warning if phase == "draining" else None)
         pad = 10 * s.k
@@ -210,28 +194,24 @@ class CacheItem(PatternItem):
         super().__init__(style, oid)
         self.left: list[tuple[str, float]] = []  # (key, fraction of the TTL left) as shown
 
-    def show_view(self, v: PatternView, now: float) -> bool:
-        self._v = v
-        st = v.state
+    def _look(self, v: PatternView, st: dict, now: float) -> tuple:
         ttl = float(st.get("ttl", 1.0)) or 1.0
         self.left = [
             (str(k), max(0.0, min(1.0, (float(exp) - now) / ttl)))
             for k, exp in st.get("entries", ())[: self.COLS * self.ROWS]
         ]
-        key = (
-            self.title or v.name,
+        return (
             tuple((k, math.ceil(f * 20)) for k, f in self.left),
             st.get("size", 0),
             tuple(st.get("loading", ())),
         )
-        if not self.set_key(key):
-            return False
+
+    def _tip(self, v: PatternView, st: dict) -> str:
         fresh = sum(1 for _, f in self.left if f > 0)
-        self.tip = (
+        return (
             f"cache {v.name}: {st.get('size', 0)} entries ({fresh} shown fresh), "
-            f"TTL {ttl:g} s\n{self._loading_text()}\nlast: {v.text}"
+            f"TTL {float(st.get('ttl', 1.0)):g} s\n{self._loading_text()}\nlast: {v.text}"
         )
-        return True
 
     def _loading_text(self) -> str:
         loading = self._v.state.get("loading", ()) if self._v else ()
@@ -243,12 +223,8 @@ class CacheItem(PatternItem):
         more = f" +{len(loading) - 4}" if len(loading) > 4 else ""
         return "loading " + ", ".join(parts) + more
 
-    def draw(self, p: QPainter) -> None:
-        v = self._v
-        if v is None:
-            return
+    def _draw(self, p: QPainter, v: PatternView, st: dict) -> None:
         s = self.style
-        st = v.state
         top = self._frame(p)
         pad = 10 * s.k
         p.setFont(s.small_font)

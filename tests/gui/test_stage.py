@@ -304,6 +304,6 @@ def test_a_select_card_says_when_no_select_has_picked_yet():
     from core.trace import SelectView
     from gui.stage.goroutine_item import select_header
 
-    assert select_header(SelectView(1, cases=(("recv", 2),))) == "select: waiting, no pick yet"
+    assert select_header(SelectView(1, cases=(("recv", 2),))) == "select: no pick yet"
     assert select_header(SelectView(1, picked=0, count=3)) == "select: last pick"
     assert select_header(SelectView(1, picked=-1, count=1)) == "select: took default"
