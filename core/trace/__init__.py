@@ -2,7 +2,8 @@
 
 - ``events``: event kinds, one typed payload per kind, goroutine states;
 - ``ring``: the :class:`Tracer`, a bounded ring with sequence numbers;
-- ``model``: :class:`RunModel`, the run's state folded from events alone;
+- ``model``: :class:`RunModel`, the run's state folded from events alone
+  (its channel handlers in ``model_channels``, the others in ``model_sync``);
 - ``export``: Chrome-trace JSON (Perfetto) and atomic file writes.
 """
 
