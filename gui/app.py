@@ -221,7 +221,7 @@ def main(args: argparse.Namespace | None = None) -> int:
     if screenshot:
         window.set_questions(False, remember=False)  # a question would pause the run
         window.resize(*size)
-        window.size_docks()
+        window.panes.size_docks()
         quit_after = args.quit_after if args.quit_after is not None else DEFAULT_QUIT_AFTER
 
         def shoot() -> None:
@@ -250,7 +250,7 @@ def main(args: argparse.Namespace | None = None) -> int:
         window.set_questions(False, remember=False)  # a question would pause the run
         window.resize(*size)
         size = parse_size(args.record_size)
-        window.size_docks()
+        window.panes.size_docks()
     window.show()
     if record:
         recorder = _start_recording(app, window, args, size, status)

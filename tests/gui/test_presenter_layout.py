@@ -23,7 +23,7 @@ def big_window(window, qtbot):
 
 
 def test_normal_mode_gives_the_stage_its_share(big_window, qtbot):
-    big_window.size_docks()
+    big_window.panes.size_docks()
     qtbot.waitUntil(lambda: _share(big_window) >= MIN_SHARE[False], timeout=5000)
     assert big_window.controls_dock.isVisible()
     assert not big_window.presenter_strip.isVisible()
@@ -34,7 +34,7 @@ def test_presenter_mode_folds_the_panels_and_mirrors_the_controls(big_window, qt
     w.set_presenter(True)
     qtbot.waitUntil(lambda: _share(w) >= MIN_SHARE[True], timeout=5000)
     assert not w.controls_dock.isVisible() and not w.catalogue_dock.isVisible()
-    assert w.presenter_strip.isVisible() and not w.panels_open
+    assert w.presenter_strip.isVisible() and not w.panes.panels_open
     labels = [b.text() for b in w.presenter_strip.mirrors()]
     actions = [b.text() for b in w.controls.action_buttons()]
     assert labels[-len(actions) :] == actions and "Burst" in actions
@@ -56,10 +56,10 @@ def test_a_tab_opens_the_folded_panels_and_folds_them_again(big_window, qtbot):
     bar = w.tabs.tabBar()
     current = w.tabs.currentIndex()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(current).center())
-    assert w.panels_open
+    assert w.panes.panels_open
     qtbot.waitUntil(lambda: w.plots.isVisible(), timeout=3000)
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(current).center())
-    assert not w.panels_open
+    assert not w.panes.panels_open
     qtbot.waitUntil(lambda: _share(w) >= MIN_SHARE[True], timeout=5000)
 
 
@@ -68,5 +68,5 @@ def test_leaving_presenter_mode_brings_the_docks_and_panels_back(big_window, qtb
     w.set_presenter(True)
     w.set_presenter(False)
     qtbot.waitUntil(lambda: w.controls_dock.isVisible() and w.catalogue_dock.isVisible())
-    assert w.panels_open and not w.presenter_strip.isVisible()
+    assert w.panes.panels_open and not w.presenter_strip.isVisible()
     qtbot.waitUntil(lambda: w.plots.isVisible(), timeout=3000)

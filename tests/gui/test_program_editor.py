@@ -276,9 +276,9 @@ def test_a_program_run_is_saved_and_replayed(window, qtbot, tmp_path):
     ctrl_enter(qtbot, window)
     run = wait_run_ended(qtbot, window)
     out = tmp_path / "program.run.json"
-    n = window.save_run(out)
+    n = window.replays.save_run(out)
     assert n == len(run.tracer.events()) > 0
-    assert window.open_run(out, play=False)
+    assert window.replays.open_run(out, play=False)
     assert window.scenario_cls is window.program.scenario_cls
 
 

@@ -89,7 +89,7 @@ def test_every_answer_and_skip_keep_their_height(make_window, qtbot, width, heig
     assert w.open_lesson("lost-updates", play=False)
     questions = lost_updates_questions()
     for q in questions:  # the second one was the one seen collapsed
-        w.ask(q)
+        w.questions.ask(q)
         wait_whole(w, qtbot)
         w.question_card.skip_button.click()
         assert not w.question_card.isVisible()
@@ -112,8 +112,8 @@ def test_the_verdict_keeps_close_whole(make_window, qtbot):
     w = make_window(1280, 720, True)
     assert w.open_lesson("lost-updates", play=False)
     q = lost_updates_questions()[1]
-    w.ask(q)
-    w.answer(next(i for i in range(len(q.choices)) if i != q.correct))
+    w.questions.ask(q)
+    w.questions.answer(next(i for i in range(len(q.choices)) if i != q.correct))
     card = w.question_card
     close = card.close_button
 

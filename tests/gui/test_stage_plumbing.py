@@ -120,8 +120,8 @@ def test_window_hides_the_default_and_the_lessons_plumbing(window, monkeypatch):
 
 def test_show_plumbing_turns_hiding_off(window):
     window.open_lesson("select", play=False)
-    assert not window.act_plumbing.isChecked()
-    window.act_plumbing.trigger()
+    assert not window.menus.plumbing.isChecked()
+    window.menus.plumbing.trigger()
     assert window.show_plumbing and window.stage.hidden_names == ()
 
 
@@ -133,7 +133,7 @@ def test_show_plumbing_is_remembered(qtbot, settings):
     w.set_show_plumbing(True)
     again = MainWindow(settings, theme="dark", questions=False)
     qtbot.addWidget(again)
-    assert again.act_plumbing.isChecked() and again.show_plumbing
+    assert again.menus.plumbing.isChecked() and again.show_plumbing
 
 
 def test_a_hidden_done_channel_and_plumbing_activity_stay_out_of_status_lines(window, qtbot):

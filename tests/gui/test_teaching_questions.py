@@ -62,7 +62,7 @@ def test_prediction_is_checked_against_the_lessons_answer(asking_window, qtbot):
     assert w.question_card.choice_rows[q.correct].property("state") == "right"
     assert w.question_card.why_label.text() == f"Why: {q.why}"
     assert w.player.state == PlayerState.RUNNING  # the run goes on, to show it
-    assert w.question_schedule.score == (1, 1)
+    assert w.questions.schedule.score == (1, 1)
 
 
 def test_wrong_prediction_shows_the_answer_and_why(asking_window, qtbot):
@@ -80,13 +80,13 @@ def test_wrong_prediction_shows_the_answer_and_why(asking_window, qtbot):
     assert card.choice_rows[wrong].property("state") == "wrong"
     assert card.choice_rows[q.correct].property("state") == "right"
     assert q.correct_text in card.result_label.text()
-    assert w.question_schedule.score == (0, 1)
+    assert w.questions.schedule.score == (0, 1)
 
 
 def test_questions_off_asks_nothing(asking_window, qtbot):
     w = asking_window
-    w.act_questions.trigger()
-    assert not w.questions_on and not w.controls.questions_check.isChecked()
+    w.menus.questions.trigger()
+    assert not w.questions.enabled and not w.controls.questions_check.isChecked()
     w.player.set_speed(20.0)
     assert w.open_lesson("lost-updates")
     last = lesson_questions("lost-updates")[-1]
@@ -101,13 +101,13 @@ def test_questions_switch_is_kept_in_the_settings(qtbot, settings, no_new_gorout
     assert settings.questions  # on for a new teacher
     w = MainWindow(settings, theme="dark")
     qtbot.addWidget(w)
-    assert w.questions_on
+    assert w.questions.enabled
     w.controls.questions_check.setChecked(False)
-    assert not settings.questions and not w.act_questions.isChecked()
+    assert not settings.questions and not w.menus.questions.isChecked()
     w.close()
     again = MainWindow(settings, theme="dark")
     qtbot.addWidget(again)
-    assert not again.questions_on
+    assert not again.questions.enabled
     again.close()
 
 

@@ -164,7 +164,7 @@ def test_theme_switch_restyles_the_window(window, qtbot):
     assert window.theme.name == "light"
     assert window.theme.background in window.styleSheet()
     window.set_theme("dark")
-    assert window.act_dark.isChecked()
+    assert window.menus.dark.isChecked()
 
 
 def test_f11_toggles_presenter_mode(window, qtbot):
