@@ -16,16 +16,13 @@ from core.runtime._atomic import (
 from core.runtime._chan import Chan, ChanStats, nil_chan
 from core.runtime._clock import MAX_SPEED, MIN_SPEED, Clock
 from core.runtime._cond import Cond
+from core.runtime._deadlock import DeadlockReport
 from core.runtime._errors import Fatal, Goexit, Panic
 from core.runtime._goroutine import (
-    DeadlockReport,
     Goroutine,
-    Runtime,
     State,
-    StopReport,
     current,
     current_runtime,
-    default_runtime,
     go,
     gosched,
     trace_pattern,
@@ -33,6 +30,7 @@ from core.runtime._goroutine import (
 )
 from core.runtime._ids import next_object_id
 from core.runtime._program import run_main
+from core.runtime._runtime import Runtime, StopReport, default_runtime
 from core.runtime._select import Recv, Send, select
 from core.runtime._sync import Mutex, Once, RWMutex, WaitGroup
 from core.runtime._time import Ticker, Timer, after, after_func, now, sleep

@@ -44,16 +44,10 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from core.runtime._deadlock import DeadlockReport
 from core.runtime._errors import Fatal
-from core.runtime._goroutine import (
-    DeadlockReport,
-    Goroutine,
-    Runtime,
-    State,
-    _asleep,
-    panic_text,
-    wait_record,
-)
+from core.runtime._goroutine import Goroutine, State, _asleep, panic_text, wait_record
+from core.runtime._runtime import Runtime
 from core.trace import Kind, Tracer
 
 __all__ = ["hide_file", "run_main"]
