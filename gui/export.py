@@ -69,7 +69,7 @@ def _paint_item(p: QPainter, item: QGraphicsItem) -> None:
     if isinstance(item, StageItem):
         item.draw(p)
     elif isinstance(item, EdgeLayer):
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         for pen, paths, lines in item.groups:
             p.setPen(pen)
             for path in paths:
@@ -105,11 +105,11 @@ def paint_stage(p: QPainter, view: QGraphicsView) -> None:
     p.save()
     p.setClipRect(area)
     p.fillRect(area, view.backgroundBrush())
-    p.setRenderHint(QPainter.Antialiasing)
-    p.setRenderHint(QPainter.TextAntialiasing)
-    p.setRenderHint(QPainter.SmoothPixmapTransform)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     to_viewport = view.viewportTransform()
-    for item in view.scene().items(Qt.AscendingOrder):
+    for item in view.scene().items(Qt.SortOrder.AscendingOrder):
         if not item.isVisible():
             continue
         opacity = item.effectiveOpacity()
@@ -134,7 +134,7 @@ def stage_svg(view: QGraphicsView, title: str = "", description: str = "") -> by
     """The stage as an SVG document (vectors and text; viewBox in viewport pixels)."""
     vp = view.viewport()
     buf = QBuffer()
-    buf.open(QIODevice.WriteOnly)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
     gen = QSvgGenerator()
     gen.setOutputDevice(buf)
     gen.setSize(vp.size())
@@ -155,7 +155,7 @@ def stage_image(view: QGraphicsView, scale: float = 1.0) -> QImage:
     img = QImage(
         max(1, round(vp.width() * scale)),
         max(1, round(vp.height() * scale)),
-        QImage.Format_ARGB32_Premultiplied,
+        QImage.Format.Format_ARGB32_Premultiplied,
     )
     img.setDevicePixelRatio(scale)
     img.fill(view.backgroundBrush().color())
@@ -182,7 +182,7 @@ def save_stage_picture(
     elif ext == ".png":
         img = stage_image(view, scale or 1.0)
         buf = QBuffer()
-        buf.open(QIODevice.WriteOnly)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
         if not img.save(buf, "PNG"):
             raise OSError(f"could not encode {path.name} as PNG")
         data = bytes(buf.data())
@@ -199,11 +199,11 @@ def grab_frame(view: QGraphicsView, t: float) -> RawFrame:
     """The stage as it is on screen (items and overlays), as plain bytes (GUI thread)."""
     img = view.grab().toImage()
     if img.format() not in (
-        QImage.Format_RGB32,
-        QImage.Format_ARGB32,
-        QImage.Format_ARGB32_Premultiplied,
+        QImage.Format.Format_RGB32,
+        QImage.Format.Format_ARGB32,
+        QImage.Format.Format_ARGB32_Premultiplied,
     ):
-        img = img.convertToFormat(QImage.Format_RGB32)
+        img = img.convertToFormat(QImage.Format.Format_RGB32)
     data = bytes(img.constBits())  # a copy: the frame outlives the QImage
     return RawFrame(t, img.width(), img.height(), img.bytesPerLine(), data)
 
@@ -260,7 +260,7 @@ class StageRecorder(QObject):
         self.grabs = 0
         self.state = "idle"  # idle, recording, encoding, done, failed
         self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(max(1, round(1000 / fps)))
         self._timer.timeout.connect(self._on_timer_timeout)
         self._poll = QTimer(self)

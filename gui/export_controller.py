@@ -98,7 +98,9 @@ class ExportPictureDialog(QDialog):
         form.addRow("Format:", self.kind)
         form.addRow("File:", self.file)
         form.addRow("", self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -155,8 +157,8 @@ class ExportAnimationDialog(QDialog):
         form.addRow("Frame rate:", self.fps)
         form.addRow("Size:", self.size)
         form.addRow("", self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
-        start = buttons.addButton("Start recording", QDialogButtonBox.AcceptRole)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        start = buttons.addButton("Start recording", QDialogButtonBox.ButtonRole.AcceptRole)
         start.setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -274,7 +276,7 @@ class ExportController(QObject):
     def export_picture(self) -> None:
         """File > Export picture…"""
         dlg = ExportPictureDialog(self._default_path(), self._stage_size(), self._window)
-        if dlg.exec() != QDialog.Accepted:
+        if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         path, scale = dlg.choice()
         self.save_picture(path, scale)
@@ -298,7 +300,7 @@ class ExportController(QObject):
                 self.dialog.raise_()
             return
         dlg = ExportAnimationDialog(self._default_path(), self._window.player.speed, self._window)
-        if dlg.exec() != QDialog.Accepted:
+        if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         c = dlg.choice()
         self.start_recording(c["path"], c["span"], c["fps"], c["size"])
@@ -341,6 +343,6 @@ class ExportController(QObject):
             self.recorder.cancel()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self._window and event.type() == QEvent.Close:
+        if obj is self._window and event.type() == QEvent.Type.Close:
             self.shutdown()
         return False

@@ -371,8 +371,12 @@ class _Canvas(QAbstractScrollArea):
             if y < self.axis_h - self.lane_h:
                 continue
             p.setPen(muted if lane.finished else text)
-            label = self._fm.elidedText(f"{lane.name}", Qt.ElideRight, self.label_w - 12)
-            p.drawText(QRectF(8, y, self.label_w - 12, self.lane_h), Qt.AlignVCenter, label)
+            label = self._fm.elidedText(
+                f"{lane.name}", Qt.TextElideMode.ElideRight, self.label_w - 12
+            )
+            p.drawText(
+                QRectF(8, y, self.label_w - 12, self.lane_h), Qt.AlignmentFlag.AlignVCenter, label
+            )
         p.setPen(grid)
         p.drawLine(self.label_w, self.axis_h, self.label_w, h)
         # Time axis and the present.
@@ -390,7 +394,9 @@ class _Canvas(QAbstractScrollArea):
             t += step
         p.setPen(text)
         p.drawText(
-            QRectF(8, 0, self.label_w, self.axis_h), Qt.AlignVCenter, f"{len(lanes)} goroutines"
+            QRectF(8, 0, self.label_w, self.axis_h),
+            Qt.AlignmentFlag.AlignVCenter,
+            f"{len(lanes)} goroutines",
         )
         xn = self.x_at(now)
         if self.label_w <= xn <= w:
@@ -424,7 +430,7 @@ class _Canvas(QAbstractScrollArea):
         return lane, "\n".join(lines)
 
     def event(self, e) -> bool:
-        if e.type() == QEvent.ToolTip:
+        if e.type() == QEvent.Type.ToolTip:
             _, text = self.describe(QPointF(e.pos()) - QPointF(self.viewport().pos()))
             if text:
                 QToolTip.showText(e.globalPos(), text, self)
@@ -441,11 +447,11 @@ class _Canvas(QAbstractScrollArea):
         super().mousePressEvent(e)
 
     def wheelEvent(self, e) -> None:
-        if e.modifiers() & Qt.ControlModifier:
+        if e.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.zoom(1.25 if e.angleDelta().y() > 0 else 0.8, e.position().x())
             e.accept()
             return
-        if e.angleDelta().x() or e.modifiers() & Qt.ShiftModifier:
+        if e.angleDelta().x() or e.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.panel.set_follow(False)
         super().wheelEvent(e)
 

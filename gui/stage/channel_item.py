@@ -184,12 +184,12 @@ class ChannelItem(StageItem):
         nx = end + s.fm_name.horizontalAdvance(name) + 8 * k
         if c.closed:
             r = QRectF(nx, base - s.fm_small.ascent() - 3 * k, badge_w, s.fm_small.height() + 4 * k)
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(s.danger)
             p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
             p.setFont(s.small_bold)
             p.setPen(s.on(s.danger))
-            p.drawText(r, Qt.AlignCenter, "closed")
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "closed")
         p.setFont(s.text_font)
         full = c.cap > 0 and len(c.buffer) >= c.cap
         p.setPen(s.warning if full else s.muted)
@@ -203,8 +203,8 @@ class ChannelItem(StageItem):
         if c.closed:
             hatch = QColor(s.danger)
             hatch.setAlpha(70)
-            p.setPen(Qt.NoPen)
-            p.setBrush(QBrush(hatch, Qt.BDiagPattern))
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QBrush(hatch, Qt.BrushStyle.BDiagPattern))
             p.drawRoundedRect(pipe, rr, rr)
         self._paint_mouths(p, pipe, c.closed)
         if c.cap == 0:
@@ -248,7 +248,7 @@ class ChannelItem(StageItem):
                 QPointF(pipe.right(), pipe.top() + 3), QPointF(pipe.right(), pipe.bottom() - 3)
             )
             return
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(s.muted)
         for x in (pipe.left() - e * 0.85, pipe.right() + e * 0.15):
             p.drawPolygon(
@@ -264,9 +264,11 @@ class ChannelItem(StageItem):
         c = pipe.center()
         p.setPen(s.muted)
         p.drawText(
-            QRectF(c.x() - tw / 2 - 2, pipe.top(), tw + 4, pipe.height()), Qt.AlignCenter, label
+            QRectF(c.x() - tw / 2 - 2, pipe.top(), tw + 4, pipe.height()),
+            Qt.AlignmentFlag.AlignCenter,
+            label,
         )
-        p.setPen(QPen(s.muted, s.stroke * 0.8, Qt.DashLine))
+        p.setPen(QPen(s.muted, s.stroke * 0.8, Qt.PenStyle.DashLine))
         p.drawLine(QPointF(pipe.left() + 10 * s.k, c.y()), QPointF(c.x() - tw / 2 - 8, c.y()))
         p.drawLine(QPointF(c.x() + tw / 2 + 8, c.y()), QPointF(pipe.right() - 10 * s.k, c.y()))
 
@@ -284,6 +286,8 @@ class ChannelItem(StageItem):
                 p.setPen(s.token_text)
                 fit_text(p, r, self._values[i], s.token_fonts)
             else:
-                p.setPen(QPen(s.grid if s.dark else s.muted.lighter(160), 1.2, Qt.DashLine))
-                p.setBrush(Qt.NoBrush)
+                p.setPen(
+                    QPen(s.grid if s.dark else s.muted.lighter(160), 1.2, Qt.PenStyle.DashLine)
+                )
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRoundedRect(r, rr, rr)

@@ -56,8 +56,8 @@ class EdgeLayer(QGraphicsPixmapItem):
         super().__init__()
         self.groups: list[EdgeGroup] = []
         self.setZValue(0)
-        self.setAcceptedMouseButtons(Qt.NoButton)
-        self.setTransformationMode(Qt.FastTransformation)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setTransformationMode(Qt.TransformationMode.FastTransformation)
 
     def set_groups(self, groups: list[EdgeGroup], bounds: QRectF, scale: float) -> None:
         """Draw *groups* over *bounds* (scene) at *scale* device pixels per unit."""
@@ -68,19 +68,19 @@ class EdgeLayer(QGraphicsPixmapItem):
         pm = QPixmap(
             max(1, math.ceil(bounds.width() * scale)), max(1, math.ceil(bounds.height() * scale))
         )
-        pm.fill(Qt.transparent)
+        pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
         p.scale(scale, scale)
         p.translate(-bounds.x(), -bounds.y())
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         for pen, paths, lines in groups:
             p.setPen(pen)
             if paths:
-                p.setRenderHint(QPainter.Antialiasing, True)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                 for path in paths:
                     p.drawPath(path)
             if lines:
-                p.setRenderHint(QPainter.Antialiasing, False)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
                 p.drawLines(lines)
         p.end()
         pm.setDevicePixelRatio(scale)

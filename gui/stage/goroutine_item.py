@@ -261,12 +261,12 @@ class GoroutineItem(StageItem):
         p.drawRoundedRect(card, rr, rr)
         if g.leaked or g.state == "panicked":
             p.setPen(QPen(s.danger, s.stroke * 1.2))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(card.adjusted(1, 1, -1, -1), rr, rr)
         if self.spotlit:
             w = s.stroke * 1.6
             p.setPen(QPen(s.accent, w))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(card.adjusted(w / 2, w / 2, -w / 2, -w / 2), rr, rr)
         bs = s.badge_full if full else s.badge_small
         pad = (top_h - bs) / 2
@@ -314,7 +314,7 @@ class GoroutineItem(StageItem):
         p.setPen(QPen(s.background, 1.5))
         p.setBrush(s.warning)
         p.drawEllipse(r)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(s.on(s.warning))
         bw = r.width() * 0.16
         p.drawRect(
@@ -354,7 +354,7 @@ class GoroutineItem(StageItem):
             cy = y + rh / 2
             if picked:
                 hi = QRectF(x0 - 4 * s.k, y + 1, w + 8 * s.k, rh - 2)
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 c = QColor(s.accent)
                 c.setAlpha(60)
                 p.setBrush(c)
@@ -362,18 +362,18 @@ class GoroutineItem(StageItem):
             mark_r = rh * 0.2
             if kind == "nil":
                 p.setPen(QPen(s.muted, 1.2))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawLine(QPointF(x0, cy), QPointF(x0 + 2 * mark_r, cy))
             elif picked:
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(s.accent)
                 p.drawEllipse(QPointF(x0 + mark_r, cy), mark_r * 1.15, mark_r * 1.15)
             elif ready:
                 p.setPen(QPen(s.ok, 1.8))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(QPointF(x0 + mark_r, cy), mark_r, mark_r)
             else:
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(s.muted)
                 p.drawEllipse(QPointF(x0 + mark_r, cy), mark_r * 0.45, mark_r * 0.45)
             if kind == "default":
@@ -415,14 +415,14 @@ def _paint_dot(p: QPainter, s: StageStyle, state: str, gated: bool, size: float)
     r = QRectF(2, 2, size - 4, size - 4)
     if shape == "ring":
         p.setPen(QPen(color, 2.5))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(r.adjusted(1.5, 1.5, -1.5, -1.5))
     elif shape == "circle":
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
         p.drawEllipse(r)
     elif shape == "square":
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
         p.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 2.5, 2.5)
     else:
@@ -431,5 +431,5 @@ def _paint_dot(p: QPainter, s: StageStyle, state: str, gated: bool, size: float)
         p.drawLine(r.topRight(), r.bottomLeft())
     if gated:
         p.setPen(QPen(s.warning, 2.0))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(r.adjusted(-1, -1, 1, 1))

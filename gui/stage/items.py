@@ -60,10 +60,10 @@ def render_pixmap(
     pw = max(1, math.ceil((w + 2 * margin) * scale))
     ph = max(1, math.ceil((h + 2 * margin) * scale))
     pm = QPixmap(pw, ph)
-    pm.fill(Qt.transparent)
+    pm.fill(Qt.GlobalColor.transparent)
     p = FontLogPainter(pm) if fonts is not None else QPainter(pm)
-    p.setRenderHint(QPainter.Antialiasing)
-    p.setRenderHint(QPainter.TextAntialiasing)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     p.scale(scale, scale)
     p.translate(margin, margin)
     draw(p)
@@ -107,9 +107,9 @@ class StageItem(QGraphicsPixmapItem):
         self._t0 = 0.0
         self._dur = 0.0
         self.setOffset(-MARGIN, -MARGIN)
-        self.setShapeMode(QGraphicsPixmapItem.BoundingRectShape)
+        self.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         # The pixmap maps 1:1 to device pixels: no filtering needed (and it is 4x cheaper).
-        self.setTransformationMode(Qt.FastTransformation)
+        self.setTransformationMode(Qt.TransformationMode.FastTransformation)
 
     # -- geometry --------------------------------------------------------------
 
@@ -235,9 +235,9 @@ def fit_text(p: QPainter, rect, text: str, fonts) -> None:
     else:
         text = elide(fm, text, width)
     p.setFont(chosen)
-    p.drawText(rect, Qt.AlignCenter, text)
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def elide(fm, text: str, width: float) -> str:
     """*text* shortened with an ellipsis to fit *width* for font metrics *fm*."""
-    return fm.elidedText(text, Qt.ElideRight, max(0.0, width))
+    return fm.elidedText(text, Qt.TextElideMode.ElideRight, max(0.0, width))

@@ -56,12 +56,12 @@ class StageBanner(QFrame):
         self._full = ""
         self.setObjectName("stageBanner")
         self._title = QLabel(self)
-        self._title.setTextFormat(Qt.PlainText)
+        self._title.setTextFormat(Qt.TextFormat.PlainText)
         self._text = QLabel(self)
-        self._text.setTextFormat(Qt.PlainText)
+        self._text.setTextFormat(Qt.TextFormat.PlainText)
         self._text.setWordWrap(True)
-        self._text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self._text.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._close = QToolButton(self)
         self._close.setText("✕")
         self._close.setToolTip("Hide this banner")
@@ -72,9 +72,9 @@ class StageBanner(QFrame):
         row = QHBoxLayout(self)
         row.setContentsMargins(14, 6, 6, 8)
         row.setSpacing(14)
-        row.addWidget(self._title, 0, Qt.AlignTop)
+        row.addWidget(self._title, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self._text, 1)
-        row.addWidget(self._close, 0, Qt.AlignTop)
+        row.addWidget(self._close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     @property
@@ -129,9 +129,9 @@ class StageCaption(QLabel):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("stageCaption")
-        self.setTextFormat(Qt.PlainText)
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
-        self.setAttribute(Qt.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hide()
 
     def restyle(self, style: StageStyle) -> None:
@@ -155,7 +155,7 @@ class StageLegend(QWidget):
         super().__init__(parent)
         self.style_ = style
         self.status = ""
-        self.setAttribute(Qt.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._font = QFont()
         self._restyle_font()
 
@@ -180,8 +180,8 @@ class StageLegend(QWidget):
     def paintEvent(self, event) -> None:
         s = self.style_
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
-        p.setRenderHint(QPainter.TextAntialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         bg = QColor(s.surface)
         bg.setAlpha(235)
         p.fillRect(self.rect(), bg)
@@ -192,7 +192,7 @@ class StageLegend(QWidget):
         h = self.height()
         x = 12.0
         p.setPen(s.text)
-        p.drawText(QRectF(x, 0, self.width(), h), Qt.AlignVCenter, self.status)
+        p.drawText(QRectF(x, 0, self.width(), h), Qt.AlignmentFlag.AlignVCenter, self.status)
         x += fm.horizontalAdvance(self.status) + 24
         badge = fm.height() * 1.05
         for st in STATES:
@@ -203,6 +203,10 @@ class StageLegend(QWidget):
             paint_state_badge(p, QRectF(x, (h - badge) / 2, badge, badge), st, s)
             x += badge + 6
             p.setPen(s.muted)
-            p.drawText(QRectF(x, 0, fm.horizontalAdvance(label) + 2, h), Qt.AlignVCenter, label)
+            p.drawText(
+                QRectF(x, 0, fm.horizontalAdvance(label) + 2, h),
+                Qt.AlignmentFlag.AlignVCenter,
+                label,
+            )
             x += fm.horizontalAdvance(label) + 16
         p.end()

@@ -123,15 +123,15 @@ class TokenBucketItem(PatternItem):
             cy = r.bottom() - (row + 0.5) * (r.height() / rows)
             circle = QRectF(cx - d / 2, cy - d / 2, d, d)
             p.setPen(QPen(s.muted, 1.2 * s.pen_k))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawEllipse(circle)
             full = tokens - i
             if full >= 1:
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(s.token)
                 p.drawEllipse(circle)
             elif full > 0:  # the token being earned, as a pie
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(s.token)
                 p.drawPie(circle, 90 * 16, -int(360 * 16 * full))
 
@@ -139,9 +139,9 @@ class TokenBucketItem(PatternItem):
         s = self.style
         bar = QRectF(r.left(), r.center().y() - r.height() * 0.3, r.width(), r.height() * 0.6)
         p.setPen(QPen(s.muted, 1.2 * s.pen_k))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(bar, 4 * s.k, 4 * s.k)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(s.token)
         p.drawRoundedRect(
             QRectF(bar.left(), bar.top(), bar.width() * self.tokens / burst, bar.height()),
@@ -219,7 +219,9 @@ class BreakerItem(PatternItem):
             p.drawRoundedRect(r, 8 * s.k, 8 * s.k)
             p.setFont(s.small_bold)
             p.setPen(s.on(color) if lit else s.muted)
-            p.drawText(r, Qt.AlignCenter, elide(s.fm_small, name.upper(), r.width() - 4))
+            p.drawText(
+                r, Qt.AlignmentFlag.AlignCenter, elide(s.fm_small, name.upper(), r.width() - 4)
+            )
         # closed -> open -> half-open, and half-open back to closed underneath.
         p.setPen(QPen(s.muted, 1.4 * s.pen_k))
         for a, b in (("closed", "open"), ("open", "half-open")):
@@ -234,7 +236,7 @@ class BreakerItem(PatternItem):
             QPointF(rb.center().x(), low),
             QPointF(rb.center().x(), rb.bottom() + 2 * s.k),
         )
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path)
         _head(p, QPointF(rb.center().x(), rb.bottom() + 2 * s.k), -math.pi / 2, s)
         # What happens now, and the counters.
@@ -321,7 +323,7 @@ class BatcherItem(PatternItem):
             p.setPen(QPen(s.muted, 1.2 * s.pen_k))
             p.setBrush(s.surface_alt)
             p.drawRoundedRect(row, 4 * s.k, 4 * s.k)
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(s.token)
             p.drawRoundedRect(
                 QRectF(row.left(), row.top(), row.width() * pending / most, row.height()),

@@ -125,11 +125,11 @@ class WorkerPoolItem(PatternItem):
         tw = s.fm_small.horizontalAdvance(phase.upper()) + 14 * s.k
         badge = QRectF(self.w - pad - tw, pad, tw, s.fm_small.height() + 4 * s.k)
         color = self._phase_color(phase)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
         p.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
         p.setPen(s.on(color))
-        p.drawText(badge, Qt.AlignCenter, phase.upper())
+        p.drawText(badge, Qt.AlignmentFlag.AlignCenter, phase.upper())
         # Workers (busy ones filled), then the queue's slots.
         y = top + 2 * s.k
         d = 16 * s.k
@@ -138,7 +138,7 @@ class WorkerPoolItem(PatternItem):
         running = s.state_color("running")
         for i in range(min(workers, 12)):
             p.setPen(QPen(running, 1.4 * s.pen_k))
-            p.setBrush(running if i < busy else Qt.NoBrush)
+            p.setBrush(running if i < busy else Qt.BrushStyle.NoBrush)
             p.drawEllipse(QRectF(x, y, d, d))
             x += d + 4 * s.k
         p.setFont(s.small_font)
@@ -249,7 +249,7 @@ class CacheItem(PatternItem):
             p.setBrush(s.surface_alt)
             p.drawRoundedRect(bar, 3 * s.k, 3 * s.k)
             if f > 0:
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(s.warning if f < 0.25 else s.ok)
                 p.drawRoundedRect(
                     QRectF(bar.left(), bar.top(), bar.width() * f, bar.height()), 3 * s.k, 3 * s.k
@@ -257,7 +257,7 @@ class CacheItem(PatternItem):
             else:
                 p.setFont(s.small_font)
                 p.setPen(s.muted)
-                p.drawText(bar, Qt.AlignCenter, "expired")
+                p.drawText(bar, Qt.AlignmentFlag.AlignCenter, "expired")
         if size > len(self.left):
             p.setFont(s.small_font)
             p.setPen(s.muted)

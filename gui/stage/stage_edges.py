@@ -161,13 +161,17 @@ class EdgesMixin:
         thin = 1.2 if dots else 0.0
         pens = {
             "uses": st.pen(_alpha(st.muted, 0.45), 1.6 * st.pen_k),
-            "timer": st.pen(_alpha(st.accent, 0.7), 1.6 * st.pen_k, Qt.DashLine),
+            "timer": st.pen(_alpha(st.accent, 0.7), 1.6 * st.pen_k, Qt.PenStyle.DashLine),
             "blocked_send": st.pen(st.states["blocked_send"], thin or w),
             "blocked_recv": st.pen(st.states["blocked_recv"], thin or w),
-            "select": st.pen(st.states["blocked_select"], thin or w, Qt.DashLine),
-            "signal": st.pen(_alpha(st.states["blocked_select"], 0.45), 1.4 * st.pen_k, Qt.DotLine),
-            "blocked_lock": st.pen(st.states["blocked_lock"], thin or w, Qt.DashLine),
-            "blocked_waitgroup": st.pen(st.states["blocked_waitgroup"], thin or w, Qt.DashLine),
+            "select": st.pen(st.states["blocked_select"], thin or w, Qt.PenStyle.DashLine),
+            "signal": st.pen(
+                _alpha(st.states["blocked_select"], 0.45), 1.4 * st.pen_k, Qt.PenStyle.DotLine
+            ),
+            "blocked_lock": st.pen(st.states["blocked_lock"], thin or w, Qt.PenStyle.DashLine),
+            "blocked_waitgroup": st.pen(
+                st.states["blocked_waitgroup"], thin or w, Qt.PenStyle.DashLine
+            ),
             "held": st.pen(st.states["blocked_lock"], (thin or w) * 1.4),
             "ctx": st.pen(st.ok, w * 0.8),
             "ctx_cancelled": st.pen(st.danger, w),

@@ -133,10 +133,10 @@ class StageStyle:
     def state_color(self, state: str) -> QColor:
         return self.states.get(state) or self.muted
 
-    def pen(self, color: QColor, width: float = 0.0, style=Qt.SolidLine) -> QPen:
+    def pen(self, color: QColor, width: float = 0.0, style=Qt.PenStyle.SolidLine) -> QPen:
         p = QPen(color, width or self.stroke, style)
-        p.setCapStyle(Qt.RoundCap)
-        p.setJoinStyle(Qt.RoundJoin)
+        p.setCapStyle(Qt.PenCapStyle.RoundCap)
+        p.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         return p
 
     def on(self, fill: QColor) -> QColor:
@@ -148,7 +148,7 @@ def _font(family: str, px: float, bold: bool = False) -> QFont:
     f = QFont(family)
     f.setPixelSize(max(6, round(px)))
     f.setBold(bold)
-    f.setHintingPreference(QFont.PreferNoHinting)
+    f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     return f
 
 
@@ -172,7 +172,7 @@ def paint_state_badge(p: QPainter, rect: QRectF, state: str, style: StageStyle) 
         p.drawEllipse(r.adjusted(w * 0.7, w * 0.7, -w * 0.7, -w * 0.7))
         fg = color
     else:
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
         if shape == "circle":
             p.drawEllipse(r)
@@ -205,16 +205,16 @@ def _paint_glyph(p: QPainter, r: QRectF, state: str, fg: QColor, w: float) -> No
         return QPointF(x0 + fx * s, y0 + fy * s)
 
     pen = QPen(fg, w * 1.25)
-    pen.setCapStyle(Qt.RoundCap)
-    pen.setJoinStyle(Qt.RoundJoin)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     p.setPen(pen)
-    p.setBrush(Qt.NoBrush)
+    p.setBrush(Qt.BrushStyle.NoBrush)
     if state == "running":  # play triangle
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(fg)
         p.drawPolygon(QPolygonF([pt(0.38, 0.27), pt(0.38, 0.73), pt(0.75, 0.5)]))
     elif state == "runnable":  # three dots: ready, waiting for its turn
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(fg)
         for fx in (0.32, 0.5, 0.68):
             p.drawEllipse(pt(fx, 0.5), s * 0.065, s * 0.065)
@@ -237,7 +237,7 @@ def _paint_glyph(p: QPainter, r: QRectF, state: str, fg: QColor, w: float) -> No
         p.drawArc(QRectF(pt(0.34, 0.2), pt(0.66, 0.56)), 0, 180 * 16)
         p.drawLine(pt(0.34, 0.38), pt(0.34, 0.47))
         p.drawLine(pt(0.66, 0.38), pt(0.66, 0.47))
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(fg)
         p.drawRoundedRect(QRectF(pt(0.26, 0.46), pt(0.74, 0.8)), s * 0.05, s * 0.05)
     elif state == "blocked_waitgroup":  # hourglass
@@ -245,7 +245,7 @@ def _paint_glyph(p: QPainter, r: QRectF, state: str, fg: QColor, w: float) -> No
         p.drawLine(pt(0.3, 0.78), pt(0.7, 0.78))
         p.drawPolyline(QPolygonF([pt(0.34, 0.22), pt(0.66, 0.78)]))
         p.drawPolyline(QPolygonF([pt(0.66, 0.22), pt(0.34, 0.78)]))
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(fg)
         p.drawPolygon(QPolygonF([pt(0.4, 0.72), pt(0.6, 0.72), pt(0.5, 0.56)]))
     elif state == "sleeping":  # crescent moon
@@ -253,7 +253,7 @@ def _paint_glyph(p: QPainter, r: QRectF, state: str, fg: QColor, w: float) -> No
         path.addEllipse(QRectF(pt(0.24, 0.24), pt(0.72, 0.72)))
         cut = QPainterPath()
         cut.addEllipse(QRectF(pt(0.38, 0.16), pt(0.84, 0.62)))
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(fg)
         p.drawPath(path.subtracted(cut))
     elif state == "done":  # check mark

@@ -113,16 +113,16 @@ class LockItem(_BoxItem):
 def _padlock(p: QPainter, r: QRectF, color, closed: bool, style: StageStyle) -> None:
     w = r.width()
     pen = QPen(color, w * 0.11)
-    pen.setCapStyle(Qt.RoundCap)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     p.setPen(pen)
-    p.setBrush(Qt.NoBrush)
+    p.setBrush(Qt.BrushStyle.NoBrush)
     lift = 0 if closed else w * 0.14
     sh = QRectF(r.left() + w * 0.24, r.top() + w * 0.04 - lift, w * 0.52, w * 0.56)
     p.drawArc(sh, 0, 180 * 16)
     p.drawLine(QPointF(sh.left(), sh.center().y()), QPointF(sh.left(), r.top() + w * 0.46))
     if closed:
         p.drawLine(QPointF(sh.right(), sh.center().y()), QPointF(sh.right(), r.top() + w * 0.46))
-    p.setPen(Qt.NoPen)
+    p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(color)
     body = QRectF(r.left() + w * 0.12, r.top() + w * 0.44, w * 0.76, w * 0.54)
     p.drawRoundedRect(body, w * 0.08, w * 0.08)
@@ -161,7 +161,7 @@ class WaitGroupItem(_BoxItem):
         p.drawEllipse(ir)
         p.setFont(s.big_font)
         p.setPen(s.text)
-        p.drawText(ir, Qt.AlignCenter, str(v.counter))
+        p.drawText(ir, Qt.AlignmentFlag.AlignCenter, str(v.counter))
         waiting = f"{len(v.waiters)} waiting in Wait()" if v.waiters else "nobody waiting"
         self._texts(
             p,
@@ -204,7 +204,9 @@ class CellItem(_BoxItem):
         p.drawRoundedRect(ir, 6 * s.k, 6 * s.k)
         p.setFont(s.big_font)
         p.setPen(s.text)
-        p.drawText(ir, Qt.AlignCenter, elide(s.fm_title, v.value or "?", ir.width() - 4))
+        p.drawText(
+            ir, Qt.AlignmentFlag.AlignCenter, elide(s.fm_title, v.value or "?", ir.width() - 4)
+        )
         kind = "atomic.Int64" if v.kind == "AtomicInt64" else "shared variable"
         line2 = f"lost updates: {v.lost}" if v.lost else self._last
         self._texts(p, self.title or v.name, kind, line2, c2=s.danger if v.lost else None)
@@ -236,10 +238,10 @@ class OnceItem(_BoxItem):
         self._card(p)
         ir = self._icon_rect()
         p.setPen(QPen(s.ok if v.done else s.muted, s.stroke * 1.2))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(ir)
         p.setFont(s.name_font)
-        p.drawText(ir, Qt.AlignCenter, "1")
+        p.drawText(ir, Qt.AlignmentFlag.AlignCenter, "1")
         self._texts(p, self.title or v.name, f"sync.Once: {self._by}", c1=s.ok if v.done else None)
 
 
@@ -273,7 +275,7 @@ class TimerItem(_BoxItem):
         p.drawEllipse(ir)
         c = ir.center()
         rad = ir.width() / 2
-        p.setPen(QPen(s.text, s.stroke, Qt.SolidLine, Qt.RoundCap))
+        p.setPen(QPen(s.text, s.stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.drawLine(c, QPointF(c.x(), c.y() - rad * 0.6))
         ang = (v.fires % 12) / 12 * 2 * math.pi
         p.drawLine(
@@ -325,7 +327,7 @@ class ContextItem(_BoxItem):
         ended = v.cancelled and self.cancel_shown
         self._card(p, s.danger if ended else s.ok)
         ir = self._icon_rect()
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(s.danger if ended else s.ok)
         p.drawEllipse(
             ir.adjusted(ir.width() * 0.2, ir.width() * 0.2, -ir.width() * 0.2, -ir.width() * 0.2)

@@ -42,9 +42,10 @@ class TokenItem(QGraphicsPixmapItem):
         self.text = ""
         self.device_scale = 1.0
         self.setZValue(10)
-        self.setAcceptedMouseButtons(Qt.NoButton)
-        self.setShapeMode(QGraphicsPixmapItem.BoundingRectShape)
-        self.setTransformationMode(Qt.FastTransformation)  # 1:1 with device pixels
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
+        # 1:1 with device pixels
+        self.setTransformationMode(Qt.TransformationMode.FastTransformation)
 
     def _size(self) -> tuple[float, float]:
         k = self.style.k
@@ -99,18 +100,18 @@ class PulseItem(QGraphicsItem):
         self.alpha = 1.0
         self.width = 3.0
         self.setZValue(9)
-        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
     def boundingRect(self) -> QRectF:
         m = self.max_radius + self.width
         return QRectF(-m, -m, 2 * m, 2 * m)
 
     def paint(self, p: QPainter, option, widget=None) -> None:
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         c = QColor(self.color)
         c.setAlphaF(max(0.0, min(1.0, self.alpha)))
         p.setPen(QPen(c, self.width))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(QPointF(0, 0), self.radius, self.radius)
 
 

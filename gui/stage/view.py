@@ -95,16 +95,16 @@ class StageView(
         self._presenter = False
         self._style = StageStyle(theme)
         self._scene = QGraphicsScene(self)
-        self._scene.setItemIndexMethod(QGraphicsScene.NoIndex)
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setScene(self._scene)
-        self.setViewportUpdateMode(QGraphicsView.NoViewportUpdate)
-        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
-        self.setOptimizationFlag(QGraphicsView.DontAdjustForAntialiasing, True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.setFrameShape(QFrame.NoFrame)
-        self.setTransformationAnchor(QGraphicsView.NoAnchor)
-        self.setResizeAnchor(QGraphicsView.NoAnchor)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setMinimumSize(320, 200)
         self.lod = "full"
         # Full cards do not fit the viewport readably: use small ones (see _relayout).
@@ -153,11 +153,11 @@ class StageView(
         self._hands_off_until = 0.0  # monotonic: the teacher moved the camera
         self._camera_anim = QVariantAnimation(self)
         self._camera_anim.setDuration(450)
-        self._camera_anim.setEasingCurve(QEasingCurve.InOutCubic)
+        self._camera_anim.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self._camera_anim.valueChanged.connect(self._on_camera_step)
         self._drag_from: QPointF | None = None
         self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(16)
         self._timer.timeout.connect(self._on_tick)
         self.frames = 0  # ticks that repainted (for the benchmark)
@@ -609,7 +609,7 @@ class StageView(
         return plain_tooltip(getattr(item, "tip", ""))
 
     def viewportEvent(self, event) -> bool:
-        if event.type() == QEvent.ToolTip:
+        if event.type() == QEvent.Type.ToolTip:
             for item in self.items(event.pos()):
                 tip = self.tooltip_for(item)
                 if tip:
@@ -625,9 +625,9 @@ class StageView(
                 self.goroutine_clicked.emit(item.gid)
                 event.accept()
                 return
-        if event.button() == Qt.LeftButton and not self.fits:
+        if event.button() == Qt.MouseButton.LeftButton and not self.fits:
             self._drag_from = event.position()
-            self.viewport().setCursor(Qt.ClosedHandCursor)
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
         super().mousePressEvent(event)
@@ -677,11 +677,11 @@ class StageView(
         self._place_camera()
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key_F and not event.modifiers():
+        if event.key() == Qt.Key.Key_F and not event.modifiers():
             self.fit_all()
             event.accept()
             return
-        if event.key() == Qt.Key_L and not event.modifiers():
+        if event.key() == Qt.Key.Key_L and not event.modifiers():
             self.tidy()
             event.accept()
             return
