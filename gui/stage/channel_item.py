@@ -146,7 +146,7 @@ class ChannelItem(StageItem):
             c.received,
         )
         if self.set_key(key):
-            self.tip = (
+            self._tip_text = (
                 f"channel {name} (cap {c.cap}{', closed' if c.closed else ''})\n"
                 f"buffer {len(buf)}/{c.cap}: {', '.join(list(buf)[:12])}"
                 f"{'…' if len(buf) > 12 else ''}\n"

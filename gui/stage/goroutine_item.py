@@ -164,6 +164,7 @@ class GoroutineItem(StageItem):
             old = (self.w, self.h)
             self._relayout()
             resized = (self.w, self.h) != old
+        key: tuple
         if self.lod == "dot":
             key = (g.state, bool(g.gate), self.spotlit)
         elif self.lod == "small":

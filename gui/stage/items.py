@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QPixmap
@@ -68,7 +69,7 @@ def render_pixmap(
     p.translate(margin, margin)
     draw(p)
     p.end()
-    if fonts is not None:
+    if fonts is not None and isinstance(p, FontLogPainter):
         fonts[:] = p.font_px
     pm.setDevicePixelRatio(scale)
     return pm
@@ -77,11 +78,14 @@ def render_pixmap(
 class StageItem(QGraphicsPixmapItem):
     """A fixed-size, self-rendering item with a position tween (see the module docstring)."""
 
-    tip = ""  # the tooltip text (the view shows it on hover)
+    _tip_text = ""  # what tip says (an item sets it when what it shows changes)
+    # The name drawn when the stage tells the item apart from a namesake ("jobs
+    # (earlier)", "ctx #2"); None or "": its own name. A channel has a label instead.
+    title: str | None = None
     # When things happen, for lifecycles: the view sets its runtime clock (an item
     # ages only while the run moves, never while it is paused).
     clock = staticmethod(time.monotonic)
-    scheduler = None  # callable(item): draw me soon (set by the view)
+    scheduler: Callable[[StageItem], None] | None = None  # draw me soon (set by the view)
     rendered_at = 0.0  # monotonic time of the last drawing
 
     def __init__(self, style: StageStyle, w: float, h: float) -> None:
@@ -110,6 +114,11 @@ class StageItem(QGraphicsPixmapItem):
         self.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         # The pixmap maps 1:1 to device pixels: no filtering needed (and it is 4x cheaper).
         self.setTransformationMode(Qt.TransformationMode.FastTransformation)
+
+    @property
+    def tip(self) -> str:
+        """The tooltip text (the view shows it on hover)."""
+        return self._tip_text
 
     # -- geometry --------------------------------------------------------------
 

@@ -16,23 +16,26 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 __all__ = ["Node", "layered_layout", "tree_layout"]
 
+K = TypeVar("K", bound=Hashable)  # a node's key: the layouts give positions by it
+
 
 @dataclass(slots=True)
-class Node:
-    key: Hashable
+class Node(Generic[K]):
+    key: K
     w: float
     h: float
     order: int = 0  # creation order: ties keep it, so the picture is stable
 
 
-def _ranks(keys: list[Hashable], succ: dict, pred: dict) -> dict[Hashable, int]:
+def _ranks(keys: list[K], succ: dict[K, list[K]], pred: dict[K, list[K]]) -> dict[K, int]:
     """Longest-path ranks of the graph with its back edges ignored."""
     # Depth-first search in creation order finds back edges (cycles: request/reply).
-    state: dict[Hashable, int] = {}
-    back: set[tuple[Hashable, Hashable]] = set()
+    state: dict[K, int] = {}
+    back: set[tuple[K, K]] = set()
     for root in keys:
         if root in state:
             continue
@@ -81,13 +84,13 @@ def _ranks(keys: list[Hashable], succ: dict, pred: dict) -> dict[Hashable, int]:
 
 
 def layered_layout(
-    nodes: list[Node],
-    edges: Iterable[tuple[Hashable, Hashable]],
+    nodes: list[Node[K]],
+    edges: Iterable[tuple[K, K]],
     *,
     col_gap: float = 90.0,
     row_gap: float = 18.0,
     aspect: float = 16 / 9,
-) -> tuple[dict[Hashable, tuple[float, float]], tuple[float, float]]:
+) -> tuple[dict[K, tuple[float, float]], tuple[float, float]]:
     """Top-left positions of *nodes* and the size of the whole drawing.
 
     *edges* go from a node to the node right of it (unknown keys are ignored).
@@ -98,9 +101,9 @@ def layered_layout(
         return {}, (0.0, 0.0)
     by_key = {n.key: n for n in nodes}
     keys = [n.key for n in sorted(nodes, key=lambda n: n.order)]
-    succ: dict[Hashable, list[Hashable]] = {k: [] for k in keys}
-    pred: dict[Hashable, list[Hashable]] = {k: [] for k in keys}
-    seen: set[tuple[Hashable, Hashable]] = set()
+    succ: dict[K, list[K]] = {k: [] for k in keys}
+    pred: dict[K, list[K]] = {k: [] for k in keys}
+    seen: set[tuple[K, K]] = set()
     for a, b in edges:
         if a == b or a not in by_key or b not in by_key or (a, b) in seen:
             continue
@@ -109,7 +112,7 @@ def layered_layout(
         pred[b].append(a)
     rank = _ranks(keys, succ, pred)
     nranks = max(rank.values()) + 1
-    cols: list[list[Hashable]] = [[] for _ in range(nranks)]
+    cols: list[list[K]] = [[] for _ in range(nranks)]
     for k in keys:
         cols[rank[k]].append(k)
     cols = [c for c in cols if c]
@@ -122,11 +125,12 @@ def layered_layout(
             col = cols[ci]
             nb = pred if forward else succ
 
-            def bary(k: Hashable, nb=nb, col=col) -> float:
+            def by_bary(k: K, nb: dict[K, list[K]] = nb) -> tuple[float, int]:
+                """The mean position of *k*'s neighbours, then its own position."""
                 ns = [pos[x] for x in nb[k]]
-                return sum(ns) / len(ns) if ns else pos[k]
+                return (sum(ns) / len(ns) if ns else pos[k], pos[k])
 
-            col.sort(key=lambda k, bary=bary: (bary(k), pos[k]))
+            col.sort(key=by_bary)
             for i, k in enumerate(col):
                 pos[k] = i
     # Wrap tall columns: find the height at which the drawing has the target aspect.
@@ -153,7 +157,7 @@ def layered_layout(
             else:
                 hi = mid
         height = max(lo, min_h)
-    out: dict[Hashable, tuple[float, float]] = {}
+    out: dict[K, tuple[float, float]] = {}
     width = 0.0
     y0 = 0.0
     for band in bands:
@@ -205,8 +209,8 @@ def _bands(col_w: list[float], col_h: list[float], gap: float, aspect: float) ->
     return best
 
 
-def _wrap(col: list[Hashable], by_key: dict, height: float, gap: float) -> list[list[Hashable]]:
-    subs: list[list[Hashable]] = [[]]
+def _wrap(col: list[K], by_key: dict[K, Node[K]], height: float, gap: float) -> list[list[K]]:
+    subs: list[list[K]] = [[]]
     h = 0.0
     for k in col:
         nh = by_key[k].h
@@ -219,18 +223,18 @@ def _wrap(col: list[Hashable], by_key: dict, height: float, gap: float) -> list[
 
 
 def tree_layout(
-    nodes: list[Node],
-    parent: dict[Hashable, Hashable],
+    nodes: list[Node[K]],
+    parent: dict[K, K],
     *,
     h_gap: float = 24.0,
     v_gap: float = 40.0,
-) -> tuple[dict[Hashable, tuple[float, float]], tuple[float, float]]:
+) -> tuple[dict[K, tuple[float, float]], tuple[float, float]]:
     """Top-left positions of a forest drawn top-down (leaves side by side,
     each parent centred over its children), and its size."""
     if not nodes:
         return {}, (0.0, 0.0)
     by_key = {n.key: n for n in nodes}
-    children: dict[Hashable, list[Hashable]] = {n.key: [] for n in nodes}
+    children: dict[K, list[K]] = {n.key: [] for n in nodes}
     roots = []
     for n in sorted(nodes, key=lambda n: n.order):
         p = parent.get(n.key)
@@ -238,12 +242,12 @@ def tree_layout(
             children[p].append(n.key)
         else:
             roots.append(n.key)
-    out: dict[Hashable, tuple[float, float]] = {}
+    out: dict[K, tuple[float, float]] = {}
     row_h = max(n.h for n in nodes) + v_gap
     x_next = 0.0
     max_depth = 0
 
-    def place(k: Hashable, depth: int, guard: int) -> float:
+    def place(k: K, depth: int, guard: int) -> float:
         """Place the subtree of *k*; returns its centre x."""
         nonlocal x_next, max_depth
         max_depth = max(max_depth, depth)

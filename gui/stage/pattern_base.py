@@ -39,7 +39,7 @@ class PatternItem(StageItem):
         self._v = v
         if not self.set_key((self.title or v.name, *self._look(v, v.state, now))):
             return False
-        self.tip = self._tip(v, v.state)
+        self._tip_text = self._tip(v, v.state)
         return True
 
     def draw(self, p: QPainter) -> None:

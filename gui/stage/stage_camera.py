@@ -16,12 +16,13 @@ from gui.stage.stage_common import (
     HANDS_OFF_S,
     MAX_ZOOM,
     MAX_ZOOM_PRESENTER,
+    StageViewBase,
 )
 
 __all__ = ["CameraMixin"]
 
 
-class CameraMixin:
+class CameraMixin(StageViewBase):
     """Part of :class:`~gui.stage.view.StageView` (see the module docstring)."""
 
     def _fit(self) -> None:

@@ -1,13 +1,45 @@
-"""Numbers that tune the stage (levels of detail, lifecycles, layout and camera cadence)
-and the small helpers its parts share (``gui.stage.view`` and its mixins)."""
+"""Numbers that tune the stage (levels of detail, lifecycles, layout and camera cadence),
+the small helpers its parts share (``gui.stage.view`` and its mixins), and the state
+and helpers of StageView those parts use, declared once (:class:`StageViewBase`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor
 
 from gui.stage.items import StageItem
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QLineF, QPointF, QRectF, QTimer, QVariantAnimation, Signal
+    from PySide6.QtGui import QPainterPath
+    from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+
+    from core.trace import RunModel, Transfer
+    from gui.stage.channel_item import ChannelItem
+    from gui.stage.edges import EdgeLayer
+    from gui.stage.goroutine_item import GoroutineItem
+    from gui.stage.overlays import StageBanner, StageCaption, StageLegend
+    from gui.stage.pattern_base import PatternItem
+    from gui.stage.style import StageStyle
+    from gui.stage.sync_items import (
+        CellItem,
+        ContextItem,
+        LockItem,
+        OnceItem,
+        TimerItem,
+        WaitGroupItem,
+    )
+    from gui.stage.tokens import TokenAnimator
+    from gui.theme import Theme
+
+    # For mypy the parts are parts of a QGraphicsView (viewport(), centerOn(), ...);
+    # at run time StageView inherits QGraphicsView itself, after its parts.
+    _View = QGraphicsView
+else:
+    _View = object
 
 __all__ = [
     "CANCEL_STEP_S",
@@ -32,6 +64,7 @@ __all__ = [
     "RETIRE_S",
     "ROUTE_BUDGET_S",
     "SMALL_MAX",
+    "StageViewBase",
 ]
 
 # The name the runtime makes up for a context the code did not name (ctx-24).
@@ -133,3 +166,94 @@ def _ctx_base(name: str) -> str:
     """A context's name as the stage shows it: a generated one ("ctx-12") reads
     "ctx", as the Go code names it."""
     return "ctx" if _GENERATED_CTX.fullmatch(name) else name
+
+
+class StageViewBase(_View):
+    """What the parts of :class:`~gui.stage.view.StageView` (the mixins of
+    ``stage_diff``, ``stage_flights``, ``stage_lifecycle``, ``stage_layout``,
+    ``stage_camera`` and ``stage_edges``) share, declared once so that mypy checks
+    each part against it: StageView's state (set in ``StageView.__init__``) and the
+    helpers one part calls on another (declared for mypy only). Every part inherits
+    it; it has no code and no state of its own (annotations only).
+    """
+
+    model: RunModel
+    _theme: Theme
+    _presenter: bool  # larger text and thicker strokes, for a projector
+    _style: StageStyle
+    _scene: QGraphicsScene
+    lod: str  # level of detail: "full", "small" or "dot"
+    _cramped: bool
+    _show_contexts: bool
+    # The items on stage, by the id of what they show.
+    _g_items: dict[int, GoroutineItem]
+    _c_items: dict[int, ChannelItem]
+    _lock_items: dict[int, LockItem]
+    _wg_items: dict[int, WaitGroupItem]
+    _cell_items: dict[int, CellItem]
+    _once_items: dict[int, OnceItem]
+    _timer_items: dict[int, TimerItem]
+    _ctx_items: dict[int, ContextItem]
+    _pattern_items: dict[int, PatternItem]
+    _order: dict[tuple[str, int], int]
+    _next_order: int
+    _movers: set[StageItem]
+    _unplaced: set[StageItem]
+    _to_draw: dict[StageItem, None]
+    _last_edges: float
+    _edges: EdgeLayer
+    edge_ends: list[tuple[tuple, tuple, QPainterPath | QLineF]]
+    _anim: TokenAnimator
+    _layout_dirty: bool
+    _tidy: bool
+    fresh_layouts: int
+    _shapes: dict[tuple, QPainterPath]
+    panic_ends_program: bool
+    kept_layouts: int
+    _edges_dirty: bool
+    _last_layout: float
+    _last_sweep: float
+    _last_status: float
+    _bounds: QRectF
+    _scale: float
+    _device_scale: float
+    _camera: str  # "follow" or "fit"
+    _focus: tuple[float, float] | None
+    _hands_off_until: float
+    _camera_anim: QVariantAnimation
+    _drag_from: QPointF | None
+    _timer: QTimer
+    frames: int
+    _banner: StageBanner
+    _legend: StageLegend
+    _caption: StageCaption
+    _spot: int
+    _hidden: tuple[str, ...]
+    _hidden_cache: dict[str, bool]
+    _clock: float | None
+
+    if TYPE_CHECKING:
+        camera_changed = Signal(str)
+
+        # StageView's own (gui.stage.view).
+        def _kick(self) -> None: ...
+        def hides(self, name: str) -> bool: ...
+        def hides_object(self, oid: int) -> bool: ...
+        def show_banner(self, text: str, kind: str = "info") -> None: ...
+
+        # One part's helpers that another part calls.
+        def _tables(self) -> tuple[dict, ...]: ...
+        def item_tables(self) -> dict[str, dict[int, StageItem]]: ...
+        def item_name(self, key: tuple[str, int]) -> str: ...
+        def _obj_name(self, oid: int) -> str: ...
+        def _shown_name(self, oid: int) -> str: ...
+        def _goroutine_name(self, gid: int) -> str: ...
+        def _channel_label(self, cid: int) -> str | None: ...
+        def _stage_time(self) -> float: ...
+        def _remove(self, table: dict, key: tuple[str, int]) -> None: ...
+        def _chan_fmt(self, cid: int) -> Callable[[str], str] | None: ...
+        def _update_lod(self) -> None: ...
+        def _start_transfer(self, tr: Transfer, now: float) -> None: ...
+        def _tell_namesakes_apart(self) -> bool: ...
+        def _relayout(self, now: float, again: bool = True) -> None: ...
+        def _fit(self) -> None: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import (
     QRectF,
@@ -22,6 +23,7 @@ from gui.stage.stage_common import (
     PANIC_LINGER_S,
     REDRAW_BUSY_S,
     SMALL_MAX,
+    StageViewBase,
     _ctx_base,
     _in_use,
     _short_time,
@@ -38,7 +40,7 @@ from gui.stage.sync_items import (
 __all__ = ["DiffMixin"]
 
 
-class DiffMixin:
+class DiffMixin(StageViewBase):
     """Part of :class:`~gui.stage.view.StageView` (see the module docstring)."""
 
     # -- diff -> items --------------------------------------------------------------
@@ -68,8 +70,8 @@ class DiffMixin:
         tag, oid = key
         if tag == "g":
             return self._goroutine_name(oid)
-        if tag == "c" and (item := self._c_items.get(oid)) is not None and item.label:
-            return item.label
+        if tag == "c" and (c_item := self._c_items.get(oid)) is not None and c_item.label:
+            return c_item.label
         if tag not in ("g", "c"):
             item = self.item_tables()[tag].get(oid)
             if item is not None and item.title:
@@ -222,18 +224,18 @@ class DiffMixin:
                 and (g.state != "done" or g.leaked)
                 and not self.hides(g.name)
             ):
-                item = GoroutineItem(st, gid, self.lod)
-                item.spotlit = gid == self._spot
-                item.hides = self.hides_object
-                item.case_name = self._case_name
-                self._add(self._g_items, ("g", gid), item)
+                new_g = GoroutineItem(st, gid, self.lod)
+                new_g.spotlit = gid == self._spot
+                new_g.hides = self.hides_object
+                new_g.case_name = self._case_name
+                self._add(self._g_items, ("g", gid), new_g)
                 parent = self._g_items.get(m.goroutines[gid].parent)
                 if parent is not None and parent not in self._unplaced:
                     # Born where its `go` statement ran; the next layout moves it.
-                    item.place(parent.px, parent.py)
-                    item.arriving = True
-                    item.setVisible(True)
-                    self._unplaced.discard(item)
+                    new_g.place(parent.px, parent.py)
+                    new_g.arriving = True
+                    new_g.setVisible(True)
+                    self._unplaced.discard(new_g)
         for cid in d.channels:
             c = m.channels.get(cid)
             if (
@@ -242,9 +244,9 @@ class DiffMixin:
                 and self._shows_channel(c)
                 and not self.hides(c.name)
             ):
-                item = ChannelItem(st, cid)
-                item.label = self._channel_label(cid)
-                self._add(self._c_items, ("c", cid), item)
+                new_c = ChannelItem(st, cid)
+                new_c.label = self._channel_label(cid)
+                self._add(self._c_items, ("c", cid), new_c)
                 tid = m.timer_chans.get(cid)
                 if (
                     tid is not None
@@ -282,9 +284,9 @@ class DiffMixin:
         for oid in d.patterns:
             v = m.patterns.get(oid)
             if oid not in self._pattern_items and v is not None and not self.hides(v.name):
-                item = pattern_item(st, v)
-                if item is not None:
-                    self._add(self._pattern_items, ("p", oid), item)
+                new_p = pattern_item(st, v)
+                if new_p is not None:
+                    self._add(self._pattern_items, ("p", oid), new_p)
         if d.structure:
             self._layout_dirty = True
         if self._unplaced and len(self._g_items) <= FULL_MAX:
@@ -296,36 +298,36 @@ class DiffMixin:
         for tr in d.transfers:
             self._start_transfer(tr, now)
         for oid, what in d.pattern_moments[-8:]:
-            item = self._pattern_items.get(oid)
+            p_item = self._pattern_items.get(oid)
             color = {
                 "refused": st.danger,
                 "opened": st.danger,
                 "full": st.warning,
                 "closed": st.ok,
             }.get(what)
-            if item is not None and item.isVisible() and color is not None:
-                self._anim.pulse(item.focus_point, color, now, radius=44 * st.k, duration=0.6)
+            if p_item is not None and p_item.isVisible() and color is not None:
+                self._anim.pulse(p_item.focus_point, color, now, radius=44 * st.k, duration=0.6)
         for cell_id, _g in d.lost_updates[:8]:
-            item = self._cell_items.get(cell_id)
-            if item is not None and item.isVisible():
-                self._anim.pulse(item.center, st.danger, now, radius=90 * st.k, duration=0.8)
+            cell_item = self._cell_items.get(cell_id)
+            if cell_item is not None and cell_item.isVisible():
+                self._anim.pulse(cell_item.center, st.danger, now, radius=90 * st.k, duration=0.8)
         # 3. What each changed item shows.
         resized = False
         for gid in d.goroutines:
-            item = self._g_items.get(gid)
+            g_item = self._g_items.get(gid)
             g = m.goroutines.get(gid)
-            if item is None or g is None:
+            if g_item is None or g is None:
                 continue
-            resized |= item.show_view(g, m.selects.get(gid), self._shown_name)
-            if g.finished and not g.leaked and item.finished_at is None:
+            resized |= g_item.show_view(g, m.selects.get(gid), self._shown_name)
+            if g.finished and not g.leaked and g_item.finished_at is None:
                 # A panicked goroutine stays longer: it is the story.
                 extra = PANIC_LINGER_S - LINGER_S if g.state == "panicked" else 0
-                item.finished_at = self._stage_time() + extra
+                g_item.finished_at = self._stage_time() + extra
         for cid in d.channels:
-            item = self._c_items.get(cid)
+            c_item = self._c_items.get(cid)
             c = m.channels.get(cid)
-            if item is not None and c is not None:
-                resized |= item.show_view(c, self._anim.in_flight(cid), self._chan_fmt(cid))
+            if c_item is not None and c is not None:
+                resized |= c_item.show_view(c, self._anim.in_flight(cid), self._chan_fmt(cid))
         for oid in d.locks:
             if oid in self._lock_items:
                 self._lock_items[oid].show_view(m.locks[oid], self._goroutine_name)
@@ -345,14 +347,14 @@ class DiffMixin:
             if oid in self._timer_items:
                 self._timer_items[oid].show_view(m.timers[oid], self._goroutine_name)
         for oid in d.contexts:
-            item = self._ctx_items.get(oid)
-            if item is not None:
+            x_item = self._ctx_items.get(oid)
+            if x_item is not None:
                 cx = m.contexts[oid]
                 if cx.cancelled and not any(
                     t.kind == "cancel" and t.obj == oid for t in d.transfers
                 ):
-                    item.cancel_shown = True  # cancelled without a flight (already spread)
-                item.show_view(cx, m.now)
+                    x_item.cancel_shown = True  # cancelled without a flight (already spread)
+                x_item.show_view(cx, m.now)
         if resized:
             self._layout_dirty = True  # a grown card covering its neighbour: a fresh layout
         # 4. Banners in Go's words.
@@ -364,7 +366,7 @@ class DiffMixin:
         self._edges_dirty = True
         self._kick()
 
-    def _chan_fmt(self, cid: int):
+    def _chan_fmt(self, cid: int) -> Callable[[str], str] | None:
         return _short_time if cid in self.model.timer_chans else None
 
     def _shows_channel(self, c) -> bool:

@@ -15,13 +15,14 @@ from gui.stage.items import Point
 from gui.stage.routing import route
 from gui.stage.stage_common import (
     ROUTE_BUDGET_S,
+    StageViewBase,
     _alpha,
 )
 
 __all__ = ["EdgesMixin"]
 
 
-class EdgesMixin:
+class EdgesMixin(StageViewBase):
     """Part of :class:`~gui.stage.view.StageView` (see the module docstring)."""
 
     # -- edges ------------------------------------------------------------------------
@@ -76,11 +77,11 @@ class EdgesMixin:
                 waits.add((gid, obj))
             elif g.state == "blocked_select":
                 for cid in g.waiting_chans:
-                    c = ci.get(cid)
-                    if c is not None:
-                        ka, kb, a, b = ("c", cid), ("g", gid), c.mouth_out(), item.hand_in()
+                    c_item = ci.get(cid)
+                    if c_item is not None:
+                        ka, kb, a, b = ("c", cid), ("g", gid), c_item.mouth_out(), item.hand_in()
                         if a[0] > b[0]:  # the channel is right of the goroutine
-                            ka, kb, a, b = kb, ka, item.hand_out(), c.mouth_in()
+                            ka, kb, a, b = kb, ka, item.hand_out(), c_item.mouth_in()
                         add("signal" if cid in signals else "select", ka, kb, a, b)
                         waits.add((gid, cid))
             elif g.state == "blocked_lock" and obj in self._lock_items:
@@ -141,22 +142,21 @@ class EdgesMixin:
                             )
         for tid, t_item in self._timer_items.items():
             tm = m.timers.get(tid)
-            c_item = ci.get(tm.chan) if tm is not None else None
-            if c_item is not None:
+            if tm is not None and (c_item := ci.get(tm.chan)) is not None:
                 add("timer", ("t", tid), ("c", tm.chan), t_item.right_mid(), c_item.mouth_in())
         self._route(pending, dots, curves, lines, ends)
         ctx_curves: dict[str, list[QPainterPath]] = {}
-        for oid, item in self._ctx_items.items():
+        for oid, x_item in self._ctx_items.items():
             cx = m.contexts.get(oid)
-            parent = self._ctx_items.get(cx.parent) if cx is not None else None
-            if parent is None:
+            if cx is None or (parent := self._ctx_items.get(cx.parent)) is None:
                 continue
-            (ax, ay), (bx, by) = parent.bottom_mid(), item.top_mid()
+            (ax, ay), (bx, by) = parent.bottom_mid(), x_item.top_mid()
             my = (ay + by) / 2
             path = QPainterPath()
             path.moveTo(ax, ay)
             path.cubicTo(ax, my, bx, my, bx, by)
-            ctx_curves.setdefault("ctx_cancelled" if item.cancel_shown else "ctx", []).append(path)
+            group = "ctx_cancelled" if x_item.cancel_shown else "ctx"
+            ctx_curves.setdefault(group, []).append(path)
             ends.append((("x", cx.parent), ("x", oid), path))
         thin = 1.2 if dots else 0.0
         pens = {
@@ -202,6 +202,7 @@ class EdgesMixin:
         routing = not dots and not self._movers
         deadline = time.perf_counter() + ROUTE_BUDGET_S
         before, self._shapes = self._shapes, {}
+        shape: QPainterPath | QLineF
         for name, ka, kb, a, b in pending:
             if dots:  # hundreds of lines: straight and cheap
                 shape = QLineF(*a, *b)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from core.trace import Transfer
 from gui.stage.stage_common import (
     CANCEL_STEP_S,
+    StageViewBase,
     _alpha,
     _short_time,
 )
@@ -14,7 +16,7 @@ from gui.stage.stage_common import (
 __all__ = ["FlightsMixin"]
 
 
-class FlightsMixin:
+class FlightsMixin(StageViewBase):
     """Part of :class:`~gui.stage.view.StageView` (see the module docstring)."""
 
     # -- flights ----------------------------------------------------------------------
@@ -41,12 +43,12 @@ class FlightsMixin:
                 anim.fly(
                     "value",
                     _short_time(tr.value) if src is None else tr.value,
-                    [start, c.mouth_in, lambda c=c, slot=slot: c.slot_point(slot)],
+                    [start, c.mouth_in, partial(c.slot_point, slot)],
                     now,
                     chan_in=cid,
                     legs=1.4,
                     lane=cid,
-                    on_land=lambda cid=cid: self._refresh_channel(cid),
+                    on_land=partial(self._refresh_channel, cid),
                 )
             elif kind == "from_slot":
                 if dst is None:
@@ -55,7 +57,7 @@ class FlightsMixin:
                 anim.fly(
                     "value",
                     text,
-                    [lambda c=c: c.slot_point(0), c.mouth_out, dst.hand_in],
+                    [partial(c.slot_point, 0), c.mouth_out, dst.hand_in],
                     now,
                     after_chan=tr.chan,
                     legs=1.4,
@@ -90,9 +92,9 @@ class FlightsMixin:
                 return
             # A one-shot timer (not drawn): its firing reaches whoever waits on it.
             tv = self.model.timers.get(tr.obj)
-            c = self.model.channels.get(tv.chan) if tv is not None else None
-            if c is not None:
-                for gid in (*c.receivers, *c.selectors)[:20]:
+            cv = self.model.channels.get(tv.chan) if tv is not None else None
+            if cv is not None:
+                for gid in (*cv.receivers, *cv.selectors)[:20]:
                     g_item = self._g_items.get(gid)
                     if g_item is not None and g_item.isVisible():
                         anim.pulse(

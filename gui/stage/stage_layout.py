@@ -5,11 +5,13 @@ context tree; stable places while items come and go.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from PySide6.QtCore import (
     QRectF,
 )
 
+from core.trace import CellView, LockView, PatternView, WaitGroupView
 from gui.stage.goroutine_item import GoroutineItem
 from gui.stage.items import StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
@@ -18,6 +20,7 @@ from gui.stage.stage_common import (
     FULL_MAX,
     GLIDE_S,
     KEEP_NEW_MAX,
+    StageViewBase,
     _destination,
     _overlap,
 )
@@ -25,7 +28,7 @@ from gui.stage.stage_common import (
 __all__ = ["LayoutMixin"]
 
 
-class LayoutMixin:
+class LayoutMixin(StageViewBase):
     """Part of :class:`~gui.stage.view.StageView` (see the module docstring)."""
 
     # -- layout -----------------------------------------------------------------------
@@ -36,8 +39,9 @@ class LayoutMixin:
         m = self.model
         st = self._style
         k = st.k
-        nodes: list[Node] = []
+        nodes: list[Node[tuple[str, int]]] = []
         items: dict[tuple[str, int], StageItem] = {}
+        item: StageItem
         # The flow: goroutines, channels and shared tickers, left to right.
         for tag, table in (("g", self._g_items), ("c", self._c_items), ("t", self._timer_items)):
             for oid, item in table.items():
@@ -112,7 +116,12 @@ class LayoutMixin:
         y = fh + gap
         # The shelf below the flow: locks, WaitGroups, shared memory, each under
         # the goroutines that use it (mean x of its users), wrapping into rows.
-        users_of = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "p": m.patterns}
+        users_of: dict[str, Mapping[int, LockView | WaitGroupView | CellView | PatternView]] = {
+            "m": m.locks,
+            "w": m.waitgroups,
+            "v": m.cells,
+            "p": m.patterns,
+        }
         shelf_keys = []
         for tag, oid, item in shelf:
             src = users_of.get(tag)

@@ -4,18 +4,21 @@ are told apart.
 
 from __future__ import annotations
 
-from core.trace import RunModel
+from collections.abc import Mapping
+
+from core.trace import CellView, LockView, PatternView, RunModel, WaitGroupView
 from gui.stage.stage_common import (
     LINGER_MAX,
     LINGER_S,
     RETIRE_S,
+    StageViewBase,
     _ctx_base,
 )
 
 __all__ = ["LifecycleMixin"]
 
 
-class LifecycleMixin:
+class LifecycleMixin(StageViewBase):
     """Part of :class:`~gui.stage.view.StageView` (see the module docstring)."""
 
     def _sweep(self, wall: float) -> bool:
@@ -59,7 +62,7 @@ class LifecycleMixin:
     def _retire_idle(self, now: float) -> bool:
         m = self.model
         gone = False
-        for cid, item in list(self._c_items.items()):
+        for cid, c_item in list(self._c_items.items()):
             c = m.channels.get(cid)
             if c is None:
                 self._remove(self._c_items, ("c", cid))
@@ -67,7 +70,7 @@ class LifecycleMixin:
                 continue
             if c.senders or c.receivers or c.selectors:
                 continue
-            if now - item.changed_at < RETIRE_S:
+            if now - c_item.changed_at < RETIRE_S:
                 continue
             # Closed and drained is over whoever still holds it; otherwise it stays
             # while a live goroutine may use it or a value waits in it.
@@ -88,11 +91,11 @@ class LifecycleMixin:
                 o = src.get(oid)
                 if o is None:
                     busy = False
-                elif tag == "m":  # a lock nobody holds, wants or will use again
+                elif isinstance(o, LockView):  # a lock nobody holds, wants or will use again
                     busy = bool(o.waiters) or o.held or self._used_by_live(o.users)
-                elif tag == "w":  # a WaitGroup nobody waits on (bookkeeping, or a round over)
+                elif isinstance(o, WaitGroupView):  # nobody waits on it (bookkeeping, a round over)
                     busy = bool(o.waiters) or self._used_by_live(o.users)
-                elif tag == "p":  # a pattern that says it is over (an errgroup waited for)
+                elif isinstance(o, PatternView):  # it says it is over (an errgroup waited for)
                     busy = not o.state.get("over") and self._used_by_live(o.users)
                 else:
                     busy = self._used_by_live(o.users)
@@ -106,7 +109,7 @@ class LifecycleMixin:
                 cx.cancelled
                 and now - (cx.cancelled_t or 0.0) >= RETIRE_S
                 and not any(
-                    (c := m.contexts.get(k)) is not None and not c.cancelled
+                    (sub := m.contexts.get(k)) is not None and not sub.cancelled
                     for k in self._ctx_subtree(oid)
                 )
             ):
@@ -207,32 +210,37 @@ class LifecycleMixin:
         True if that changed anything."""
         m = self.model
         if tag == "c":  # a channel's label also names a context's Done channel
-            item = self._c_items[oid]
+            c_item = self._c_items[oid]
             label = title or self._channel_label(oid)
-            if item.label == label:
+            if c_item.label == label:
                 return False
-            item.label = label
+            c_item.label = label
             if (c := m.channels.get(oid)) is not None:
-                item.show_view(c, self._anim.in_flight(oid), self._chan_fmt(oid))
+                c_item.show_view(c, self._anim.in_flight(oid), self._chan_fmt(oid))
             return True
         item = self.item_tables()[tag][oid]
         title = title if tag == "g" else title or ""
         if item.title == title:
             return False
         item.title = title
-        if tag == "g":
-            if (g := m.goroutines.get(oid)) is not None:
-                item.show_view(g, m.selects.get(oid), self._shown_name)
-        elif tag == "x":
-            if (cx := m.contexts.get(oid)) is not None:
-                item.show_view(cx, m.now)
-        elif tag == "p":
-            if (v := m.patterns.get(oid)) is not None:
-                item.show_view(v, self._stage_time())
-        else:
-            src = {"m": m.locks, "w": m.waitgroups, "v": m.cells, "o": m.onces, "t": m.timers}
-            if (o := src[tag].get(oid)) is not None:
-                item.show_view(o, self._goroutine_name)
+        # Each kind of item shows its own kind of view.
+        name = self._goroutine_name
+        if tag == "g" and (g := m.goroutines.get(oid)) is not None:
+            self._g_items[oid].show_view(g, m.selects.get(oid), self._shown_name)
+        elif tag == "x" and (cx := m.contexts.get(oid)) is not None:
+            self._ctx_items[oid].show_view(cx, m.now)
+        elif tag == "p" and (v := m.patterns.get(oid)) is not None:
+            self._pattern_items[oid].show_view(v, self._stage_time())
+        elif tag == "m" and (lk := m.locks.get(oid)) is not None:
+            self._lock_items[oid].show_view(lk, name)
+        elif tag == "w" and (wg := m.waitgroups.get(oid)) is not None:
+            self._wg_items[oid].show_view(wg, name)
+        elif tag == "v" and (cell := m.cells.get(oid)) is not None:
+            self._cell_items[oid].show_view(cell, name)
+        elif tag == "o" and (once := m.onces.get(oid)) is not None:
+            self._once_items[oid].show_view(once, name)
+        elif tag == "t" and (tm := m.timers.get(oid)) is not None:
+            self._timer_items[oid].show_view(tm, name)
         return True
 
     def _replaced(self, tag: str, oid: int, m: RunModel) -> bool:
@@ -264,7 +272,12 @@ class LifecycleMixin:
         if tag == "x":
             cx = m.contexts.get(oid)
             return cx is None or cx.cancelled
-        src = {"m": m.locks, "w": m.waitgroups, "v": m.cells}.get(tag)
+        srcs: dict[str, Mapping[int, LockView | WaitGroupView | CellView]] = {
+            "m": m.locks,
+            "w": m.waitgroups,
+            "v": m.cells,
+        }
+        src = srcs.get(tag)
         if src is None:
             return False
         o = src.get(oid)

@@ -12,7 +12,16 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 
 from core.trace import STATES
 from gui.theme import Theme
@@ -117,7 +126,7 @@ class StageStyle:
         self.token_text = q("token_text")
         self.states = {s: q(s) for s in STATES}
         self.dark = self.background.lightnessF() < 0.5
-        self.pixmaps: dict[tuple, object] = {}  # shared renders (compact goroutines)
+        self.pixmaps: dict[tuple, QPixmap] = {}  # shared renders (compact goroutines)
         # Sizes (scene units).
         self.g_full = (216 * k, 62 * k)
         self.g_small = (150 * k, 34 * k)

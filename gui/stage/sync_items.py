@@ -92,7 +92,7 @@ class LockItem(_BoxItem):
         waiting = f"{len(v.waiters)} waiting" if v.waiters else f"{v.kind}, locked {v.acquired}×"
         self._lines = (self.title or v.name, held, waiting)
         if self.set_key((self._lines, v.held, bool(v.waiters))):
-            self.tip = f"sync.{v.kind} {v.name}\n{held}\n{waiting}"
+            self._tip_text = f"sync.{v.kind} {v.name}\n{held}\n{waiting}"
 
     def draw(self, p: QPainter) -> None:
         v = self._v
@@ -143,7 +143,7 @@ class WaitGroupItem(_BoxItem):
     def show_view(self, v: WaitGroupView, name_of: NameOf) -> None:
         self._v = v
         if self.set_key((self.title or v.name, v.counter, len(v.waiters))):
-            self.tip = (
+            self._tip_text = (
                 f"sync.WaitGroup {v.name}\ncounter {v.counter}\n"
                 f"waiting in Wait(): {', '.join(name_of(g) for g in v.waiters) or 'nobody'}"
             )
@@ -190,7 +190,9 @@ class CellItem(_BoxItem):
             self._last = f"{verb.get(v.last_op, v.last_op)} {name_of(v.last_g)}"
         if self.set_key((self.title or v.name, v.value, v.lost, self._last)):
             kind = "sync/atomic.Int64" if v.kind == "AtomicInt64" else "shared variable"
-            self.tip = f"{kind} {v.name} = {v.value}\n{self._last}\nlost updates seen: {v.lost}"
+            self._tip_text = (
+                f"{kind} {v.name} = {v.value}\n{self._last}\nlost updates seen: {v.lost}"
+            )
 
     def draw(self, p: QPainter) -> None:
         v = self._v
@@ -258,7 +260,7 @@ class TimerItem(_BoxItem):
     def show_view(self, v: TimerView, name_of: NameOf) -> None:
         self._v = v
         if self.set_key((self.title or v.name, v.kind, v.fires)):
-            self.tip = f"time.{v.kind} {v.name}\nfired {v.fires}×"
+            self._tip_text = f"time.{v.kind} {v.name}\nfired {v.fires}×"
 
     def icon_center(self) -> Point:
         return (self.px + self.h / 2, self.py + self.h / 2)  # the icon is a centred square
@@ -307,7 +309,7 @@ class ContextItem(_BoxItem):
             self._line = "live"
         ended = v.cancelled and self.cancel_shown
         if self.set_key((self.title or v.name, ended, self._line, v.kind)):
-            self.tip = (
+            self._tip_text = (
                 f"context {v.name}\n"
                 + (f"err: {v.err}" if v.cancelled else "live")
                 + (f"\ndeadline at t = {v.deadline:.2f} s" if v.deadline is not None else "")

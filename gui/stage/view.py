@@ -29,7 +29,6 @@ from fnmatch import fnmatchcase
 from PySide6.QtCore import (
     QEasingCurve,
     QEvent,
-    QPointF,
     QRect,
     QRectF,
     Qt,
@@ -37,7 +36,7 @@ from PySide6.QtCore import (
     QVariantAnimation,
     Signal,
 )
-from PySide6.QtGui import QBrush, QPainter, QPainterPath
+from PySide6.QtGui import QBrush, QPainter
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from core.trace import RunDiff, RunModel, TraceEvent
@@ -46,7 +45,6 @@ from gui.stage.edges import EdgeLayer
 from gui.stage.goroutine_item import GoroutineItem
 from gui.stage.items import StageItem
 from gui.stage.overlays import StageBanner, StageCaption, StageLegend
-from gui.stage.pattern_items import PatternItem
 from gui.stage.stage_camera import CameraMixin
 from gui.stage.stage_common import (
     DEFAULT_PLUMBING,
@@ -62,12 +60,8 @@ from gui.stage.stage_layout import LayoutMixin
 from gui.stage.stage_lifecycle import LifecycleMixin
 from gui.stage.style import StageStyle
 from gui.stage.sync_items import (
-    CellItem,
     ContextItem,
     LockItem,
-    OnceItem,
-    TimerItem,
-    WaitGroupItem,
 )
 from gui.stage.tokens import TokenAnimator
 from gui.text import plain_tooltip
@@ -110,25 +104,25 @@ class StageView(
         # Full cards do not fit the viewport readably: use small ones (see _relayout).
         self._cramped = False
         self._show_contexts = False  # the context tree appears once it says something
-        self._g_items: dict[int, GoroutineItem] = {}
-        self._c_items: dict[int, ChannelItem] = {}
-        self._lock_items: dict[int, LockItem] = {}
-        self._wg_items: dict[int, WaitGroupItem] = {}
-        self._cell_items: dict[int, CellItem] = {}
-        self._once_items: dict[int, OnceItem] = {}
-        self._timer_items: dict[int, TimerItem] = {}
-        self._ctx_items: dict[int, ContextItem] = {}
-        self._pattern_items: dict[int, PatternItem] = {}  # token buckets, breakers
-        self._order: dict[tuple[str, int], int] = {}  # creation order of every node
+        self._g_items = {}
+        self._c_items = {}
+        self._lock_items = {}
+        self._wg_items = {}
+        self._cell_items = {}
+        self._once_items = {}
+        self._timer_items = {}
+        self._ctx_items = {}
+        self._pattern_items = {}  # token buckets, breakers
+        self._order = {}  # creation order of every node
         self._next_order = 0
-        self._movers: set[StageItem] = set()
-        self._unplaced: set[StageItem] = set()  # created, waiting for the layout to place them
+        self._movers = set()
+        self._unplaced = set()  # created, waiting for the layout to place them
         # Items whose look changed, drawn by the next tick (dict: ordered, no duplicates).
-        self._to_draw: dict[StageItem, None] = {}
+        self._to_draw = {}
         self._last_edges = 0.0
         self._edges = EdgeLayer()
         # (from key, to key, drawn shape) of every edge of the last drawing.
-        self.edge_ends: list[tuple[tuple, tuple, object]] = []
+        self.edge_ends = []
         self._scene.addItem(self._edges)
         self._anim = TokenAnimator(self._scene, self._style)
         self._layout_dirty = False
@@ -136,7 +130,7 @@ class StageView(
         # the teacher pressed L); otherwise shown items keep their places.
         self._tidy = True
         self.fresh_layouts = 0  # layouts that placed everything anew (items may move)
-        self._shapes: dict[tuple, QPainterPath] = {}  # each edge's last shape, by its ends
+        self._shapes = {}  # each edge's last shape, by its ends
         # An unrecovered panic ends the whole program shown (the banner says so).
         self.panic_ends_program = False
         self.kept_layouts = 0  # layouts that kept every shown item in its place
@@ -149,13 +143,13 @@ class StageView(
         self._device_scale = 1.0
         # The camera (see _fit): follow the action at a legible zoom, or fit all.
         self._camera = "follow"
-        self._focus: tuple[float, float] | None = None  # scene point at the centre
+        self._focus = None  # scene point at the centre
         self._hands_off_until = 0.0  # monotonic: the teacher moved the camera
         self._camera_anim = QVariantAnimation(self)
         self._camera_anim.setDuration(450)
         self._camera_anim.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self._camera_anim.valueChanged.connect(self._on_camera_step)
-        self._drag_from: QPointF | None = None
+        self._drag_from = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(16)
@@ -167,9 +161,9 @@ class StageView(
         self._caption = StageCaption(self)
         self._caption.restyle(self._style)
         self._spot = 0  # the goroutine in the spotlight (0: none)
-        self._hidden: tuple[str, ...] = DEFAULT_PLUMBING
-        self._hidden_cache: dict[str, bool] = {}  # name -> hidden (fnmatch once per name)
-        self._clock: float | None = None  # the runtime clock, as the window reads it
+        self._hidden = DEFAULT_PLUMBING
+        self._hidden_cache = {}  # name -> hidden (fnmatch once per name)
+        self._clock = None  # the runtime clock, as the window reads it
         self._apply_background()
 
     # -- the window's API -------------------------------------------------------
@@ -216,7 +210,7 @@ class StageView(
         self._populate(model.deadlock)
         self.spotlight(spot)
 
-    def _populate(self, deadlock: str | None = None) -> None:
+    def _populate(self, deadlock: str = "") -> None:
         """Make an item for everything the model holds (that is not hidden), placed at once."""
         model = self.model
         d = RunDiff(
@@ -541,22 +535,29 @@ class StageView(
         for cid, item in self._c_items.items():
             if cid in m.channels:
                 item.show_view(m.channels[cid], self._anim.in_flight(cid), self._chan_fmt(cid))
-        for table, src in (
-            (self._lock_items, m.locks),
-            (self._wg_items, m.waitgroups),
-            (self._cell_items, m.cells),
-            (self._once_items, m.onces),
-            (self._timer_items, m.timers),
-        ):
-            for oid, item in table.items():
-                if oid in src:
-                    item.show_view(src[oid], self._goroutine_name)
-        for oid, item in self._ctx_items.items():
+        # Each kind of item shows its own kind of view.
+        name = self._goroutine_name
+        for oid, lk_item in self._lock_items.items():
+            if oid in m.locks:
+                lk_item.show_view(m.locks[oid], name)
+        for oid, wg_item in self._wg_items.items():
+            if oid in m.waitgroups:
+                wg_item.show_view(m.waitgroups[oid], name)
+        for oid, cell_item in self._cell_items.items():
+            if oid in m.cells:
+                cell_item.show_view(m.cells[oid], name)
+        for oid, once_item in self._once_items.items():
+            if oid in m.onces:
+                once_item.show_view(m.onces[oid], name)
+        for oid, t_item in self._timer_items.items():
+            if oid in m.timers:
+                t_item.show_view(m.timers[oid], name)
+        for oid, x_item in self._ctx_items.items():
             if oid in m.contexts:
-                item.show_view(m.contexts[oid], m.now)
-        for oid, item in self._pattern_items.items():
+                x_item.show_view(m.contexts[oid], m.now)
+        for oid, p_item in self._pattern_items.items():
             if oid in m.patterns:
-                item.show_view(m.patterns[oid], self._stage_time())
+                p_item.show_view(m.patterns[oid], self._stage_time())
         self._layout_dirty = True
         self._tidy = True
         self._scale = 0.0
