@@ -69,14 +69,7 @@ class _Atomic:
     def _trace(self, op: str, v: Any) -> None:
         tr = self._rt.tracer
         if tr is not None:
-            tr.emit(
-                Kind.ATOMIC,
-                g=_me().id,
-                obj=self.id,
-                name=self.name,
-                value=self._text(v),
-                extra=(op,),
-            )
+            tr.emit(Kind.ATOMIC, _me().id, self.id, self.name, self._text(v), (op,))
 
     def load(self) -> Any:
         """The value; never blocks. Go: ``x.Load()``"""

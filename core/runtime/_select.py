@@ -21,6 +21,8 @@ from core.runtime._errors import Goexit, Panic
 from core.runtime._goroutine import State, _me, current_runtime
 from core.trace import Kind
 
+_SELECT = Kind.SELECT
+
 __all__ = ["Recv", "Send", "select"]
 
 
@@ -105,8 +107,7 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
         # Nothing was ready when each case was looked at, but that was not
         # one moment: taking the default (or parking) needs the snapshot
         # below, under all the locks (Go: TestNonblockSelectRace).
-    chans = {c.ch.id: c.ch for c in cases if c.ch is not None}
-    locked = [chans[k] for k in sorted(chans)]  # one global order: no lock-order deadlock
+    locked = _lock_order(cases)
     for ch in locked:
         ch._lock.acquire()
     tr = rt.tracer
@@ -193,6 +194,19 @@ def _poll_order(rng, n: int):
     return order
 
 
+def _lock_order(cases: tuple) -> list[Chan]:
+    """The cases' channels, each once, in id order: one global order, no lock-order deadlock."""
+    if len(cases) == 2:  # the common select: two channels, sorted without a dict
+        a, b = cases[0].ch, cases[1].ch
+        if a is None:
+            return [] if b is None else [b]
+        if b is None or b is a:
+            return [a]
+        return [a, b] if a.id < b.id else [b, a]
+    chans = {c.ch.id: c.ch for c in cases if c.ch is not None}
+    return [chans[k] for k in sorted(chans)]
+
+
 def _unlock(locked: list[Chan]) -> None:
     for ch in reversed(locked):
         ch._lock.release()
@@ -236,20 +250,24 @@ def _ready_cases(cases: tuple) -> tuple[int, ...]:
     return tuple(out)
 
 
+_NIL_CASE = ("nil", 0)
+
+
 def _case_shape(cases: tuple) -> tuple:
+    """Each case as ``(op, channel id)``: "send", "recv" or "nil" (a nil channel, id 0)."""
     return tuple(
-        ("nil" if c.ch is None else ("send" if c.is_send else "recv"), c.ch.id if c.ch else 0)
+        _NIL_CASE if (ch := c.ch) is None else ("send" if c.is_send else "recv", ch.id)
         for c in cases
     )
 
 
+_PICKED = tuple(str(i) for i in range(-1, 64))  # SELECT's value, by pick + 1
+
+
 def _trace_select(tr, cases: tuple, picked: int, ready: tuple, ch: Chan | None) -> None:
-    shape = _case_shape(cases)
-    tr.emit(
-        Kind.SELECT,
-        g=_me().id,
-        obj=ch.id if ch else 0,
-        name=ch.name if ch else "default",
-        value=str(picked),
-        extra=(picked, ready, shape),
-    )
+    value = _PICKED[picked + 1] if picked < 63 else str(picked)
+    extra = (picked, ready, _case_shape(cases))
+    if ch is None:
+        tr.emit(_SELECT, _me().id, 0, "default", value, extra)
+    else:
+        tr.emit(_SELECT, _me().id, ch.id, ch.name, value, extra)

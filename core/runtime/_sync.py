@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.runtime._errors import Fatal, Goexit, Panic
-from core.runtime._goroutine import Goroutine, State, _me, current_runtime, trace_make
+from core.runtime._goroutine import Goroutine, State, _me, _tls, current_runtime, trace_make
 from core.runtime._ids import next_object_id
 from core.runtime._waitq import ready
 from core.trace import Kind
@@ -52,15 +52,12 @@ class _SyncObject:
     def _emit(self, kind: Kind, value: Any = "", extra: tuple = (), g: int | None = None) -> None:
         tr = self._rt.tracer
         if tr is not None:
-            tr.emit(
-                kind,
-                g=_me().id if g is None else g,
-                obj=self.id,
-                name=self.name,
-                value=value,
-                extra=extra,
-            )
+            tr.emit(kind, _me().id if g is None else g, self.id, self.name, value, extra)
 
+
+_LOCK, _UNLOCK = Kind.LOCK, Kind.UNLOCK
+_WRITER = ("w",)  # LOCK's payload for a Mutex (and an RWMutex's writer)
+_NOBODY_WOKEN = ("w", 0)  # UNLOCK's payload when no waiter was woken
 
 # Go's starvationThresholdNs: a waiter that has waited longer than this (runtime
 # seconds) switches the mutex to starvation mode.
@@ -123,14 +120,16 @@ class Mutex(_SyncObject):
             return
         with self._wl:
             if not self._starving and self._l.acquire(False):
-                self._took()
+                # _took, inlined on this hot path
+                me = self._holder = getattr(_tls, "g", None) or _me()
+                rt.tracer.emit(_LOCK, me.id, self.id, self.name, "", _WRITER)
                 return
         self._lock_slow()
 
     def _took(self) -> None:
         """Record the new holder (self._wl held, traced)."""
         me = self._holder = _me()
-        self._emit(Kind.LOCK, extra=("w",), g=me.id)
+        self._emit(_LOCK, extra=_WRITER, g=me.id)
 
     def _barged(self) -> None:
         """Untraced: took self._l from a starving mutex; hand it on, then queue."""
@@ -262,8 +261,12 @@ class Mutex(_SyncObject):
                 w = self._handoff_locked()
             else:
                 self._starving = False
-                w = self._wake_locked(locked=False)
-                self._emit(Kind.UNLOCK, extra=("w", w.g.id if w is not None else 0))
+                w = self._wake_locked(locked=False) if self._waiters else None
+                tr = rt.tracer
+                if tr is not None:
+                    me = getattr(_tls, "g", None) or _me()
+                    extra = _NOBODY_WOKEN if w is None else ("w", w.g.id)
+                    tr.emit(_UNLOCK, me.id, self.id, self.name, "", extra)
                 self._l.release()
         if w is not None:
             w.g.parker.release()

@@ -61,6 +61,7 @@ class Tracer:
         self.read_seq = 0  # the last seq the reader reported read
         self._max_lag = 0
         self._resume_lag = 0
+        self._watch_at = _NEVER  # emit calls _watch past this seq (see _rewatch)
         self.lagging = False  # on_lag was called and on_caught_up not yet
         self.on_lag: Callable[[], None] | None = None  # set by the runtime
         self.on_caught_up: Callable[[], None] | None = None
@@ -91,6 +92,11 @@ class Tracer:
         self._ring[seq % self.capacity] = rec
         if seq > self._last:
             self._last = seq
+        if seq > self._watch_at:  # one test for both: a reader's limit, subscribers
+            self._watch(seq, rec)
+
+    def _watch(self, seq: int, rec: tuple) -> None:
+        """The rare part of emit: the reader may be behind; subscribers are called."""
         if self._max_lag and seq - self.read_seq > self._max_lag and not self.lagging:
             self._fell_behind()
         if self._subscribers:
@@ -100,6 +106,17 @@ class Tracer:
                     fn(ev)
                 except Exception:  # a broken reader must not break the emitter's critical section
                     self.subscriber_errors += 1
+
+    def _rewatch(self) -> None:
+        """Set the seq past which emit calls _watch: every seq with subscribers, the
+        reader's limit with one, never without either. A stale read in emit only calls
+        _watch once too often or an event late (it checks again)."""
+        if self._subscribers:
+            self._watch_at = 0
+        elif self._max_lag:
+            self._watch_at = self.read_seq + self._max_lag
+        else:
+            self._watch_at = _NEVER
 
     def _fell_behind(self) -> None:
         self.lagging = True
@@ -120,12 +137,15 @@ class Tracer:
         if hold and not 0 <= resume < hold:
             raise ValueError("need 0 <= resume < hold")
         self._max_lag, self._resume_lag = hold, resume
+        self._rewatch()
         if not hold:
             self._caught_up()
 
     def mark_read(self, seq: int) -> None:
         """The reader has read every event up to *seq*. Never blocks on the run."""
         self.read_seq = seq
+        if self._max_lag and not self._subscribers:
+            self._watch_at = seq + self._max_lag
         if not self.lagging:
             return
         if self._last - seq <= self._resume_lag:
@@ -192,14 +212,17 @@ class Tracer:
         """Call *fn* with every new event; returns the function that unsubscribes."""
         with self._sub_lock:
             self._subscribers = (*self._subscribers, fn)
+            self._rewatch()
 
         def unsubscribe() -> None:
             with self._sub_lock:
                 self._subscribers = tuple(s for s in self._subscribers if s is not fn)
+                self._rewatch()
 
         return unsubscribe
 
 
+_NEVER = 1 << 62  # a seq no run reaches
 _CHEAP = frozenset({str, int, float, bool, type(None)})
 _KIND_BY_VALUE = {k.value: k for k in Kind}
 # Kinds whose value is a program's value (a token on the stage), cut to _MAX_REPR;
