@@ -275,19 +275,19 @@ class _GifSink:
 
     def add(self, img: Image.Image) -> None:
         shown = self._shown
-        if shown is not None:
-            box = None if img is shown else ImageChops.difference(img, shown).getbbox()
-            if box is None:
-                self._slot += 1
-                return
-        self._flush()
         if shown is None:
+            self._flush()
             pal = _quantize(img)
             header, _ = GifImagePlugin.getheader(pal, info={"loop": 0})
             for chunk in header:
                 self._out.write(chunk)
             self._pending = (pal, (0, 0), True)
         else:
+            box = None if img is shown else ImageChops.difference(img, shown).getbbox()
+            if box is None:
+                self._slot += 1
+                return
+            self._flush()
             self._pending = (_quantize(img.crop(box)), (box[0], box[1]), False)
         self._pending_from = self._slot
         self._shown = img

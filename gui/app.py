@@ -184,7 +184,8 @@ def main(args: argparse.Namespace | None = None) -> int:
     # CPU-bound goroutines would starve the GUI through the GIL at the default
     # 5 ms switch interval (DESIGN.md, performance notes); the window sets 1 ms.
     sys.setswitchinterval(0.001)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setStyle("Fusion")
@@ -249,11 +250,11 @@ def main(args: argparse.Namespace | None = None) -> int:
     if record:
         window.set_questions(False, remember=False)  # a question would pause the run
         window.resize(*size)
-        size = parse_size(args.record_size)
+        record_size = parse_size(args.record_size)
         window.panes.size_docks()
     window.show()
     if record:
-        recorder = _start_recording(app, window, args, size, status)
+        recorder = _start_recording(app, window, args, record_size, status)
 
     # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal.
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())

@@ -128,6 +128,8 @@ class CataloguePanel(QWidget):
         words = text.lower().split()
         for i in range(self._tree.topLevelItemCount()):
             head = self._tree.topLevelItem(i)
+            if head is None:  # never: i < topLevelItemCount()
+                continue
             chapter = head.text(0).lower()
             if head.data(0, _ID_ROLE):  # an entry of its own, not a chapter
                 hay = f"{chapter} {head.toolTip(0)}".lower()
@@ -136,6 +138,8 @@ class CataloguePanel(QWidget):
             any_shown = False
             for j in range(head.childCount()):
                 item = head.child(j)
+                if item is None:  # never: j < childCount()
+                    continue
                 sid = item.data(0, _ID_ROLE)
                 hay = f"{chapter} {item.text(0)} {item.toolTip(0)} {sid}".lower()
                 shown = all(w in hay for w in words)

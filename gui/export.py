@@ -146,7 +146,7 @@ def stage_svg(view: QGraphicsView, title: str = "", description: str = "") -> by
     paint_stage(p, view)
     p.end()
     buf.close()
-    return bytes(buf.data())
+    return bytes(buf.data().data())
 
 
 def stage_image(view: QGraphicsView, scale: float = 1.0) -> QImage:
@@ -183,9 +183,10 @@ def save_stage_picture(
         img = stage_image(view, scale or 1.0)
         buf = QBuffer()
         buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not img.save(buf, "PNG"):
+        # PySide6's stub says bytes; the call takes only str ("PNG").
+        if not img.save(buf, "PNG"):  # type: ignore[call-overload]
             raise OSError(f"could not encode {path.name} as PNG")
-        data = bytes(buf.data())
+        data = bytes(buf.data().data())
     else:
         raise ValueError(f"a picture of the stage is .svg or .png, not {path.name!r}")
     atomic_write_bytes(path, data)

@@ -145,8 +145,8 @@ class ExportAnimationDialog(QDialog):
         self.fps.setRange(5, 30)
         self.fps.setValue(15)
         self.fps.setSuffix(" frames/s")
-        self.size = QComboBox()
-        self.size.addItems(list(ANIMATION_SIZES))
+        self.frame_size = QComboBox()
+        self.frame_size.addItems(list(ANIMATION_SIZES))
         self._speed = speed
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -155,7 +155,7 @@ class ExportAnimationDialog(QDialog):
         form.addRow("File:", self.file)
         form.addRow("Record from now for:", self.span)
         form.addRow("Frame rate:", self.fps)
-        form.addRow("Size:", self.size)
+        form.addRow("Size:", self.frame_size)
         form.addRow("", self.note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         start = buttons.addButton("Start recording", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -174,7 +174,7 @@ class ExportAnimationDialog(QDialog):
             "path": self.file.path(),
             "span": self.span.value(),
             "fps": self.fps.value(),
-            "size": ANIMATION_SIZES[self.size.currentText()],
+            "size": ANIMATION_SIZES[self.frame_size.currentText()],
         }
 
     def _on_kind_current_index_changed(self, i: int) -> None:
@@ -325,6 +325,8 @@ class ExportController(QObject):
 
     def _on_recorder_finished(self, path: str) -> None:
         rec = self.recorder
+        if rec is None:  # never: the recorder that finished is the last one started
+            return
         size = Path(path).stat().st_size
         self._say(
             f"Saved {rec.recorded_s:.1f} s of animation ({rec.writer.frames_written} frames, "

@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self.panes.size_docks()
         if self._remember:
             self.settings.restore_window(self)
-        self.lower.setSizes([1, 1])  # half and half
+        self.lower_splitter.setSizes([1, 1])  # half and half
         if self._presenter:
             self.panes.enter_presenter()
         self._apply_theme()
@@ -223,17 +223,17 @@ class MainWindow(QMainWindow):
                 (self.reports, "Reports"),
             ]
         )
-        self.lower = QSplitter(Qt.Orientation.Horizontal)
+        self.lower_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         for splitter, parts in (
-            (self.lower, (self.tabs, self.teach_tabs)),
-            (self.splitter, (self.stage, self.lower)),
+            (self.lower_splitter, (self.tabs, self.teach_tabs)),
+            (self.splitter, (self.stage, self.lower_splitter)),
         ):
             for part in parts:
                 splitter.addWidget(part)
             splitter.setChildrenCollapsible(False)
-        self.lower.setStretchFactor(0, 1)
-        self.lower.setStretchFactor(1, 1)
+        self.lower_splitter.setStretchFactor(0, 1)
+        self.lower_splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 1)
 

@@ -250,7 +250,7 @@ class Player(QObject):
 
         def stop() -> None:
             try:
-                report = run.stop(self.STOP_TIMEOUT)
+                report: object = run.stop(self.STOP_TIMEOUT)  # a StopReport
             except Exception as exc:  # reported to the window, never lost
                 report = exc
             try:

@@ -135,9 +135,9 @@ class ProgramController(QObject):
         if total > 0:
             lower = total * EDITOR_SHARE // 100
             w.splitter.setSizes([total - lower, lower])
-        wide = sum(w.lower.sizes())
+        wide = sum(w.lower_splitter.sizes())
         if wide > 0:
-            w.lower.setSizes([wide * 2 // 3, wide - wide * 2 // 3])
+            w.lower_splitter.setSizes([wide * 2 // 3, wide - wide * 2 // 3])
 
     @property
     def is_open(self) -> bool:

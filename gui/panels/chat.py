@@ -85,10 +85,10 @@ class InboxCounts:
         for ev in batch:
             k = ev.kind
             if k is Kind.CHAN_MAKE and ev.obj_name.endswith(self.SUFFIX):
-                user = ev.obj_name[: -len(self.SUFFIX)]
-                self.members[user] = InboxCount(ev.obj, int(ev.payload.cap))
-                self.left.discard(user)
-                self._by_chan[ev.obj] = user
+                member = ev.obj_name[: -len(self.SUFFIX)]
+                self.members[member] = InboxCount(ev.obj, int(ev.payload.cap))
+                self.left.discard(member)
+                self._by_chan[ev.obj] = member
                 continue
             user = self._by_chan.get(ev.obj)
             if user is None and k is not Kind.SELECT:

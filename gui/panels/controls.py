@@ -201,16 +201,17 @@ class ParamForm(QWidget):
 
     def _make(self, p: Param, value: Any) -> QWidget:
         if p.kind is bool:
-            w = QCheckBox()
-            w.setChecked(bool(value))
-            w.toggled.connect(self._emit)
-            return w
+            check = QCheckBox()
+            check.setChecked(bool(value))
+            check.toggled.connect(self._emit)
+            return check
         if p.kind is str:
-            w = QComboBox()
-            w.addItems(list(p.choices))
-            w.setCurrentText(str(value))
-            w.currentTextChanged.connect(self._emit)
-            return w
+            combo = QComboBox()
+            combo.addItems(list(p.choices))
+            combo.setCurrentText(str(value))
+            combo.currentTextChanged.connect(self._emit)
+            return combo
+        w: QSpinBox | QDoubleSpinBox
         if p.kind is int:
             w = QSpinBox()
             w.setRange(

@@ -655,7 +655,8 @@ class EventsPanel(QWidget):
         if want != self.filtered:
             header = self.table.horizontalHeader()
             widths = [header.sectionSize(i) for i in range(header.count())]
-            self.proxy.setSourceModel(self.model if want else None)
+            # Qt takes no source model (nullptr); PySide6's stub does not say so.
+            self.proxy.setSourceModel(self.model if want else None)  # type: ignore[arg-type]
             self.table.setModel(self.proxy if want else self.model)
             for i, width in enumerate(widths):
                 header.resizeSection(i, width)

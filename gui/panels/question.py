@@ -104,6 +104,7 @@ class _CardBody(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(content)
+        self._content = content
         self.viewport().setAutoFillBackground(False)  # the card's surface shows through
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
@@ -121,7 +122,7 @@ class _CardBody(QScrollArea):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        inner = self.widget()
+        inner = self._content
         inner.ensurePolished()
         layout = inner.layout()
         return (
@@ -129,7 +130,7 @@ class _CardBody(QScrollArea):
         )
 
     def sizeHint(self) -> QSize:
-        w = self.widget().sizeHint().width()
+        w = self._content.sizeHint().width()
         return QSize(w, self.heightForWidth(max(w, 1)))
 
     def minimumSizeHint(self) -> QSize:
