@@ -6,7 +6,8 @@ drawn line, and each value token. ``--screenshot PATH.png`` writes it beside
 the PNG as ``PATH.json``. The shape (issue 11)::
 
     {"window": [w, h], "stage": [x, y, w, h], "presenter": bool, "scenario": id,
-     "t": seconds, "items": [{"id", "kind", "name", "rect", "name_px", "min_px", "moving"}],
+     "view": [x, y, w, h], "fits": bool, "t": seconds,
+     "items": [{"id", "kind", "name", "rect", "name_px", "min_px", "moving"}],
      "edges": [{"from": id, "to": id, "path": [[x, y], ...]}],
      "tokens": [{"text", "channel", "rect"}]}
 
@@ -27,7 +28,15 @@ from PySide6.QtGui import QPainterPath
 
 from core.trace import atomic_write_text
 
-__all__ = ["EDGE_POINTS", "KINDS", "MIN_SHARE", "describe", "problems", "write_description"]
+__all__ = [
+    "EDGE_POINTS",
+    "KINDS",
+    "MIN_SHARE",
+    "cut_items",
+    "describe",
+    "problems",
+    "write_description",
+]
 
 EDGE_POINTS = 12  # points along each edge's path
 
@@ -111,9 +120,13 @@ def describe(window: Any) -> dict:
         channel = _item_id(("c", cid)) if cid else None
         tokens.append({"text": text, "channel": channel, "rect": rect_list(r)})
     rt = window.player.runtime
+    aw, ah = stage.drawing_area()
+    top = stage.banner_bottom()
     return {
         "window": [window.width(), window.height()],
         "stage": [ox, oy, vp.width(), vp.height()],
+        "view": [ox, oy + top, aw, ah],
+        "fits": bool(stage.fits),
         "presenter": bool(window.presenter),
         "scenario": cls.id if (cls := window.scenario_cls) is not None else None,
         "t": round(rt.clock.now(), 3) if rt is not None else 0.0,
@@ -131,7 +144,8 @@ def problems(picture: dict) -> list[str]:
     most a layout period and a glide, is animation); no two share a name; names and other text at
     least the stage's minimum sizes for the mode; the stage at least
     :data:`MIN_SHARE` of the window; every edge starts on its first item, ends on
-    its second and crosses no third.
+    its second and crosses no third; in a picture that fits, no item is cut by the
+    edge of the view (the stage less its banner and legend; see :func:`cut_items`).
     """
     from gui.stage.style import NAME_MIN_PX, TEXT_MIN_PX
 
@@ -162,6 +176,9 @@ def problems(picture: dict) -> list[str]:
             if both.width() > OVERLAP_PX and both.height() > OVERLAP_PX:
                 out.append(f"{a['id']} {a['name']!r} overlaps {b['id']} {b['name']!r}")
     moving = {i["id"] for i in items if i.get("moving")}
+    if picture.get("fits"):  # then the whole picture is meant to be in view
+        for i in cut_items(picture):
+            out.append(f"{i['id']} {i['name']!r} is cut by the edge of the view")
     for e in picture["edges"]:
         if e["from"] in moving or e["to"] in moving:
             continue  # drawn to where the item is going
@@ -178,6 +195,21 @@ def problems(picture: dict) -> list[str]:
             if any(inner.contains(p) for p in path[1:-1]):
                 out.append(f"an edge {e['from']} -> {e['to']} crosses {i['id']} {i['name']!r}")
     return out
+
+
+def cut_items(picture: dict) -> list[dict]:
+    """The settled items of *picture* not wholly inside its view (the stage less its
+    banner and legend). A picture that fits has none; one larger than the view, which
+    the camera pans, has some at the view's edges."""
+    view = picture.get("view")
+    if view is None:
+        return []
+    inside = _grown(QRectF(*view), OVERLAP_PX)
+    return [
+        i
+        for i in picture["items"]
+        if not i.get("moving") and not inside.contains(QRectF(*i["rect"]))
+    ]
 
 
 def _grown(r: QRectF, d: float) -> QRectF:

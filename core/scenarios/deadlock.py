@@ -80,6 +80,9 @@ class Deadlock(Scenario):
         ),
     )
     source_modules = ("core.scenarios.deadlock",)
+    # run() is the runtime's deadlock detector here, not the story: Go's own main is
+    # "main.main" (as its report names it), and the detector is the runtime's business.
+    plumbing = ("main",)
 
     def __init__(self, **values: object) -> None:
         super().__init__(**values)

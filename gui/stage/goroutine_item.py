@@ -17,7 +17,19 @@ from core.trace import GoroutineView, SelectView
 from gui.stage.items import Point, StageItem, elide, render_pixmap
 from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge, state_shape
 
-__all__ = ["GoroutineItem", "status_line"]
+__all__ = ["GoroutineItem", "display_name", "status_line"]
+
+
+TEACHER_PREFIX = "teacher:"  # the goroutine a teacher's action runs in (core.scenarios)
+
+
+def display_name(name: str) -> str:
+    """A goroutine's name as the stage draws it: a teacher action's goroutine
+    ("teacher:close-early") reads "teacher: close early"."""
+    if name.startswith(TEACHER_PREFIX):
+        return "teacher: " + name[len(TEACHER_PREFIX) :].replace("-", " ")
+    return name
+
 
 _MAX_CASES = 6
 
@@ -170,7 +182,7 @@ class GoroutineItem(StageItem):
         elif self.lod == "small":
             key = (
                 g.state,
-                self.title or g.name,
+                self.title or display_name(g.name),
                 status,
                 bool(g.gate),
                 bool(g.leaked),
@@ -179,7 +191,7 @@ class GoroutineItem(StageItem):
         else:
             key = (
                 g.state,
-                self.title or g.name,
+                self.title or display_name(g.name),
                 status,
                 g.activity,
                 bool(g.gate),
@@ -282,9 +294,8 @@ class GoroutineItem(StageItem):
         if full:
             p.setFont(s.name_font)
             p.setPen(s.text)
-            p.drawText(
-                QPointF(x, pad + s.fm_name.ascent() - 1), elide(s.fm_name, self.title or g.name, tw)
-            )
+            name = self.title or display_name(g.name)
+            p.drawText(QPointF(x, pad + s.fm_name.ascent() - 1), elide(s.fm_name, name, tw))
             p.setFont(s.text_font)
             p.setPen(s.danger if g.state == "panicked" else color if g.blocked else s.text)
             y2 = pad + s.fm_name.height() + s.fm_text.ascent()
@@ -302,7 +313,7 @@ class GoroutineItem(StageItem):
             p.setFont(s.name_font)
             fm = s.fm_name
             p.setPen(s.text)
-            p.drawText(QPointF(x, top_h / 2 - 1), elide(fm, self.title or g.name, tw))
+            p.drawText(QPointF(x, top_h / 2 - 1), elide(fm, self.title or display_name(g.name), tw))
             p.setFont(s.small_font)
             p.setPen(color if g.blocked else s.muted)
             p.drawText(

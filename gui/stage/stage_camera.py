@@ -32,7 +32,7 @@ class CameraMixin(StageViewBase):
         size: a picture larger than the viewport is panned, following the action
         (or the teacher's drag). In "fit" mode (F) the whole picture is shown.
         """
-        vw, vh = self._drawing_area()
+        vw, vh = self.drawing_area()
         b = self._bounds
         if vw <= 0 or vh <= 0 or b.width() <= 0 or b.height() <= 0:
             return
@@ -47,16 +47,19 @@ class CameraMixin(StageViewBase):
             self._set_device_scale(scale * self.viewport().devicePixelRatioF())
         self._place_camera()
 
-    def _drawing_area(self) -> tuple[int, int]:
+    def drawing_area(self) -> tuple[int, int]:
         """The viewport's size between the banner (a panic, a deadlock) and the legend."""
         vp = self.viewport()
-        banner_h = self._banner.height() + 14 if self._banner.isVisible() else 0
-        return vp.width(), vp.height() - self._legend.bar_height() - banner_h
+        return vp.width(), vp.height() - self._legend.bar_height() - self.banner_bottom()
+
+    def banner_bottom(self) -> int:
+        """How far down the viewport the banner reaches, with its margin (0: none)."""
+        return self._banner.height() + 14 if self._banner.isVisible() else 0
 
     @property
     def fits(self) -> bool:
         """The whole picture is on screen at the current zoom."""
-        vw, vh = self._drawing_area()
+        vw, vh = self.drawing_area()
         s = self._scale or 1.0
         return self._bounds.width() * s <= vw + 1 and self._bounds.height() * s <= vh + 1
 
@@ -66,7 +69,7 @@ class CameraMixin(StageViewBase):
         if not s:
             return
         b = self._bounds
-        banner_h = self._banner.height() + 14 if self._banner.isVisible() else 0
+        banner_h = self.banner_bottom()
         legend_h = self._legend.bar_height()
         # The centre of the drawing area, in the viewport, sits this far below the
         # viewport's centre (scene units).
@@ -111,7 +114,7 @@ class CameraMixin(StageViewBase):
         target = self._action_point()
         if target is None:
             return
-        vw, vh = self._drawing_area()
+        vw, vh = self.drawing_area()
         s = self._scale or 1.0
         cx, cy = self._focus or target
         # Inside the middle of the view: no move (a camera that chases every
@@ -124,7 +127,7 @@ class CameraMixin(StageViewBase):
         """*target* moved a little (at most a third of the view) so that the view's
         edges cut as few items as they can: a name cut in half is not read."""
         s = self._scale or 1.0
-        vw, vh = self._drawing_area()
+        vw, vh = self.drawing_area()
         half = (vw / s / 2, vh / s / 2)
         b = self._bounds
         lo_hi = ((b.left(), b.right()), (b.top(), b.bottom()))

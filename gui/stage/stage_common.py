@@ -61,6 +61,7 @@ __all__ = [
     "MAX_ZOOM_PRESENTER",
     "PANIC_LINGER_S",
     "REDRAW_BUSY_S",
+    "RELAYOUT_SHRINK",
     "RETIRE_S",
     "ROUTE_BUDGET_S",
     "SMALL_MAX",
@@ -95,6 +96,9 @@ DEFAULT_PLUMBING: tuple[str, ...] = (
 # Level of detail by how many goroutines are on stage (with some hysteresis).
 FULL_MAX = 36
 KEEP_NEW_MAX = 8  # more newcomers at once than this: a fresh layout (a new round)
+# Items keep their places unless that would draw the picture at less than this share of
+# the zoom a fresh layout gets (or not fit where the fresh one fits): then all glide.
+RELAYOUT_SHRINK = 0.8
 SMALL_MAX = 240
 # Finished goroutines stay this long, then leave (a panicked or leaked one stays).
 LINGER_S = 1.2  # runtime seconds a finished goroutine stays (fading) before it leaves
@@ -257,3 +261,5 @@ class StageViewBase(_View):
         def _tell_namesakes_apart(self) -> bool: ...
         def _relayout(self, now: float, again: bool = True) -> None: ...
         def _fit(self) -> None: ...
+        def drawing_area(self) -> tuple[int, int]: ...
+        def banner_bottom(self) -> int: ...

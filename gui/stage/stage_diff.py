@@ -11,7 +11,7 @@ from PySide6.QtCore import (
 
 from core.trace import RunDiff
 from gui.stage.channel_item import ChannelItem
-from gui.stage.goroutine_item import GoroutineItem
+from gui.stage.goroutine_item import GoroutineItem, display_name
 from gui.stage.items import StageItem
 from gui.stage.overlays import panic_text
 from gui.stage.pattern_items import pattern_item
@@ -96,7 +96,7 @@ class DiffMixin(StageViewBase):
     def _name_of(self, oid: int) -> str:
         g = self.model.goroutines.get(oid)
         if g is not None:
-            return g.name
+            return display_name(g.name)
         return self.model.object_name(oid) or str(oid)
 
     def _obj_name(self, oid: int) -> str:
@@ -125,7 +125,7 @@ class DiffMixin(StageViewBase):
         if item is not None and item.title:
             return item.title
         g = self.model.goroutines.get(gid)
-        return g.name if g is not None else f"goroutine {gid}"
+        return display_name(g.name) if g is not None else f"goroutine {gid}"
 
     def _channel_label(self, cid: int) -> str | None:
         """A better name for channel *cid* than its own, or None: a context's Done

@@ -20,6 +20,7 @@ from gui.stage.stage_common import (
     FULL_MAX,
     GLIDE_S,
     KEEP_NEW_MAX,
+    RELAYOUT_SHRINK,
     StageViewBase,
     _destination,
     _overlap,
@@ -66,8 +67,8 @@ class LayoutMixin(StageViewBase):
             col_gap, row_gap = 90 * k, 10 * k
         else:
             col_gap, row_gap = 96 * k, 14 * k
-        vw = max(self.viewport().width(), 320)
-        vh = max(self.viewport().height() - self._legend.bar_height(), 200)
+        area_w, area_h = self.drawing_area()  # between the banner and the legend
+        vw, vh = max(area_w, 320), max(area_h, 200)
         shelf = [
             (tag, oid, item)
             for tag, table in (
@@ -153,19 +154,11 @@ class LayoutMixin(StageViewBase):
                 return min(vw / w, vh / h)
 
             rows = max(range(1, min(4, len(shelf_keys)) + 1), key=lambda r: (scale_at(r), -r))
-            limit = max(fw, widest, total / rows) * 1.05
-            # Split (in order) into rows no wider than the limit; in each row every
-            # item goes under its users, pushed right by its neighbours, then the
-            # row moves left as far as it overflows the limit.
-            rows_of: list[list] = [[]]
-            used = -sgap
-            for entry in shelf_keys:
-                w = entry[3].w
-                if rows_of[-1] and used + sgap + w > limit:
-                    rows_of.append([])
-                    used = -sgap
-                rows_of[-1].append(entry)
-                used += sgap + w
+            # Split (in order) into that many rows, each no wider than the limit: the
+            # least limit (from the rows' mean width up) whose greedy split needs no
+            # more rows. In each row every item goes under its users, pushed right by
+            # its neighbours, then the row moves left as far as it overflows the limit.
+            limit, rows_of = _shelf_rows(shelf_keys, rows, max(fw, widest, total / rows), sgap)
             for n, row in enumerate(rows_of):
                 if n:
                     y += row_h + sgap
@@ -208,7 +201,7 @@ class LayoutMixin(StageViewBase):
             key: (x + shift.get(key[0], (width - max(fw, sw)) / 2), y)
             for key, (x, y) in pos.items()
         }
-        kept = None if self._tidy else self._keep_places(targets, items, width * height)
+        kept = None if self._tidy else self._keep_places(targets, items, (width, height))
         self._tidy = False
         if kept is None:
             self.fresh_layouts += 1
@@ -242,13 +235,14 @@ class LayoutMixin(StageViewBase):
         self._kick()
 
     def _keep_places(
-        self, targets: dict, items: dict, tidy_area: float
+        self, targets: dict, items: dict, tidy_size: tuple[float, float]
     ) -> dict[tuple, tuple[float, float]] | None:
-        """*targets* (a fresh layout) with every shown item kept where it is and each
-        newcomer put in the free place nearest to where the fresh layout wants it;
-        None when a fresh layout is due instead: a new round (most items new), a
-        crowd arriving at once, a card grown over its neighbour, or no free place
-        near enough. Existing nodes never move between two Step presses.
+        """*targets* (a fresh layout, *tidy_size* wide and high) with every shown item
+        kept where it is and each newcomer put in the free place nearest to where the
+        fresh layout wants it; None when a fresh layout is due instead: a new round
+        (most items new), a crowd arriving at once, a card grown over its neighbour,
+        no free place near enough, or a patchwork that would no longer fit the view
+        (or shrink on it) where the fresh layout would fit.
         """
         fresh = {k for k in targets if items[k] in self._unplaced or items[k].arriving}
         new = [k for k in targets if k in fresh]
@@ -286,9 +280,30 @@ class LayoutMixin(StageViewBase):
         y0 = min(p[1] for p in placed)
         x1 = max(p[0] + p[2] for p in placed)
         y1 = max(p[1] + p[3] for p in placed)
-        if (x1 - x0) * (y1 - y0) > 2.0 * max(tidy_area, 1.0):
+        if (x1 - x0) * (y1 - y0) > 2.0 * max(tidy_size[0] * tidy_size[1], 1.0):
             return None  # sprawling: a fresh layout reads better
+        if self._worse_on_screen((x1 - x0, y1 - y0), tidy_size):
+            return None
         return kept
+
+    def _worse_on_screen(self, kept: tuple[float, float], tidy: tuple[float, float]) -> bool:
+        """Whether a drawing *kept* wide and high reads clearly worse in the view than a
+        fresh one *tidy* wide and high: it would not fit at a legible zoom where the fresh
+        one would, or it would be drawn at less than RELAYOUT_SHRINK of the fresh one's
+        zoom. Moving every item is worth it only then."""
+        vw, vh = self.drawing_area()
+        if vw <= 0 or vh <= 0:
+            return False
+        margin = 60 * self._style.k  # the bounds' margins, both sides
+
+        def zoom(size: tuple[float, float]) -> float:
+            return min(vw / max(size[0] + margin, 1.0), vh / max(size[1] + margin, 1.0))
+
+        here, there = zoom(kept), zoom(tidy)
+        legible = self._style.legible_scale
+        if here < legible <= there:
+            return True
+        return here < there * RELAYOUT_SHRINK
 
     def _ctx_tree_height(self) -> float:
         k = self._style.k
@@ -296,3 +311,30 @@ class LayoutMixin(StageViewBase):
         depth = max((m.context_depth(oid) for oid in self._ctx_items), default=0)
         h = max(i.h for i in self._ctx_items.values())
         return (depth + 1) * (h + 36 * k)
+
+
+def _shelf_rows(entries: list, rows: int, width: float, gap: float) -> tuple[float, list[list]]:
+    """*entries* (``(bary, order, key, item)``), in order, in at most *rows* rows: the
+    least row width from *width* up (5% steps) that the greedy split keeps to *rows*.
+    Returns that width and the rows."""
+    limit = width * 1.05
+    out = _split_rows(entries, limit, gap)
+    while len(out) > rows:
+        limit *= 1.05
+        out = _split_rows(entries, limit, gap)
+    return limit, out
+
+
+def _split_rows(entries: list, limit: float, gap: float) -> list[list]:
+    """*entries* (``(bary, order, key, item)``), in order, in rows no wider than *limit*
+    (an item wider than it has a row of its own)."""
+    rows: list[list] = [[]]
+    used = -gap
+    for entry in entries:
+        w = entry[3].w
+        if rows[-1] and used + gap + w > limit:
+            rows.append([])
+            used = -gap
+        rows[-1].append(entry)
+        used += gap + w
+    return rows

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.trace import CellView, LockView, PatternView, RunModel, WaitGroupView
+from gui.stage.goroutine_item import display_name
 from gui.stage.stage_common import (
     LINGER_MAX,
     LINGER_S,
@@ -38,13 +39,13 @@ class LifecycleMixin(StageViewBase):
         )
         # Each stays LINGER_S; of a crowd finishing together, only the last few;
         # of finished goroutines with one name (a lesson's rounds), only the latest.
-        latest = {self._goroutine_name(gid): t for t, gid in done}
+        # Names before namesakes were told apart: "producer 2 (panicked)" is a "producer 2".
+        own = {gid: self._own_name("g", gid) for _t, gid in done}
+        latest = {own[gid]: t for t, gid in done}
         old = [
             gid
             for k, (t, gid) in enumerate(done)
-            if now - t >= LINGER_S
-            or k < len(done) - LINGER_MAX
-            or t < latest[self._goroutine_name(gid)]
+            if now - t >= LINGER_S or k < len(done) - LINGER_MAX or t < latest[own[gid]]
         ]
         for gid in old:
             self._remove(self._g_items, ("g", gid))
@@ -141,8 +142,8 @@ class LifecycleMixin(StageViewBase):
             if len(table) < 2:
                 continue
             by_name: dict[str, list[int]] = {}
-            for oid in table:
-                by_name.setdefault(self.item_name((tag, oid)), []).append(oid)
+            for oid in table:  # by own name: a retitled "jobs (earlier)" is still a "jobs"
+                by_name.setdefault(self._own_name(tag, oid), []).append(oid)
             for oids in by_name.values():
                 if len(oids) < 2:
                     continue
@@ -199,7 +200,7 @@ class LifecycleMixin(StageViewBase):
         m = self.model
         if tag == "g":
             g = m.goroutines.get(oid)
-            return g.name if g is not None else f"goroutine {oid}"
+            return display_name(g.name) if g is not None else f"goroutine {oid}"
         if tag == "c":
             c = m.channels.get(oid)
             return self._channel_label(oid) or (c.name if c is not None else "")

@@ -39,6 +39,10 @@ B = _item("channel-2", "jobs", [800, 200, 200, 80])
 C = _item("mutex-3", "mu", [600, 205, 100, 50])
 
 
+# The part of the stage the banner and the legend leave (from y 138 to 800).
+_VIEW = {"view": [300, 138, 1290, 662], "fits": True}
+
+
 def _line(a, b, n=12):
     (ax, ay), (bx, by) = a, b
     return [[ax + (bx - ax) * i / (n - 1), ay + (by - ay) * i / (n - 1)] for i in range(n)]
@@ -70,11 +74,19 @@ def test_a_sound_picture_has_no_problems():
             ),
             "crosses mutex-3",
         ),
+        (
+            {**_picture([A, _item("channel-2", "jobs", [1500, 780, 200, 80])]), **_VIEW},
+            "'jobs' is cut by the edge of the view",
+        ),
     ],
 )
 def test_each_rule_finds_its_problem(picture, words):
     found = problems(picture)
     assert any(words in p for p in found), found
+
+
+def test_an_item_inside_the_view_is_not_cut():
+    assert problems({**_picture([A, B]), **_VIEW}) == []
 
 
 def test_a_gliding_item_is_not_an_overlap():
@@ -170,3 +182,22 @@ def test_shown_items_keep_their_places_when_goroutines_come_and_go(window, qtbot
 
     qtbot.waitUntil(three_kept, timeout=20000)
     assert unexplained == []
+
+
+def test_finished_rounds_leave_even_after_their_namesakes_were_told_apart(window, qtbot):
+    """closed-channel (broken) panics every round: each round's WaitGroups and panicked
+    goroutines are namesakes of the next round's, retitled "(earlier)" and "(panicked)";
+    they still leave (judged by their own names), so the stage does not pile up rounds."""
+    window.resize(1920, 1080)
+    assert window.open_lesson("closed-channel-panic", {"variant": "broken"})
+    qtbot.waitUntil(lambda: window.player.runtime is not None, timeout=5000)
+    rt = window.player.runtime
+    window.player.set_speed(4.0)
+    qtbot.waitUntil(lambda: rt.clock.now() >= 6.0, timeout=20000)
+    window.player.pause()
+    recorder = window.player.run.scenario.recorder
+    assert (recorder.last("rounds") or 0) >= 3  # rounds ended, each with its panics
+    names = [i["name"] for i in describe(window)["items"]]
+    assert len(names) == len(set(names)), names
+    assert sum("(panicked" in n for n in names) <= 2, names
+    assert sum(n.startswith(("producers", "round")) for n in names) <= 4, names

@@ -307,3 +307,27 @@ def test_a_select_card_says_when_no_select_has_picked_yet():
     assert select_header(SelectView(1, cases=(("recv", 2),))) == "select: no pick yet"
     assert select_header(SelectView(1, picked=0, count=3)) == "select: last pick"
     assert select_header(SelectView(1, picked=-1, count=1)) == "select: took default"
+
+
+def test_a_teacher_actions_goroutine_reads_as_words():
+    from gui.stage.goroutine_item import display_name
+
+    assert display_name("teacher:close-early") == "teacher: close early"
+    assert display_name("main.main") == "main.main"
+
+
+def test_the_shelf_keeps_to_the_rows_it_chose():
+    """Six shelf items in two rows: the greedy split alone made three (the breaker's
+    card is wide), and the picture grew a row taller than it had room for."""
+    from types import SimpleNamespace
+
+    from gui.stage.stage_layout import _shelf_rows
+
+    widths = [273, 494, 273, 299, 299, 299]
+    entries = [(0.0, i, ("v", i), SimpleNamespace(w=w)) for i, w in enumerate(widths)]
+    gap = 21.0
+    total = sum(widths) + gap * (len(widths) - 1)
+    limit, rows = _shelf_rows(entries, 2, total / 2, gap)
+    assert len(rows) == 2
+    assert [e[1] for row in rows for e in row] == list(range(6))  # in order
+    assert all(sum(e[3].w for e in row) + gap * (len(row) - 1) <= limit for row in rows)
