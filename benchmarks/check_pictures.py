@@ -6,7 +6,9 @@ description beside each PNG is checked by gui.picture.problems().
 
     python benchmarks/check_pictures.py [--both | --presenter] [LESSON ...]
 
-PNGs and JSON go to /tmp/pictures; prints each picture's problems and the total.
+PNGs and JSON go to /tmp/pictures; prints each picture's problems and the total,
+and, for pictures larger than the view (the camera pans them), how many items the
+view's edge cuts: not a broken rule, but a picture that reads worse than one that fits.
 """
 
 import concurrent.futures as cf
@@ -21,7 +23,7 @@ OUT = Path("/tmp/pictures")
 sys.path.insert(0, str(ROOT))
 
 from core.scenarios import catalogue  # noqa: E402
-from gui.picture import problems  # noqa: E402
+from gui.picture import cut_items, problems  # noqa: E402
 
 
 def jobs(modes, only=None):
@@ -62,9 +64,9 @@ def run(job):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     if r.returncode:
-        return tag, [f"exit {r.returncode}: {r.stderr[-300:]}"]
+        return tag, [f"exit {r.returncode}: {r.stderr[-300:]}"], None
     d = json.loads(Path(out).with_suffix(".json").read_text())
-    return tag, problems(d)
+    return tag, problems(d), None if d["fits"] else len(cut_items(d))
 
 
 if __name__ == "__main__":
@@ -75,11 +77,17 @@ if __name__ == "__main__":
         else ([True] if "--presenter" in sys.argv else [False])
     )
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
-    total = 0
+    total = panned = cut = shot = 0
     with cf.ThreadPoolExecutor(4) as ex:
-        for tag, probs in ex.map(run, list(jobs(modes, only))):
+        for tag, probs, cuts in ex.map(run, list(jobs(modes, only))):
+            shot += 1
             total += len(probs)
-            print(f"== {tag}: {len(probs)}")
+            pans = "" if cuts is None else f" (pans: {cuts} cut by the view's edge)"
+            print(f"== {tag}: {len(probs)}{pans}")
             for p in probs[:12]:
                 print("   ", p)
+            if cuts is not None:
+                panned += 1
+                cut += cuts
     print("TOTAL", total)
+    print(f"PANNED {panned} of {shot} pictures, {cut} items cut by the view's edge")

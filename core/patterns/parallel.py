@@ -35,11 +35,28 @@ Go::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.runtime import Chan, Mutex, Recv, Send, WaitGroup, go, select
 
-__all__ = ["ParallelProcessor"]
+
+class Result(NamedTuple):
+    """One item's result as it travels on a results channel: a plain tuple to the
+    code (``i, value = r``), "item 6 → 36" (or "item 6 failed: ...") on the stage.
+
+    Go: ``type result struct { i int; value T; err error }``
+    """
+
+    item: int  # the index of the item in the input
+    value: Any
+    error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"item {self.item} failed: {self.error}"
+        return f"item {self.item} → {self.value!r}"
+
+__all__ = ["ParallelProcessor", "Result"]
 
 
 class _FirstError:
@@ -150,13 +167,13 @@ class ParallelProcessor:
                         first.set(exc)
             finally:
                 sem.recv()
-            results.send((i, value))
+            results.send(Result(i, value))
 
         for i in range(len(items)):
             go(one, i, name=f"item-{i}")
         ordered: list[Any] = [None] * len(items)
         for _ in range(len(items)):
-            (i, value), _ok = results.recv()
-            ordered[i] = value
+            r, _ok = results.recv()
+            ordered[r.item] = r.value
         first.raise_if_set()
         return ordered

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from core.patterns.parallel import ParallelProcessor
+from core.patterns.parallel import ParallelProcessor, Result
 from core.runtime import AtomicInt64, Chan, context, go, now
 from core.scenarios._base import Action, Metric, Param, Scenario
 
@@ -87,7 +87,7 @@ def leaky_process_with_channels(
             error = exc
         finally:
             sem.recv()
-        results.send((i, value, error))
+        results.send(Result(i, value, error))
 
     for i in range(len(items)):
         go(one, i, name=f"item-{i}")

@@ -65,6 +65,7 @@ __all__ = [
     "RETIRE_S",
     "ROUTE_BUDGET_S",
     "SMALL_MAX",
+    "USES_EDGES_MAX",
     "StageViewBase",
 ]
 
@@ -96,6 +97,9 @@ DEFAULT_PLUMBING: tuple[str, ...] = (
 # Level of detail by how many goroutines are on stage (with some hysteresis).
 FULL_MAX = 36
 KEEP_NEW_MAX = 8  # more newcomers at once than this: a fresh layout (a new round)
+# A shelf object (lock, WaitGroup, memory, pattern) gets a line from each of its live
+# users on stage, unless it has more than this many: then none.
+USES_EDGES_MAX = 4
 # Items keep their places unless that would draw the picture at less than this share of
 # the zoom a fresh layout gets (or not fit where the fresh one fits): then all glide.
 RELAYOUT_SHRINK = 0.8

@@ -15,6 +15,7 @@ from gui.stage.items import Point
 from gui.stage.routing import route
 from gui.stage.stage_common import (
     ROUTE_BUDGET_S,
+    USES_EDGES_MAX,
     StageViewBase,
     _alpha,
 )
@@ -134,12 +135,20 @@ class EdgesMixin(StageViewBase):
                     o = src.get(oid)
                     if o is None:
                         continue
-                    for gid in o.users:
-                        g_item = gi.get(gid)
-                        if g_item is not None and (gid, oid) not in waits:
-                            add(
-                                "uses", ("g", gid), (tag, oid), g_item.hand_out(), o_item.left_mid()
-                            )
+                    # A line from each live user shown; from more than a handful, none
+                    # (a fan of lines reads as noise; the card names its last user).
+                    users = [
+                        (gid, g_item)
+                        for gid in o.users
+                        if (g_item := gi.get(gid)) is not None
+                        and (gid, oid) not in waits
+                        and (g := m.goroutines.get(gid)) is not None
+                        and not g.finished
+                    ]
+                    if len(users) > USES_EDGES_MAX:
+                        continue
+                    for gid, g_item in users:
+                        add("uses", ("g", gid), (tag, oid), g_item.hand_out(), o_item.left_mid())
         for tid, t_item in self._timer_items.items():
             tm = m.timers.get(tid)
             if tm is not None and (c_item := ci.get(tm.chan)) is not None:

@@ -331,3 +331,18 @@ def test_the_shelf_keeps_to_the_rows_it_chose():
     assert len(rows) == 2
     assert [e[1] for row in rows for e in row] == list(range(6))  # in order
     assert all(sum(e[3].w for e in row) + gap * (len(row) - 1) <= limit for row in rows)
+
+
+@pytest.mark.parametrize("users, lines", [(2, 2), (4, 4), (6, 0)])
+def test_a_shared_counter_gets_a_line_from_each_user_unless_a_crowd(stage, tr, users, lines):
+    """Two or four goroutines sharing a counter are drawn joined to it; a dozen would
+    be a fan of lines across the picture (the card names its last user instead)."""
+    events = []
+    for g in range(1, users + 1):
+        events += tr.go(g, f"worker {g}")
+        events.append(tr(Kind.ATOMIC, g=g, obj=70, name="done", value=str(g), extra=("add",)))
+    stage.apply_events(events)
+    settle(stage)
+    stage.tick(time.monotonic() + 5)  # past the edges' throttle
+    to_counter = [e for e in stage.edge_ends if e[1] == ("v", 70)]
+    assert len(to_counter) == lines
