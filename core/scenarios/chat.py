@@ -116,6 +116,9 @@ class ChatScenario(Scenario):
         Metric("members", "members", "Members in the room, the panel's included"),
     )
     source_modules = ("core.patterns.chat", "core.scenarios.chat")
+    # The room's own locks and each member's context are bookkeeping: the lesson is
+    # the members, their inboxes and the select that never waits for a full one.
+    plumbing = ("members.mu", "chat.mu", "chat.hub.mu", "*Ctx", "*Ctx.Done")
 
     def __init__(self, **values: object) -> None:
         super().__init__(**values)
