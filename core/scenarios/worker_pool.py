@@ -189,6 +189,18 @@ class WorkerPoolScenario(Scenario):
         Metric("latency", "ms", "Time from submit to result, one sample per result"),
     )
     source_modules = ("core.patterns.worker_pool", "core.scenarios.worker_pool")
+    # Bookkeeping the pool card already shows (its intake lock, its shutdown signals),
+    # the lesson's own WaitGroups for its producer and collector, and the channels the
+    # teacher's buttons speak through.
+    plumbing = (
+        "intake",
+        "closing",
+        "flushed",
+        "kill",
+        "shutdown requests",
+        "producer wg",
+        "collector wg",
+    )
 
     # The running pool: None before run() starts it and between a shutdown and the next one.
     pool: WorkerPool | None = None
