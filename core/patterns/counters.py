@@ -79,13 +79,24 @@ class SafeCounter:
 
     def __init__(self, *, name: str = "count") -> None:
         self.name = name
+        self.id = next_object_id()
         self._mu = Mutex(name=f"{name}.mu")
         self._n = 0  # guarded by self._mu
 
+    def _read(self) -> int:
+        return self._n
+
     def inc(self) -> None:
-        """Add one under the lock (blocks while another goroutine holds it)."""
+        """Add one under the lock (blocks while another goroutine holds it).
+
+        The read and the write are traced as :class:`BadCounter`'s are, so the stage
+        draws the same variable beside the racy one: here no write ever lands between
+        another goroutine's read and write (each step passes the pause gate too).
+        """
         with self._mu:
-            self._n += 1
+            v = trace_point(Kind.MEM_READ, obj_id=self.id, obj_name=self.name, value=self._read)
+            trace_point(Kind.MEM_WRITE, obj_id=self.id, obj_name=self.name, value=v + 1)
+            self._n = v + 1
 
     def value(self) -> int:
         """The current value, read under the lock."""

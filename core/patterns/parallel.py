@@ -56,6 +56,7 @@ class Result(NamedTuple):
             return f"item {self.item} failed: {self.error}"
         return f"item {self.item} → {self.value!r}"
 
+
 __all__ = ["ParallelProcessor", "Result"]
 
 

@@ -97,6 +97,7 @@ class GoroutineItem(StageItem):
         self._status = ""
         self._rows = 0
         self._chan_names: tuple[str, ...] = ()
+        self._shown_cases: tuple[int, ...] = ()  # the select's cases the card lists
         self.counts_down = False  # a select case of its card is a timer that will fire
         # The name drawn, when the stage tells it apart from a namesake ("dumper
         # (leaked)"); None draws the goroutine's own.
@@ -159,11 +160,19 @@ class GoroutineItem(StageItem):
         status = status_line(g, name_of, self.hides)
         self._status = status
         rows = 0
-        if sel is not None and self.lod == "full" and (len(sel.cases) >= 3 or -1 in sel.wins):
+        hides = self.hides
+        # The cases on channels kept off the stage (plumbing) are left off the card too.
+        shown = (
+            tuple(i for i, (_, cid) in enumerate(sel.cases) if not (cid and hides and hides(cid)))
+            if sel is not None
+            else ()
+        )
+        if sel is not None and self.lod == "full" and (len(shown) >= 3 or -1 in sel.wins):
             # The scoreboard of a real choice (a loop's `case <-ctx.Done()` plus
             # its pacing timer says nothing the status line does not).
-            rows = 1 + min(len(sel.cases), _MAX_CASES) + (1 if -1 in sel.wins else 0)
+            rows = 1 + min(len(shown), _MAX_CASES) + (1 if -1 in sel.wins else 0)
             self._sel = sel
+            self._shown_cases = shown
             namer = self.case_name or name_of
             self._chan_names = tuple(namer(cid) for _, cid in sel.cases)
             self.counts_down = any(n.endswith(" s") for n in self._chan_names)
@@ -218,7 +227,14 @@ class GoroutineItem(StageItem):
         s = self._sel
         if s is None:
             return ()
-        return (s.cases, s.ready, s.picked, tuple(sorted(s.wins.items())), self._chan_names)
+        return (
+            s.cases,
+            s.ready,
+            s.picked,
+            tuple(sorted(s.wins.items())),
+            self._chan_names,
+            self._shown_cases,
+        )
 
     def _activity(self, g: GoroutineView) -> str:
         """The goroutine's last operation, unless it names plumbing kept off the stage
@@ -356,7 +372,7 @@ class GoroutineItem(StageItem):
         wins_txt = f"runs {sel.count}"
         p.drawText(QPointF(self.w - x0 - fm.horizontalAdvance(wins_txt), y + base), wins_txt)
         y += rh
-        rows = [(i, kind, self._chan_names[i]) for i, (kind, _) in enumerate(sel.cases)]
+        rows = [(i, sel.cases[i][0], self._chan_names[i]) for i in self._shown_cases]
         rows = rows[:_MAX_CASES]
         if -1 in sel.wins:
             rows.append((-1, "default", ""))

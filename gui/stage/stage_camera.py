@@ -94,11 +94,13 @@ class CameraMixin(StageViewBase):
 
     def _action_point(self) -> tuple[float, float] | None:
         """Where the picture changed last (the centre of the items that changed in the
-        last second), or None when nothing did."""
-        now = time.monotonic()
+        last FOLLOW_RECENT_S of runtime), or None when nothing did. The shelf counts
+        as much as the flow: lost-updates' story is its counters, under the crowd of
+        goroutines that feed them."""
+        now = self._stage_time()
         pts = [
             item.center()
-            for table in (self._g_items, self._c_items)
+            for table in self._tables()
             for item in table.values()
             if now - item.changed_at < FOLLOW_RECENT_S and item not in self._unplaced
         ]

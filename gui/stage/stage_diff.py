@@ -134,7 +134,11 @@ class DiffMixin(StageViewBase):
         m = self.model
         cx = m.contexts.get(m.done_chans.get(cid, 0))
         if cx is None:
-            return None
+            # A Done channel made after its context was recorded: known by its name.
+            c = m.channels.get(cid)
+            if c is None or not c.name.endswith(".Done"):
+                return None
+            return f"{_ctx_base(c.name[: -len('.Done')])}.Done()"
         item = self._ctx_items.get(cx.id)
         if item is not None and item.title:
             return f"{item.title}.Done()"
@@ -193,6 +197,7 @@ class DiffMixin(StageViewBase):
             self._unplaced.discard(item)
             self._order.pop(key, None)
             self._layout_dirty = True
+            self._edges_dirty = True  # no line may lead to where it was
 
     def _apply_diff(self, d: RunDiff) -> None:
         m = self.model

@@ -346,3 +346,28 @@ def test_a_shared_counter_gets_a_line_from_each_user_unless_a_crowd(stage, tr, u
     stage.tick(time.monotonic() + 5)  # past the edges' throttle
     to_counter = [e for e in stage.edge_ends if e[1] == ("v", 70)]
     assert len(to_counter) == lines
+
+
+def test_a_select_card_leaves_out_the_cases_on_plumbing(qtbot):
+    """main's select in lost-updates waits on the teacher, the round's end, the run's
+    root Done and a pacing timer: the card lists only what is on the stage."""
+    from core.trace import GoroutineView, SelectView
+    from gui.stage.goroutine_item import GoroutineItem
+    from gui.stage.style import StageStyle
+
+    names = {10: "teacher", 11: "round-done", 12: "run.root.Done", 13: "rest.C"}
+    hidden = {12, 13}
+    sel = SelectView(1, cases=tuple(("recv", c) for c in names), picked=3, count=4)
+    g = GoroutineView(1, "main", state="blocked_select")
+    item = GoroutineItem(StageStyle(DARK, False), 1, "full")
+    item.hides = hidden.__contains__
+    item.show_view(g, sel, names.__getitem__)
+    assert item._sel is None  # two real cases: no scoreboard, the status line says it
+    shown = {**names, 14: "results"}
+    sel = SelectView(1, cases=tuple(("recv", c) for c in shown), picked=0, count=4)
+    item.show_view(g, sel, shown.__getitem__)
+    assert [shown[sel.cases[i][1]] for i in item._shown_cases] == [
+        "teacher",
+        "round-done",
+        "results",
+    ]
