@@ -6,6 +6,7 @@ import time
 
 from PySide6.QtCore import (
     QPointF,
+    QRect,
     QRectF,
 )
 from PySide6.QtGui import QTransform
@@ -51,6 +52,19 @@ class CameraMixin(StageViewBase):
         """The viewport's size between the banner (a panic, a deadlock) and the legend."""
         vp = self.viewport()
         return vp.width(), vp.height() - self._legend.bar_height() - self.banner_bottom()
+
+    @property
+    def banner_text(self) -> str:
+        return self._banner.text if self._banner.isVisible() else ""
+
+    @property
+    def banner_geometry(self):
+        """The banner's rectangle in the viewport (a QRect; empty when hidden)."""
+        return self._banner.geometry() if self._banner.isVisible() else QRect()
+
+    @property
+    def banner_kind(self) -> str:
+        return self._banner.kind if self._banner.isVisible() else ""
 
     def banner_bottom(self) -> int:
         """How far down the viewport the banner reaches, with its margin (0: none)."""

@@ -29,7 +29,6 @@ from fnmatch import fnmatchcase
 from PySide6.QtCore import (
     QEasingCurve,
     QEvent,
-    QRect,
     QRectF,
     Qt,
     QTimer,
@@ -373,22 +372,9 @@ class StageView(
         self._kick()
 
     @property
-    def banner_text(self) -> str:
-        return self._banner.text if self._banner.isVisible() else ""
-
-    @property
     def status_text(self) -> str:
         """The status line under the stage ("t = 1.2 s · 4 goroutines · ...")."""
         return self._legend.status
-
-    @property
-    def banner_geometry(self):
-        """The banner's rectangle in the viewport (a QRect; empty when hidden)."""
-        return self._banner.geometry() if self._banner.isVisible() else QRect()
-
-    @property
-    def banner_kind(self) -> str:
-        return self._banner.kind if self._banner.isVisible() else ""
 
     # -- introspection (tests, benchmark) ------------------------------------------
 
