@@ -219,9 +219,13 @@ class PubSubScenario(Scenario):
         self._wg = WaitGroup(name="subscribers")
         self._publishers = WaitGroup(name="publishers")
         broadcaster = TextbookBroadcaster if self.broken else MessageBroadcaster
-        self.broker = broadcaster(self["buffer"])
+        broker = broadcaster(self["buffer"])
         for n in range(self["subscribers"]):
-            self._subscribe(slow=n == 0)
+            self._subscribe(broker, slow=n == 0)
+        # Ready: the actions run from here on. Not before the first subscribers exist:
+        # an Unsubscribe that came between would find nobody ("nobody left") and the
+        # subscribers would come after it, so they would never all be gone.
+        self.broker = broker
         publisher = self._start_publisher()
         restart_at = None
 
@@ -272,13 +276,14 @@ class PubSubScenario(Scenario):
             while self.nap(ctx, period, name="publish"):
                 self.broker.broadcast(f"msg-{next(self._seq)}")
 
-    def _subscribe(self, slow: bool = False) -> str | None:
-        """Start a subscriber; its channel's name, or None once run is finishing."""
+    def _subscribe(
+        self, broker: MessageBroadcaster | TextbookBroadcaster, slow: bool = False
+    ) -> str | None:
+        """Start a subscriber of *broker*; its channel's name, or None once run is finishing."""
         with self._mu:
             if self._stopping:
                 return None
-            assert self.broker is not None  # run() set it: callers come after it or check it
-            sub_id, ch = self.broker.subscribe()
+            sub_id, ch = broker.subscribe()
             self._subs[sub_id] = ch
             if slow:
                 self._slow_id = sub_id
@@ -299,9 +304,10 @@ class PubSubScenario(Scenario):
     # -- teacher actions ------------------------------------------------------
 
     def on_subscribe(self) -> None:
-        if self.broker is None:
+        broker = self.broker
+        if broker is None:
             return
-        name = self._subscribe()
+        name = self._subscribe(broker)
         if name is not None:
             self.note(f"{name} subscribes: it gets every message from now on")
 

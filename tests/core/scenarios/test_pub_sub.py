@@ -23,6 +23,15 @@ def test_declarations_name_the_lesson():
     assert cls.source_modules == ("core.patterns.broadcast", "core.scenarios.pub_sub")
 
 
+def test_the_first_subscribers_exist_once_the_actions_may_run():
+    # The broker is what tells the actions (and the tests) that the lesson is ready.
+    run = start(PubSubScenario, ready=broker_ready, subscribers=3)
+    try:
+        assert len(run.scenario.broker.subscribers()) == 3
+    finally:
+        assert stop(run).clean
+
+
 def test_subscribers_coming_and_going_with_bursts_end_clean():
     actions = ["subscribe", "burst", "unsubscribe", "unsubscribe", "subscribe", "burst"]
     run = play(
