@@ -8,7 +8,7 @@ import pytest
 from helpers import wait_until
 
 from core.patterns.parallel import ParallelProcessor
-from core.runtime import Runtime, current, sleep
+from core.runtime import Chan, Runtime, current, sleep
 
 METHODS = ["process", "process_with_channels"]
 
@@ -17,10 +17,14 @@ RT_SPEED = 10
 
 
 class Probe:
-    """A work function that records how many calls overlap; item i takes a varying time."""
+    """A work function that records how many calls overlap; item i takes a varying time.
 
-    def __init__(self, fail_on: int | None = None) -> None:
+    With a *gate*, every call first waits until the gate channel is closed.
+    """
+
+    def __init__(self, fail_on: int | None = None, gate: Chan | None = None) -> None:
         self._lock = threading.Lock()
+        self.gate = gate
         self.running = 0
         self.max_running = 0
         self.started = 0
@@ -33,6 +37,8 @@ class Probe:
             self.started += 1
             self.max_running = max(self.max_running, self.running)
         try:
+            if self.gate is not None:
+                self.gate.recv()  # returns at once when the gate is closed
             sleep(0.01 * (x % 3 + 1))  # later items often finish first
             if x == self.fail_on:
                 raise KeyError(f"item {x}")
@@ -71,9 +77,21 @@ def test_never_more_than_workers_calls_at_once(rt, method, workers):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_items_run_in_parallel_up_to_workers(rt, method):
+    # Not "run them and hope they overlap": an item lasts 3 ms of wall time here, and on a
+    # loaded machine one late wake-up lets the first call end before the third begins.
+    # The calls wait at a gate instead, opened once three are inside at the same time; a
+    # processor that ran fewer at once would never get there.
     p = ParallelProcessor(3)
-    probe = Probe()
-    call(rt, getattr(p, method), [2] * 12, probe)  # every item takes 30 ms
+    gate = Chan(name="gate")
+    probe = Probe(gate=gate)
+    out: list = []
+    g = rt.go(lambda: out.append(getattr(p, method)([2] * 12, probe)), name="caller")
+    try:
+        wait_until(lambda: probe.running == 3, timeout=10.0, message="3 calls never ran at once")
+    finally:
+        gate.close()
+    assert g.join(10.0), "the call did not return"
+    assert out == [[20] * 12]
     assert probe.max_running == 3
 
 
