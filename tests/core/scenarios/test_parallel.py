@@ -5,19 +5,33 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from scenario_harness import has_metrics, notes, play, spaced
 
 from core.scenarios.parallel_channels import ParallelChannels
 from core.scenarios.parallel_waitgroup import ParallelWaitGroup
+from core.trace import Kind
 
 LESSONS = [ParallelWaitGroup, ParallelChannels]
 
 
-def play_batches(cls, actions=(), **params):
+def play_batches(cls, actions=(), until=None, **params):
     """Play *cls* for 2 runtime seconds, injecting *actions* from runtime second 0.3."""
     timed = spaced(actions, first=0.3, gap=0.4)
-    return play(cls, actions=timed, ready=has_metrics, stop_timeout=1.0, **params)
+    return play(cls, actions=timed, ready=has_metrics, until=until, stop_timeout=1.0, **params)
+
+
+def a_batch_failed_and_a_later_one_ended(scenario) -> bool:
+    """An *until* predicate: a batch was reported failed, and a later batch has ended."""
+    failed = [
+        int(m[1])
+        for e in scenario.runtime.tracer.events()
+        if e.kind is Kind.NOTE and (m := re.match(r"Batch (\d+) failed", e.value))
+    ]
+    batches_ended = len(scenario.recorder.series("batch_time")[1])
+    return bool(failed) and batches_ended > failed[0]
 
 
 @pytest.mark.parametrize("cls", LESSONS, ids=lambda c: c.id)
@@ -28,7 +42,11 @@ def test_in_flight_never_exceeds_workers(cls):
 
 @pytest.mark.parametrize("cls", LESSONS, ids=lambda c: c.id)
 def test_a_failing_item_fails_its_batch_and_the_lesson_goes_on(cls):
-    run = play_batches(cls, ["fail-item"], work_time=50)
+    # Waits for the state, not for 2 runtime seconds: at speed 10 those are 0.2 s of wall
+    # time, and the batches (items handed from goroutine to goroutine, each hand-off a
+    # thread to wake) lag the clock on a loaded machine; the failing batch may not have
+    # ended yet when the clock reads 2.0.
+    run = play_batches(cls, ["fail-item"], until=a_batch_failed_and_a_later_one_ended, work_time=50)
     assert run.report.clean
     assert any("failed (item" in n for n in notes(run)), notes(run)
     assert len(run.scenario.recorder.series("batch_time")[1]) >= 2
