@@ -36,8 +36,13 @@ def a_batch_failed_and_a_later_one_ended(scenario) -> bool:
 
 @pytest.mark.parametrize("cls", LESSONS, ids=lambda c: c.id)
 def test_in_flight_never_exceeds_workers(cls):
+    # At most `workers` (what the lesson promises). That three calls overlap in wall
+    # time is the scheduler's luck, not a promise: a late wake-up left the peak at 1 or
+    # 2 in 14 of 200 loaded runs. Reaching the limit is checked deterministically by
+    # tests/core/patterns/test_parallel.py (the calls wait at a gate until three are in).
     run = play_batches(cls, workers=3, items=20, work_time=50)
-    assert max(run.scenario.recorder.series("in_flight")[1]) == 3
+    in_flight = run.scenario.recorder.series("in_flight")[1]
+    assert in_flight and 1 <= max(in_flight) <= 3
 
 
 @pytest.mark.parametrize("cls", LESSONS, ids=lambda c: c.id)
