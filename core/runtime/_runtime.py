@@ -329,10 +329,7 @@ class Runtime(Stepping, DeadlockDetection):
                     report.leaked_ids.append(g.id)
                     report.leaked_records.append(wait_record(g))
                     g._kill = True
-                blocked = g._blocked_on
-                if blocked is not None and tried.get(g.id) is not blocked:
-                    tried[g.id] = blocked
-                    self._kill(g)
+                self._kill_wait(g, tried)
             self._wait_empty(min(deadline, time.monotonic() + 0.01))
         still = self.goroutines()
         report.alive = [g.describe() for g in still]
@@ -382,12 +379,16 @@ class Runtime(Stepping, DeadlockDetection):
         while self._live and time.monotonic() < deadline:
             for g in list(self._live.values()):
                 g._kill = True
-                blocked = g._blocked_on
-                if blocked is not None and tried.get(g.id) is not blocked:
-                    tried[g.id] = blocked
-                    self._kill(g)
+                self._kill_wait(g, tried)
             self._wait_empty(min(deadline, time.monotonic() + 0.01))
         return self.stop(max(0.05, deadline - time.monotonic()))
+
+    def _kill_wait(self, g: Goroutine, tried: dict[int, Any]) -> None:
+        """Cut *g*'s current wait short, once per wait (*tried*: the wait last cut, by id)."""
+        blocked = g._blocked_on
+        if blocked is not None and tried.get(g.id) is not blocked:
+            tried[g.id] = blocked
+            self._kill(g)
 
     def _kill(self, g: Goroutine) -> None:
         blocked = g._blocked_on
