@@ -176,6 +176,9 @@ class RunModel(ChannelHandlers, SyncHandlers):
         self.patterns: dict[int, PatternView] = {}
         self.timer_chans: dict[int, int] = {}  # channel id -> the Timer/Ticker that feeds it
         self.done_chans: dict[int, int] = {}  # channel id -> the context whose Done() it is
+        # channel id -> that context's name: kept while the channel lives, even once the
+        # context itself is freed (its Done channel may still be drawn, closed)
+        self.done_names: dict[int, str] = {}
         self.notes: deque[str] = deque(maxlen=50)
         self.leaks: list[str] = []
         self.leak_records: list[tuple] = []
@@ -595,6 +598,7 @@ class RunModel(ChannelHandlers, SyncHandlers):
             d.channels.discard(obj)
             self.timer_chans.pop(obj, None)
             self.done_chans.pop(obj, None)
+            self.done_names.pop(obj, None)
             d.structure = True
             return
         for table, changed in (

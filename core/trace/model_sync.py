@@ -58,6 +58,7 @@ class SyncHandlers:
     patterns: dict[int, PatternView]
     timer_chans: dict[int, int]
     done_chans: dict[int, int]
+    done_names: dict[int, str]
     mismatches: int
     _d: RunDiff
 
@@ -96,6 +97,7 @@ class SyncHandlers:
             cx.done_chan = p.chan
             if p.chan:
                 self.done_chans[p.chan] = obj
+                self.done_names[p.chan] = cx.name
             parent = self.contexts.get(p.parent)
             if parent is not None and obj not in parent.children:
                 parent.children.append(obj)

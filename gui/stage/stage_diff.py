@@ -133,12 +133,9 @@ class DiffMixin(StageViewBase):
         named), as the Go code says it."""
         m = self.model
         cx = m.contexts.get(m.done_chans.get(cid, 0))
-        if cx is None:
-            # A Done channel made after its context was recorded: known by its name.
-            c = m.channels.get(cid)
-            if c is None or not c.name.endswith(".Done"):
-                return None
-            return f"{_ctx_base(c.name[: -len('.Done')])}.Done()"
+        if cx is None:  # not a Done channel, or its context is freed (the name stays)
+            name = m.done_names.get(cid)
+            return None if name is None else f"{_ctx_base(name)}.Done()"
         item = self._ctx_items.get(cx.id)
         if item is not None and item.title:
             return f"{item.title}.Done()"

@@ -98,9 +98,8 @@ class LifecycleMixin(StageViewBase):
                     busy = bool(o.waiters) or self._used_by_live(o.users)
                 elif isinstance(o, PatternView):  # it says it is over (an errgroup waited for)
                     busy = not o.state.get("over") and self._used_by_live(o.users)
-                else:  # memory: a round's result stays until the next round's namesake
-                    busy = True
-                    # replaces it (see _retire_duplicates), or its value is freed
+                else:  # memory: a round's result stays until the next round's
+                    busy = True  # namesake replaces it (_retire_duplicates) or it is freed
                 if not busy:
                     self._remove(table, (tag, oid))
                     gone = True

@@ -145,3 +145,28 @@ def test_a_timer_knows_when_it_fires_next_through_reset_stop_and_ticks(rt):
     tv = m.timers[tick.id]
     assert tv.fires >= 1 and tv.due == pytest.approx(tv.last_fire_t + 0.05)
     tick.stop()
+
+
+def test_a_done_channel_keeps_its_contexts_name_after_the_context_is_freed():
+    """The stage labels a Done channel by its context ("job.Done()"); a closed Done
+    channel may outlive its freed context on stage, and must not fall back to the
+    runtime's own channel name."""
+    m = RunModel()
+    m.apply(
+        [
+            ev(
+                1,
+                Kind.SYNC_MAKE,
+                obj=10,
+                name="job",
+                value="Context",
+                extra=(0, None, "cancel", 11),
+            ),
+            ev(2, Kind.CHAN_MAKE, obj=11, name="job.Done", value="0", extra=(0,)),
+            ev(3, Kind.OBJ_FREE, obj=10),
+        ]
+    )
+    assert 10 not in m.contexts
+    assert m.done_names[11] == "job"
+    m.apply([ev(4, Kind.OBJ_FREE, obj=11)])
+    assert 11 not in m.done_names
