@@ -124,6 +124,9 @@ class SelectDemo(Scenario):
             "Source c closes its channel: the loop sees ok=false and sets c to nil.",
         ),
     )
+    # The teacher's requests reach the sources through these channels: machinery of
+    # the lesson's buttons, not of the pattern (Go's sources would not have them).
+    plumbing = ("burst request", "silence request", "close request")
     metrics = (
         Metric("wins_a", "cases", "How many times the case <-a won the select.", label="a won"),
         Metric("wins_b", "cases", "How many times the case <-b won the select.", label="b won"),
