@@ -126,7 +126,7 @@ class SelectDemo(Scenario):
     )
     # The teacher's requests reach the sources through these channels: machinery of
     # the lesson's buttons, not of the pattern (Go's sources would not have them).
-    plumbing = ("burst request", "silence request", "close request")
+    plumbing = ("* request",)
     metrics = (
         Metric("wins_a", "cases", "How many times the case <-a won the select.", label="a won"),
         Metric("wins_b", "cases", "How many times the case <-b won the select.", label="b won"),
