@@ -168,6 +168,11 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
         _dequeue_losers(sel, locked)
     fired = sel.fired
     assert fired is not None
+    # Break the cycles select <-> sudogs: they would keep every channel of the cases
+    # alive until the cycle collector runs (in the window, many seconds), where Go
+    # frees a channel as soon as nobody holds it. No queue holds a sudog any more.
+    sel.sudogs = []
+    sel.fired = None
     if fired.is_send:
         if not fired.ok:
             raise Panic("send on closed channel")

@@ -279,3 +279,28 @@ def test_select_default_sees_one_moment_of_its_channels(rt, spawn, make_ready):
             done.set()
         assert g.join(5)
         assert out[0] != -1, "select took default although c1 or c2 was always ready"
+
+
+def test_a_parked_select_leaves_no_cycle_holding_its_channels(rt, spawn):
+    """Go frees a channel as soon as nobody holds it. A select that parked must not
+    leave a reference cycle (select <-> its waiters) that keeps its channels alive
+    until the cycle collector runs: in the window that is many seconds, and a
+    caller's abandoned result channels would stay on the stage."""
+    import gc
+    import weakref
+
+    a, b = Chan(1, name="a"), Chan(name="b")
+    g, out = spawn(select, Recv(a), Recv(b))
+    wait_until(lambda: g.state is State.BLOCKED_SELECT)
+    a.send("x")
+    assert g.join(5)
+    assert out == [(0, "x", True)]
+    refs = [weakref.ref(a), weakref.ref(b)]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del a, b, g, out
+        assert [r() for r in refs] == [None, None]  # freed by reference counts alone
+    finally:
+        if enabled:
+            gc.enable()
