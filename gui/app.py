@@ -226,6 +226,7 @@ def main(args: argparse.Namespace | None = None) -> int:
         quit_after = args.quit_after if args.quit_after is not None else DEFAULT_QUIT_AFTER
 
         def shoot() -> None:
+            window.stage.settle()  # the PNG shows what its description says
             if Path(screenshot).suffix.lower() == ".svg":
                 from gui.export import save_stage_picture
 

@@ -107,6 +107,11 @@ class ChannelItem(StageItem):
         return self._values
 
     @property
+    def drawn_name(self) -> str:
+        """The name over the pipe (its label, or the channel's name), as last drawn."""
+        return self._name
+
+    @property
     def closed(self) -> bool:
         return self._c is not None and self._c.closed
 

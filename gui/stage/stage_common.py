@@ -49,6 +49,7 @@ __all__ = [
     "EDGES_EVERY_BIG_S",
     "EDGES_EVERY_S",
     "FOLLOW_RECENT_S",
+    "FREED_OPACITY",
     "FULL_MAX",
     "GLIDE_S",
     "HANDS_OFF_S",
@@ -110,6 +111,7 @@ PANIC_LINGER_S = 10.0
 LINGER_MAX = 8
 # Channels (and timers) idle, empty and unused this long leave the stage.
 RETIRE_S = 1.2  # runtime seconds an object nobody uses any more stays
+FREED_OPACITY = 0.35  # an item whose object was freed, fading before it leaves
 GLIDE_S = 0.4  # layout moves
 # Lay out again at most this often (a big stage less often: every layout moves it all).
 LAYOUT_EVERY_S = 0.25
@@ -207,12 +209,14 @@ class StageViewBase(_View):
     _next_order: int
     _movers: set[StageItem]
     _unplaced: set[StageItem]
+    _freed: dict[tuple[str, int], float]  # fading out: (tag, id) -> when its object was freed
     _to_draw: dict[StageItem, None]
     _last_edges: float
     _edges: EdgeLayer
     edge_ends: list[tuple[tuple, tuple, QPainterPath | QLineF]]
     _anim: TokenAnimator
     _layout_dirty: bool
+    _layout_now: bool
     _tidy: bool
     fresh_layouts: int
     _shapes: dict[tuple, QPainterPath]
@@ -263,6 +267,7 @@ class StageViewBase(_View):
         def _update_lod(self) -> None: ...
         def _start_transfer(self, tr: Transfer, now: float) -> None: ...
         def _tell_namesakes_apart(self) -> bool: ...
+        def _retire_freed(self, now: float) -> bool: ...
         def _relayout(self, now: float, again: bool = True) -> None: ...
         def _fit(self) -> None: ...
         def drawing_area(self) -> tuple[int, int]: ...

@@ -16,6 +16,7 @@ from gui.stage.items import StageItem
 from gui.stage.overlays import panic_text
 from gui.stage.pattern_items import pattern_item
 from gui.stage.stage_common import (
+    FREED_OPACITY,
     FULL_MAX,
     LAYOUT_EVERY_BIG_S,
     LAYOUT_EVERY_S,
@@ -70,8 +71,8 @@ class DiffMixin(StageViewBase):
         tag, oid = key
         if tag == "g":
             return self._goroutine_name(oid)
-        if tag == "c" and (c_item := self._c_items.get(oid)) is not None and c_item.label:
-            return c_item.label
+        if tag == "c" and (c_item := self._c_items.get(oid)) is not None and c_item.drawn_name:
+            return c_item.drawn_name  # also once the model forgot it (freed, fading)
         if tag not in ("g", "c"):
             item = self.item_tables()[tag].get(oid)
             if item is not None and item.title:
@@ -193,8 +194,23 @@ class DiffMixin(StageViewBase):
             self._movers.discard(item)
             self._unplaced.discard(item)
             self._order.pop(key, None)
+            self._freed.pop(key, None)
+            self._anim.forget(item)  # no value flies on to where it was
             self._layout_dirty = True
             self._edges_dirty = True  # no line may lead to where it was
+
+    def _fade_out(self, table: dict, key: tuple[str, int]) -> None:
+        """The program let go of the object of *key*: its item fades where it stands
+        and leaves RETIRE_S later (see LifecycleMixin._sweep), so a value flying to it
+        lands and the eye sees it go; an item never shown leaves at once."""
+        item = table.get(key[1])
+        if item is None or key in self._freed:
+            return
+        if item in self._unplaced:
+            self._remove(table, key)
+            return
+        self._freed[key] = self._stage_time()
+        item.setOpacity(FREED_OPACITY)
 
     def _apply_diff(self, d: RunDiff) -> None:
         m = self.model
@@ -203,7 +219,7 @@ class DiffMixin(StageViewBase):
         for gid in d.removed_goroutines:
             self._remove(self._g_items, ("g", gid))
         for cid in d.removed_channels:
-            self._remove(self._c_items, ("c", cid))
+            self._fade_out(self._c_items, ("c", cid))
         for oid in d.removed_objects:  # freed: no goroutine can reach them any more
             for table, tag in (
                 (self._lock_items, "m"),
@@ -214,7 +230,7 @@ class DiffMixin(StageViewBase):
                 (self._ctx_items, "x"),
             ):
                 if oid in table:
-                    self._remove(table, (tag, oid))
+                    self._fade_out(table, (tag, oid))
         # 1. Items for everything new (flights need their anchors).
         for gid in d.goroutines:
             g = m.goroutines.get(gid)
@@ -291,6 +307,8 @@ class DiffMixin(StageViewBase):
                     self._add(self._pattern_items, ("p", oid), new_p)
         if d.structure:
             self._layout_dirty = True
+        if self._unplaced and self._freed:
+            self._retire_freed(self._stage_time())  # a fading item's namesake came
         if self._unplaced and len(self._g_items) <= FULL_MAX:
             self._tell_namesakes_apart()  # a new round's namesakes, from their first frame
         self._update_lod()
@@ -358,7 +376,10 @@ class DiffMixin(StageViewBase):
                     x_item.cancel_shown = True  # cancelled without a flight (already spread)
                 x_item.show_view(cx, m.now)
         if resized:
-            self._layout_dirty = True  # a grown card covering its neighbour: a fresh layout
+            # A grown card covers its neighbour: lay out on the next frame, not a
+            # layout period later (cards keep their size once grown, so this is rare).
+            self._layout_dirty = True
+            self._layout_now = True
         # 4. Banners in Go's words.
         for gid, text in d.panics:
             banner = panic_text(text, gid, self._goroutine_name(gid), self.panic_ends_program)

@@ -4,6 +4,7 @@ are told apart.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 from core.trace import CellView, LockView, PatternView, RunModel, WaitGroupView
@@ -31,7 +32,8 @@ class LifecycleMixin(StageViewBase):
         kind, share a name unless both are still in use.
         """
         now = self._stage_time()
-        changed = self._retire_idle(now)
+        changed = self._retire_freed(now)
+        changed |= self._retire_idle(now)
         changed |= self._retire_duplicates()
         changed |= self._tell_namesakes_apart()
         done = sorted(
@@ -60,10 +62,32 @@ class LifecycleMixin(StageViewBase):
                 changed = True
         return changed
 
+    def _retire_freed(self, now: float) -> bool:
+        """Items whose object was freed leave once they have faded RETIRE_S, or as soon
+        as a newcomer draws their name (the next round's namesake)."""
+        if not self._freed:
+            return False
+        tables = self.item_tables()
+        name = self.item_name
+        drawn = {
+            tag: Counter(name((tag, k)) for k in tables[tag]) for tag in {k[0] for k in self._freed}
+        }
+        old = [
+            key
+            for key, t in self._freed.items()
+            if now - t >= RETIRE_S or drawn[key[0]][name(key)] > 1
+        ]
+        for key in old:
+            self._remove(tables[key[0]], key)
+        return bool(old)
+
     def _retire_idle(self, now: float) -> bool:
         m = self.model
         gone = False
+        freed = self._freed
         for cid, c_item in list(self._c_items.items()):
+            if ("c", cid) in freed:
+                continue  # fading (_retire_freed)
             c = m.channels.get(cid)
             if c is None:
                 self._remove(self._c_items, ("c", cid))
@@ -73,10 +97,13 @@ class LifecycleMixin(StageViewBase):
                 continue
             if now - c_item.changed_at < RETIRE_S:
                 continue
-            # Closed and drained is over whoever still holds it; otherwise it stays
-            # while a live goroutine may use it or a value waits in it.
+            # Closed and drained is over whoever still holds it; so is a channel whose
+            # every receiver has finished (a stopped keeper's requests: a send would
+            # block forever, and a goroutine that tries shows it again). Otherwise it
+            # stays while a live goroutine may use it or a value waits in it.
             over = c.closed and not c.buffer
-            if over or (not self._has_live(c) and not c.buffer):
+            deaf = bool(c.readers) and not self._used_by_live(c.readers) and not c.buffer
+            if over or deaf or (not self._has_live(c) and not c.buffer):
                 self._remove(self._c_items, ("c", cid))
                 gone = True
         # Locks, WaitGroups, memory of finished goroutines (a round that is over).
@@ -87,7 +114,7 @@ class LifecycleMixin(StageViewBase):
             ("p", self._pattern_items, m.patterns),
         ):
             for oid, item in list(table.items()):
-                if now - item.changed_at < RETIRE_S:
+                if now - item.changed_at < RETIRE_S or (tag, oid) in freed:
                     continue
                 o = src.get(oid)
                 if o is None:
@@ -105,6 +132,8 @@ class LifecycleMixin(StageViewBase):
                     gone = True
         # Contexts a finished round cancelled (with all they hold below them).
         for oid in list(self._ctx_items):
+            if ("x", oid) in freed:
+                continue
             cx = m.contexts.get(oid)
             if cx is None or (
                 cx.cancelled

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -267,6 +268,12 @@ class TokenAnimator:
         return bool(self.flights or self.pulses or landed or done)
 
     def _land(self, f: _Flight) -> None:
+        self._drop(f)
+        if f.on_land is not None:
+            f.on_land()
+
+    def _drop(self, f: _Flight) -> None:
+        """End flight *f*: its token back to the pool, its channel one value less in flight."""
         self.flights.remove(f)
         f.token.setVisible(False)
         self._pool.append(f.token)
@@ -276,8 +283,16 @@ class TokenAnimator:
                 self._in_flight[f.chan_in] = left
             else:
                 self._in_flight.pop(f.chan_in, None)
-        if f.on_land is not None:
-            f.on_land()
+
+    def forget(self, item: object) -> None:
+        """Drop the flights to, from or through *item* and the pulses on it (it leaves
+        the stage): no token flies on to a place where nothing is, and none lands."""
+        for f in [f for f in self.flights if any(_owner(p) is item for p in f.points)]:
+            self._drop(f)
+        for pu in [pu for pu in self.pulses if _owner(pu.at) is item]:
+            self.pulses.remove(pu)
+            pu.item.setVisible(False)
+            self._pulse_pool.append(pu.item)
 
     def clear(self) -> None:
         """Drop every flight and pulse (reset); items go back to the pools."""
@@ -312,3 +327,9 @@ class TokenAnimator:
         item.setVisible(False)
         self.scene.addItem(item)
         return item
+
+
+def _owner(anchor: Anchor) -> object:
+    """The item whose point *anchor* gives (a bound method, or a partial of one)."""
+    fn = anchor.func if isinstance(anchor, partial) else anchor
+    return getattr(fn, "__self__", None)

@@ -116,6 +116,8 @@ class StageView(
         self._next_order = 0
         self._movers = set()
         self._unplaced = set()  # created, waiting for the layout to place them
+        # Items whose object the program let go of: they fade for RETIRE_S, then leave.
+        self._freed = {}
         # Items whose look changed, drawn by the next tick (dict: ordered, no duplicates).
         self._to_draw = {}
         self._last_edges = 0.0
@@ -125,6 +127,7 @@ class StageView(
         self._scene.addItem(self._edges)
         self._anim = TokenAnimator(self._scene, self._style)
         self._layout_dirty = False
+        self._layout_now = False  # lay out on the next frame, whatever the layout period
         # The next layout places everything anew (a round begins, the view resized,
         # the teacher pressed L); otherwise shown items keep their places.
         self._tidy = True
@@ -178,6 +181,7 @@ class StageView(
         self._order.clear()
         self._movers.clear()
         self._unplaced.clear()
+        self._freed.clear()
         self._to_draw.clear()
         self._tidy = True
         self._edges.set_groups([], QRectF(), 1.0)
@@ -254,6 +258,7 @@ class StageView(
         self._order.clear()
         self._movers.clear()
         self._unplaced.clear()
+        self._freed.clear()
         self._to_draw.clear()
         self._tidy = True
         self._show_contexts = False
@@ -407,6 +412,20 @@ class StageView(
         """Advance every animation to *now* (the timer calls this); True if it repainted."""
         return self._advance(time.monotonic() if now is None else now)
 
+    def settle(self) -> None:
+        """Draw now what the next frames would draw: every item whose look changed
+        (drawing is spread over frames, so on a busy stage a card can be drawn at its
+        old size for a few frames) and the lines. A screenshot calls this first, so
+        the PNG shows the geometry its description gives. Layout and glides keep
+        their own pace: a card grown over its neighbour stays so until the next layout."""
+        for item in list(self._to_draw):
+            item.render()
+        self._to_draw.clear()
+        self._rebuild_edges()
+        self._edges.setVisible(True)
+        self._edges_dirty = False
+        self.viewport().update()
+
     # -- the tick ---------------------------------------------------------------------
 
     def _kick(self) -> None:
@@ -440,7 +459,10 @@ class StageView(
 
     def _advance(self, now: float) -> bool:
         changed = False
-        if self._layout_dirty and now - self._last_layout >= self._layout_every():
+        if self._layout_dirty and (
+            self._layout_now or now - self._last_layout >= self._layout_every()
+        ):
+            self._layout_now = False
             self._relayout(now)
             changed = True
         if self._movers:

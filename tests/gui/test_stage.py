@@ -371,3 +371,105 @@ def test_a_select_card_leaves_out_the_cases_on_plumbing(qtbot):
         "round-done",
         "results",
     ]
+
+
+def test_a_select_card_keeps_its_height_while_its_goroutine_alternates_selects(qtbot):
+    """A client sends its request in one select (3 cases: a scoreboard) and waits for
+    the answer in another (2 cases on the stage): the card keeps the scoreboard's
+    height instead of growing and shrinking many times a second, which pushed its
+    neighbours about (and over each other) on every change."""
+    from core.trace import GoroutineView, SelectView
+    from gui.stage.goroutine_item import GoroutineItem
+    from gui.stage.style import StageStyle
+
+    names = {10: "requests", 11: "quit", 12: "timeout", 13: "reply"}
+    g = GoroutineView(1, "client", state="blocked_select")
+    item = GoroutineItem(StageStyle(DARK, False), 1, "full")
+    send = SelectView(1, cases=(("send", 10), ("recv", 11), ("recv", 12)), picked=0, count=1)
+    wait = SelectView(1, cases=(("recv", 13), ("recv", 11)), picked=0, count=1)
+    item.show_view(g, send, names.__getitem__)
+    tall = item.h
+    assert item._sel is send
+    item.show_view(g, wait, names.__getitem__)
+    assert item.h == tall and item._sel is wait  # the latest select, in the same room
+    item.show_view(GoroutineView(1, "client", state="running"), None, names.__getitem__)
+    assert item.h == tall
+    fresh = GoroutineItem(StageStyle(DARK, False), 2, "full")
+    fresh.show_view(g, wait, names.__getitem__)
+    assert fresh._sel is None and fresh.h < tall  # two cases alone: no scoreboard
+
+
+def test_a_freed_channel_fades_where_it_stands_then_leaves(stage, tr):
+    """The program let go of the channel (OBJ_FREE): the item does not vanish at
+    once, it fades in its place for RETIRE_S of runtime, then leaves."""
+    from gui.stage.stage_common import FREED_OPACITY, RETIRE_S
+
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    item = stage.item_tables()["c"][100]
+    place = (item.px, item.py)
+    stage.apply_events([tr(Kind.OBJ_FREE, obj=100)])
+    settle(stage, 0.6)
+    assert 100 in stage.item_tables()["c"]
+    assert item.opacity() == pytest.approx(FREED_OPACITY)
+    assert (item.px, item.py) == place
+    tr.t += RETIRE_S  # runtime goes on: the next event carries the time
+    stage.apply_events([tr(Kind.GO_SLEEP, g=1, extra=(0.1, tr.t + 0.1))])
+    settle(stage, 3.0)  # past the last settle's sweeps (it ran 2 s ahead)
+    assert 100 not in stage.item_tables()["c"]
+
+
+def test_a_value_flying_to_an_item_that_leaves_goes_with_it(stage, tr):
+    """No token flies on to a place where nothing is (nor a pulse rings there)."""
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="7", extra=(1,))])
+    assert [t.text for t in stage.tokens] == ["7"]
+    stage._remove(stage.item_tables()["c"], ("c", 100))
+    assert stage.tokens_in_flight == 0
+
+
+def test_a_channel_nobody_is_left_to_receive_from_leaves(stage, tr):
+    """A stopped keeper's requests channel: its only receiver has finished, nothing
+    waits in it, nobody is parked on it. It leaves after RETIRE_S, though its live
+    senders still hold it (a send would block forever, and would show it again)."""
+    from gui.stage.stage_common import RETIRE_S
+
+    stage.apply_events(
+        [
+            *tr.go(1, "client"),
+            *tr.go(2, "keeper"),
+            tr.chan(100, "requests", 0),
+            tr(Kind.CHAN_HANDOFF, g=1, obj=100, value="req", extra=(1, 2, 2, -1)),
+            tr(Kind.GO_END, g=2, obj=2),
+        ]
+    )
+    settle(stage)
+    assert 100 in stage.item_tables()["c"]
+    tr.t += RETIRE_S + 0.5
+    stage.apply_events([tr(Kind.GO_SLEEP, g=1, extra=(0.1, tr.t + 0.1))])
+    settle(stage, 3.0)  # past the last settle's sweeps (it ran 2 s ahead)
+    assert 100 not in stage.item_tables()["c"]
+
+
+def test_settle_draws_every_pending_item_and_the_lines_at_once(stage, tr):
+    """A screenshot settles the stage first: what its PNG shows is what its JSON
+    description says (cards drawn at their current size, lines to where items are)."""
+    stage.apply_events(producer_consumer(tr))
+    stage.tick(time.monotonic())  # one frame: the layout, some drawing
+    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="1", extra=(2,))])
+    assert stage._to_draw  # the channel's new look waits for a frame
+    stage.settle()
+    assert not stage._to_draw
+    assert {(a, b) for a, b, _ in stage.edge_ends} >= {(("g", 1), ("c", 100))}
+
+
+def test_a_fading_channel_leaves_when_the_next_rounds_namesake_comes(stage, tr):
+    """No two items draw one name: the freed "jobs" does not fade beside the new one."""
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    stage.apply_events([tr(Kind.OBJ_FREE, obj=100)])
+    assert 100 in stage.item_tables()["c"]  # fading
+    stage.apply_events([tr.chan(101, "jobs", 3), tr(Kind.CHAN_SEND, g=1, obj=101, extra=(1,))])
+    assert list(stage.item_tables()["c"]) == [101]
+    assert stage.item_name(("c", 101)) == "jobs"
