@@ -74,6 +74,7 @@ class LessonPresenter(QObject):
         w.presenter_strip.set_actions()
         w.scheduler.set_lesson(cls.id)
         self.apply_plumbing(cls, w.show_plumbing)
+        w.stage.set_lanes(cls.lanes)
         w.code.set_scenario(cls, live, None if replay else w.selected_goroutine)
         w.lesson.set_scenario(cls)
         w.plots.set_metrics(cls.metrics, None, cls.id)

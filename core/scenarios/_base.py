@@ -249,6 +249,11 @@ class Scenario:
     # lesson (the stage hides them unless View > Show plumbing is on), added to the
     # window's defaults (metric samplers, pacing timers, the root context).
     plumbing: ClassVar[tuple[str, ...]] = ()
+    # The picture's columns, left to right, as the walkthrough draws the pattern
+    # (producers | queue | workers | results): each lane a tuple of fnmatch patterns
+    # of goroutine and channel names; a name in several lanes goes to the one whose
+    # matching pattern is longest. Names in no lane go where the flow puts them.
+    lanes: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     @property
     def panic_ends_program(self) -> bool:

@@ -110,6 +110,19 @@ class PipelineLesson(Scenario):
         ),
     )
     source_modules = ("core.patterns.pipeline", "core.scenarios.pipeline")
+    # generate -> square -> fan-out to the workers -> fan-in (merge) -> sink, each
+    # stage and its out channel a column, as the walkthrough draws a pipeline.
+    lanes = (
+        ("generate",),
+        ("generate.out",),
+        ("square",),
+        ("square.out",),
+        ("worker-*",),
+        ("worker-*.out",),
+        ("merge-*",),
+        ("merge.out",),
+        ("sink",),
+    )
 
     def run(self, ctx: context.Context) -> None:
         """Build a pipeline, sample it; after a cancel, check it ended, build the next."""

@@ -14,7 +14,7 @@ Both are O(nodes + edges) per pass, fast enough for thousands of goroutines.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -83,6 +83,40 @@ def _ranks(keys: list[K], succ: dict[K, list[K]], pred: dict[K, list[K]]) -> dic
     return rank
 
 
+def _lane_ranks(
+    keys: list[K], succ: dict[K, list[K]], pred: dict[K, list[K]], lane: Mapping[K, int]
+) -> dict[K, int]:
+    """Ranks with the nodes of *lane* in their lanes' columns, left to right.
+
+    A lane's nodes share one column (rank 2 * lane + 1). Every other node goes
+    between its neighbours': right of the laned ones feeding it, left of the laned
+    ones it feeds, in the middle when both (a channel between two lanes of
+    goroutines gets the column between them; left of what it feeds when it also
+    reads from further right, a cycle); then the same again with the ranks just
+    given, for nodes whose neighbours have no lane. Ranks are made
+    consecutive (no empty column).
+    """
+    rank: dict[K, int] = {k: 2 * lane[k] + 1 for k in keys if k in lane}
+    for _ in range(3):
+        for k in keys:
+            if k in lane:
+                continue
+            lo = max((rank[p] for p in pred[k] if p in rank and p != k), default=None)
+            hi = min((rank[s] for s in succ[k] if s in rank and s != k), default=None)
+            if lo is not None and hi is not None:
+                # A cycle through the lanes (main feeds the queue, reads the results):
+                # left of what it feeds, where the flow starts.
+                rank[k] = hi - 1 if hi <= lo + 1 else (lo + hi) // 2
+            elif lo is not None:
+                rank[k] = lo + 1
+            elif hi is not None:
+                rank[k] = hi - 1
+    for k in keys:
+        rank.setdefault(k, 0)  # no way to the lanes: the first column
+    index = {r: i for i, r in enumerate(sorted(set(rank.values())))}
+    return {k: index[r] for k, r in rank.items()}
+
+
 def layered_layout(
     nodes: list[Node[K]],
     edges: Iterable[tuple[K, K]],
@@ -90,10 +124,14 @@ def layered_layout(
     col_gap: float = 90.0,
     row_gap: float = 18.0,
     aspect: float = 16 / 9,
+    lanes: Mapping[K, int] | None = None,
 ) -> tuple[dict[K, tuple[float, float]], tuple[float, float]]:
     """Top-left positions of *nodes* and the size of the whole drawing.
 
     *edges* go from a node to the node right of it (unknown keys are ignored).
+    *lanes* (a node's lane, 0 the leftmost) puts a lesson's declared roles in
+    columns of their own, in order (producers | queue | workers | results);
+    nodes without a lane go between their neighbours (see :func:`_lane_ranks`).
     Columns taller than the drawing's target height wrap into sub-columns, so
     the result's width/height is close to *aspect*.
     """
@@ -110,7 +148,10 @@ def layered_layout(
         seen.add((a, b))
         succ[a].append(b)
         pred[b].append(a)
-    rank = _ranks(keys, succ, pred)
+    if lanes and any(k in lanes for k in keys):
+        rank = _lane_ranks(keys, succ, pred, lanes)
+    else:
+        rank = _ranks(keys, succ, pred)
     nranks = max(rank.values()) + 1
     cols: list[list[K]] = [[] for _ in range(nranks)]
     for k in keys:

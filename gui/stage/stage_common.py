@@ -44,6 +44,7 @@ else:
 __all__ = [
     "CANCEL_STEP_S",
     "CRAMPED_SCALE",
+    "CROWD_LEAVES_S",
     "DEFAULT_PLUMBING",
     "DRAW_BUDGET_S",
     "EDGES_EVERY_BIG_S",
@@ -98,6 +99,9 @@ DEFAULT_PLUMBING: tuple[str, ...] = (
 # Level of detail by how many goroutines are on stage (with some hysteresis).
 FULL_MAX = 36
 KEEP_NEW_MAX = 8  # more newcomers at once than this: a fresh layout (a new round)
+# More items leaving than KEEP_NEW_MAX within this many runtime seconds: a round is
+# over, and the next layout is a fresh one (the new round's picture without holes).
+CROWD_LEAVES_S = 2.0
 # A shelf object (lock, WaitGroup, memory, pattern) gets a line from each of its live
 # users on stage, unless it has more than this many: then none.
 USES_EDGES_MAX = 4
@@ -209,6 +213,7 @@ class StageViewBase(_View):
     _next_order: int
     _movers: set[StageItem]
     _unplaced: set[StageItem]
+    _departures: list[float]  # runtime times shown items left, since the last fresh layout
     _freed: dict[tuple[str, int], float]  # fading out: (tag, id) -> when its object was freed
     _to_draw: dict[StageItem, None]
     _last_edges: float
@@ -268,6 +273,8 @@ class StageViewBase(_View):
         def _start_transfer(self, tr: Transfer, now: float) -> None: ...
         def _tell_namesakes_apart(self) -> bool: ...
         def _retire_freed(self, now: float) -> bool: ...
+        def lane_of(self, name: str) -> int | None: ...
+        def _own_name(self, tag: str, oid: int) -> str: ...
         def _relayout(self, now: float, again: bool = True) -> None: ...
         def _fit(self) -> None: ...
         def drawing_area(self) -> tuple[int, int]: ...

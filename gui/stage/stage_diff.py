@@ -189,6 +189,8 @@ class DiffMixin(StageViewBase):
     def _remove(self, table: dict, key: tuple[str, int]) -> None:
         item = table.pop(key[1], None)
         if item is not None:
+            if item not in self._unplaced:
+                self._departures.append(self._stage_time())
             self._to_draw.pop(item, None)
             self._scene.removeItem(item)
             self._movers.discard(item)

@@ -17,6 +17,7 @@ from gui.stage.items import StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
 from gui.stage.stage_common import (
     CRAMPED_SCALE,
+    CROWD_LEAVES_S,
     FULL_MAX,
     GLIDE_S,
     KEEP_NEW_MAX,
@@ -67,6 +68,10 @@ class LayoutMixin(StageViewBase):
             col_gap, row_gap = 90 * k, 10 * k
         else:
             col_gap, row_gap = 96 * k, 14 * k
+        # The lesson's lanes: its declared roles, each in a column of its own.
+        lanes = {
+            key: lane for key in items if (lane := self.lane_of(self._own_name(*key))) is not None
+        }
         area_w, area_h = self.drawing_area()  # between the banner and the legend
         vw, vh = max(area_w, 320), max(area_h, 200)
         shelf = [
@@ -88,7 +93,7 @@ class LayoutMixin(StageViewBase):
         )
         aspect = vw / max(vh - band_h * 0.5, 100)
         pos, (fw, fh) = layered_layout(
-            nodes, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect
+            nodes, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect, lanes=lanes
         )
         if self.lod in ("full", "small") and len(self._g_items) <= FULL_MAX:
             # Would the other card size read better (larger on screen)?
@@ -100,7 +105,7 @@ class LayoutMixin(StageViewBase):
                 for n in nodes
             ]
             _, (aw, ah) = layered_layout(
-                alt, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect
+                alt, edges, col_gap=col_gap, row_gap=row_gap, aspect=aspect, lanes=lanes
             )
             here = min(vw / max(fw, 1), vh / max(fh + band_h, 1))
             there = min(vw / max(aw, 1), vh / max(ah + band_h, 1))
@@ -205,6 +210,7 @@ class LayoutMixin(StageViewBase):
         self._tidy = False
         if kept is None:
             self.fresh_layouts += 1
+            self._departures.clear()
         else:
             self.kept_layouts += 1
             targets = kept
@@ -240,7 +246,7 @@ class LayoutMixin(StageViewBase):
         """*targets* (a fresh layout, *tidy_size* wide and high) with every shown item
         kept where it is and each newcomer put in the free place nearest to where the
         fresh layout wants it; None when a fresh layout is due instead: a new round
-        (most items new), a crowd arriving at once, a card grown over its neighbour,
+        (most items new), a crowd arriving or leaving at once, a card grown over its neighbour,
         no free place near enough, or a patchwork that would no longer fit the view
         (or shrink on it) where the fresh layout would fit.
         """
@@ -249,6 +255,9 @@ class LayoutMixin(StageViewBase):
         old = [k for k in targets if k not in fresh]
         if len(new) > KEEP_NEW_MAX or len(old) < len(targets) / 2:
             return None
+        now = self._stage_time()
+        if sum(now - t <= CROWD_LEAVES_S for t in self._departures) > KEEP_NEW_MAX:
+            return None  # a round left: the new one's picture without its holes
         kept = {k: _destination(items[k]) for k in old}
         # The fresh layout's frame, moved onto the shown one.
         dx = sum(kept[k][0] - targets[k][0] for k in old) / len(old)

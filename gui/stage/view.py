@@ -118,6 +118,7 @@ class StageView(
         self._unplaced = set()  # created, waiting for the layout to place them
         # Items whose object the program let go of: they fade for RETIRE_S, then leave.
         self._freed = {}
+        self._departures = []
         # Items whose look changed, drawn by the next tick (dict: ordered, no duplicates).
         self._to_draw = {}
         self._last_edges = 0.0
@@ -165,6 +166,8 @@ class StageView(
         self._spot = 0  # the goroutine in the spotlight (0: none)
         self._hidden = DEFAULT_PLUMBING
         self._hidden_cache = {}  # name -> hidden (fnmatch once per name)
+        self._lanes: tuple[tuple[str, ...], ...] = ()  # the lesson's columns (set_lanes)
+        self._lane_cache: dict[str, int | None] = {}  # name -> lane (fnmatch once per name)
         self._clock = None  # the runtime clock, as the window reads it
         self._apply_background()
 
@@ -182,6 +185,7 @@ class StageView(
         self._movers.clear()
         self._unplaced.clear()
         self._freed.clear()
+        self._departures.clear()
         self._to_draw.clear()
         self._tidy = True
         self._edges.set_groups([], QRectF(), 1.0)
@@ -259,6 +263,7 @@ class StageView(
         self._movers.clear()
         self._unplaced.clear()
         self._freed.clear()
+        self._departures.clear()
         self._to_draw.clear()
         self._tidy = True
         self._show_contexts = False
@@ -270,6 +275,33 @@ class StageView(
     @property
     def hidden_names(self) -> tuple[str, ...]:
         return self._hidden
+
+    def set_lanes(self, lanes: tuple[tuple[str, ...], ...]) -> None:
+        """Columns the lesson declares, left to right, each as fnmatch patterns of
+        goroutine and channel names (a lesson's ``lanes``); ``()``: the flow alone
+        decides. A name in several lanes goes to the one whose matching pattern is
+        longest (the most specific: ``worker-*.out`` over ``worker-*``). The next
+        layout places everything anew."""
+        lanes = tuple(tuple(p) for p in lanes)
+        if lanes == self._lanes:
+            return
+        self._lanes = lanes
+        self._lane_cache.clear()
+        self.tidy()
+
+    def lane_of(self, name: str) -> int | None:
+        """The lane (0 the leftmost) of a goroutine or channel called *name*, if any."""
+        if name in self._lane_cache:
+            return self._lane_cache[name]
+        if len(self._lane_cache) > 20_000:  # names like "job 12345" keep coming
+            self._lane_cache.clear()
+        best, longest = None, -1
+        for i, patterns in enumerate(self._lanes):
+            for p in patterns:
+                if len(p) > longest and fnmatchcase(name, p):
+                    best, longest = i, len(p)
+        self._lane_cache[name] = best
+        return best
 
     def hides(self, name: str) -> bool:
         """Whether a goroutine or object called *name* is kept off the stage."""
