@@ -473,3 +473,31 @@ def test_a_fading_channel_leaves_when_the_next_rounds_namesake_comes(stage, tr):
     stage.apply_events([tr.chan(101, "jobs", 3), tr(Kind.CHAN_SEND, g=1, obj=101, extra=(1,))])
     assert list(stage.item_tables()["c"]) == [101]
     assert stage.item_name(("c", 101)) == "jobs"
+
+
+def test_a_round_leaving_at_once_gives_a_fresh_layout(stage, tr):
+    """A crowd of finished goroutines leaving together is a round's end: the next
+    layout places what stays anew (the new round's picture without holes); one
+    goroutine leaving keeps everyone's place."""
+    from gui.stage.stage_common import KEEP_NEW_MAX, LINGER_S
+
+    evs = [tr.chan(100, "jobs", 0)]
+    for gid in range(1, KEEP_NEW_MAX + 4):
+        evs += tr.go(gid, f"worker {gid}")
+        evs.append(tr(Kind.CHAN_SEND, g=gid, obj=100, value="1", extra=(0,)))
+    stage.apply_events(evs)
+    settle(stage)
+
+    def end(gids, seconds) -> None:
+        stage.apply_events([tr(Kind.GO_END, g=g, obj=g) for g in gids])
+        tr.t += LINGER_S + 0.1  # the finished linger, then leave
+        stage.apply_events([tr(Kind.GO_SLEEP, g=KEEP_NEW_MAX + 3, extra=(0.1, tr.t + 0.1))])
+        settle(stage, seconds)  # each settle runs past the last one's sweeps
+
+    fresh, kept = stage.fresh_layouts, stage.kept_layouts
+    end([1], 3.0)
+    assert stage.fresh_layouts == fresh and stage.kept_layouts > kept
+    assert 1 not in stage.item_tables()["g"]
+    end(range(2, KEEP_NEW_MAX + 3), 4.0)
+    assert stage.fresh_layouts == fresh + 1
+    assert list(stage.item_tables()["g"]) == [KEEP_NEW_MAX + 3]
