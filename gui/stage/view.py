@@ -447,13 +447,19 @@ class StageView(
     def settle(self) -> None:
         """Draw now what the next frames would draw: every item whose look changed
         (drawing is spread over frames, so on a busy stage a card can be drawn at its
-        old size for a few frames) and the lines. A screenshot calls this first, so
+        old size for a few frames) and the lines, every detour found (also spread). A screenshot calls this first, so
         the PNG shows the geometry its description gives. Layout and glides keep
         their own pace: a card grown over its neighbour stays so until the next layout."""
         for item in list(self._to_draw):
             item.render()
         self._to_draw.clear()
-        self._rebuild_edges()
+        # Detours take at most a slice of each rebuild (the rest follow on the next
+        # frames, each found one cached): rebuild until every line has its shape.
+        for _ in range(50):
+            self._edges_dirty = False
+            self._rebuild_edges()
+            if not self._edges_dirty:
+                break
         self._edges.setVisible(True)
         self._edges_dirty = False
         self.viewport().update()
