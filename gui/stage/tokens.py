@@ -26,6 +26,8 @@ __all__ = ["PulseItem", "TokenAnimator", "TokenItem"]
 
 Anchor = Callable[[], Point]  # a live scene point: (x, y) floats
 MIN_LEG = 0.12  # seconds: faster than this a value cannot be followed by eye
+LANE_SPACING = 0.35  # of a leg: a value leaves this long after the last on its channel
+LANE_BACKLOG_S = 0.6  # a value that would wait longer for its turn is not drawn
 
 
 class TokenItem(QGraphicsPixmapItem):
@@ -124,6 +126,14 @@ class _Flight:
     duration: float
     on_land: Callable[[], None] | None = None
     chan_in: int = 0  # a value flying into this channel's buffer (hidden there until it lands)
+    # The flight before it on its channel, while that one flies: this one never moves
+    # onto it (it holds, its clock stopped, until there is room), so no two tokens on
+    # one path cover each other.
+    lead: _Flight | None = None
+    seen: float = 0.0  # when step() last moved it (its clock stops while it holds)
+    x: float = 0.0  # where it is (the token's centre), as plain floats
+    y: float = 0.0
+    done: bool = False  # landed or dropped
 
 
 @dataclass(slots=True)
@@ -153,6 +163,7 @@ class TokenAnimator:
     _in_flight: dict[int, int] = field(default_factory=dict)  # channel -> values flying in
     _landing: dict[int, float] = field(default_factory=dict)  # channel -> last arrival time
     _lane_last: dict[int, float] = field(default_factory=dict)  # channel -> last flight start
+    _lane_flight: dict[int, _Flight] = field(default_factory=dict)  # channel -> its last flight
 
     @property
     def active(self) -> bool:
@@ -188,28 +199,41 @@ class TokenAnimator:
         postpones the start (a cancellation reaching deeper levels later);
         *lane* (a channel) paces the flight: values that follow each other
         closely on one channel fly faster, so the picture keeps up with the
-        program instead of queueing tokens behind each other.
+        program, and each leaves LANE_SPACING of a leg after the one before, so
+        no two tokens on one path cover each other; a value that would wait more
+        than LANE_BACKLOG_S for its turn is not drawn (and counted as skipped).
         """
         if len(self.flights) >= self.max_tokens:
             self.skipped += 1
             return False
-        token = self._pool.pop() if self._pool else self._new_token()
-        token.set_token(kind, text, self.style, self.device_scale)
         start = now + delay
         if after_chan:
             start = max(now, self._landing.get(after_chan, 0.0))
         leg = self.leg_time()
+        lead = None
         if lane:
-            gap = now - self._lane_last.get(lane, -1e9)
-            self._lane_last[lane] = now
-            leg = min(leg, max(MIN_LEG, gap * 0.6))
+            last = self._lane_last.get(lane, -1e9)  # when the last value on it left
+            leg = min(leg, max(MIN_LEG, (start - last) * 0.6))
+            start = max(start, last + leg * LANE_SPACING)
+            if start - now > LANE_BACKLOG_S:
+                self.skipped += 1
+                return False
+            self._lane_last[lane] = start
+            lead = self._lane_flight.get(lane)
+            if lead is not None and lead.done:
+                lead = None
+        token = self._pool.pop() if self._pool else self._new_token()
+        token.set_token(kind, text, self.style, self.device_scale)
         duration = leg * legs
         token.setPos(*points[0]())
         token.setVisible(start <= now)
         if chan_in:
             self._in_flight[chan_in] = self._in_flight.get(chan_in, 0) + 1
             self._landing[chan_in] = max(self._landing.get(chan_in, 0.0), start + duration)
-        self.flights.append(_Flight(token, points, start, duration, on_land, chan_in))
+        flight = _Flight(token, points, start, duration, on_land, chan_in, lead, start)
+        self.flights.append(flight)
+        if lane:
+            self._lane_flight[lane] = flight
         return True
 
     def pulse(
@@ -231,6 +255,8 @@ class TokenAnimator:
     def step(self, now: float) -> bool:
         """Move every token and pulse to where it is at *now*; True if anything is animating."""
         landed: list[_Flight] = []
+        k = self.style.k
+        room_x, room_y = 62 * k, 30 * k  # a value token's size and a little air
         for f in self.flights:
             if now < f.t0:
                 continue
@@ -245,7 +271,20 @@ class TokenAnimator:
             i = min(int(pos), legs - 1)
             (ax, ay), (bx, by) = pts[i](), pts[i + 1]()
             u = pos - i
-            f.token.setPos(ax + (bx - ax) * u, ay + (by - ay) * u)
+            tx, ty = ax + (bx - ax) * u, ay + (by - ay) * u
+            lead = f.lead
+            if lead is not None:
+                if lead.done:
+                    f.lead = None
+                elif not lead.token.isVisible() or (
+                    abs(tx - lead.x) < room_x and abs(ty - lead.y) < room_y
+                ):
+                    f.t0 += now - f.seen  # no room ahead: it holds, its clock stopped
+                    f.seen = now
+                    continue
+            f.seen = now
+            f.x, f.y = tx, ty
+            f.token.setPos(tx, ty)
             if not f.token.isVisible():
                 f.token.setVisible(True)
         for f in landed:
@@ -274,6 +313,7 @@ class TokenAnimator:
 
     def _drop(self, f: _Flight) -> None:
         """End flight *f*: its token back to the pool, its channel one value less in flight."""
+        f.done = True
         self.flights.remove(f)
         f.token.setVisible(False)
         self._pool.append(f.token)
@@ -307,6 +347,7 @@ class TokenAnimator:
         self._in_flight.clear()
         self._landing.clear()
         self._lane_last.clear()
+        self._lane_flight.clear()
 
     def restyle(self, style: StageStyle, scale: float | None = None) -> None:
         """New look or new view scale: tokens in flight draw again (pooled ones when reused)."""

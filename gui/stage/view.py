@@ -446,10 +446,11 @@ class StageView(
 
     def settle(self) -> None:
         """Draw now what the next frames would draw: every item whose look changed
-        (drawing is spread over frames, so on a busy stage a card can be drawn at its
-        old size for a few frames) and the lines, every detour found (also spread). A screenshot calls this first, so
-        the PNG shows the geometry its description gives. Layout and glides keep
-        their own pace: a card grown over its neighbour stays so until the next layout."""
+        (drawing is spread over frames, so on a busy stage a card can be drawn at
+        its old size for a few frames) and the lines with every detour (also spread
+        over frames). A screenshot calls this first, so the PNG shows the geometry
+        its description gives. Layout and glides keep their own pace: a card grown
+        over its neighbour stays so until the next layout."""
         for item in list(self._to_draw):
             item.render()
         self._to_draw.clear()

@@ -501,3 +501,25 @@ def test_a_round_leaving_at_once_gives_a_fresh_layout(stage, tr):
     end(range(2, KEEP_NEW_MAX + 3), 4.0)
     assert stage.fresh_layouts == fresh + 1
     assert list(stage.item_tables()["g"]) == [KEEP_NEW_MAX + 3]
+
+
+def test_values_close_together_on_one_channel_never_cover_each_other(stage, tr):
+    """Two values sent on one channel in the same instant: the second leaves a little
+    after the first, so at no time of their flights do the two tokens overlap."""
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    stage.apply_events(
+        [
+            tr(Kind.CHAN_SEND, g=1, obj=100, value="a", extra=(1,)),
+            tr(Kind.CHAN_SEND, g=1, obj=100, value="b", extra=(2,)),
+        ]
+    )
+    first, second = stage._anim.flights
+    assert second.t0 > first.t0
+    t = first.t0
+    while t < second.t0 + second.duration:
+        stage.tick(t)
+        a, b = (f.token for f in (first, second))
+        if a.isVisible() and b.isVisible():
+            assert not a.sceneBoundingRect().intersects(b.sceneBoundingRect()), t
+        t += 0.01
