@@ -233,6 +233,7 @@ class WorkerPool:
                 queued=len(self._jobs),
                 queue_size=self.queue_size,
                 phase=self._phase,
+                over=self._phase == "stopped",  # the stage lets a stopped pool go
             )
 
     # -- intake --------------------------------------------------------------

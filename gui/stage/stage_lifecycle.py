@@ -302,6 +302,9 @@ class LifecycleMixin(StageViewBase):
         if tag == "x":
             cx = m.contexts.get(oid)
             return cx is None or cx.cancelled
+        if tag == "p":  # it says it is over (a stopped pool, an errgroup waited for)
+            pv = m.patterns.get(oid)
+            return pv is None or bool(pv.state.get("over"))
         srcs: dict[str, Mapping[int, LockView | WaitGroupView | CellView]] = {
             "m": m.locks,
             "w": m.waitgroups,

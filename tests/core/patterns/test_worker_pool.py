@@ -317,3 +317,27 @@ def test_negative_retry_arguments_are_refused(rt):
     with pytest.raises(ValueError):
         pool.submit_with_retry(Job(1), -1)
     pool.shutdown(5.0)
+
+
+def test_a_stopped_pool_says_it_is_over_and_a_running_one_does_not():
+    """The stage lets a pattern's card go once its state says ``over``: a pool that
+    has stopped (every accepted job has its result) is over, one still running is not."""
+    from core.runtime import Runtime
+    from core.trace import Kind, Tracer
+
+    tracer = Tracer(10_000)
+    runtime = Runtime(name="pool", tracer=tracer, speed=RT_SPEED)
+    try:
+        with runtime.active():
+            pool = WorkerPool(2, 4, lambda job: job.payload)
+            pool.submit(Job(1, 1))
+
+            def states():
+                return [dict(e.extra[2]) for e in tracer.events() if e.kind is Kind.PATTERN]
+
+            wait_until(lambda: any(s["completed"] == 1 for s in states()))
+            assert not any(s["over"] for s in states())
+            pool.shutdown(5.0)
+            assert states()[-1]["phase"] == "stopped" and states()[-1]["over"] is True
+    finally:
+        assert runtime.stop(2.0).clean
