@@ -593,7 +593,8 @@ class RunModel(ChannelHandlers, SyncHandlers):
         """No goroutine can reach the object any more: forget it."""
         obj = ev.obj
         d = self._d
-        if self.channels.pop(obj, None) is not None:
+        if (c := self.channels.pop(obj, None)) is not None:
+            d.freed_names[obj] = c.name
             d.removed_channels.add(obj)
             d.channels.discard(obj)
             self.timer_chans.pop(obj, None)
@@ -609,7 +610,8 @@ class RunModel(ChannelHandlers, SyncHandlers):
             (self.onces, d.onces),
             (self.cells, d.cells),
         ):
-            if table.pop(obj, None) is not None:
+            if (o := table.pop(obj, None)) is not None:
+                d.freed_names[obj] = o.name
                 changed.discard(obj)
                 d.removed_objects.add(obj)
                 d.structure = True

@@ -265,6 +265,7 @@ class RunDiff:
     removed_objects: set[int] = field(
         default_factory=set
     )  # freed locks, WaitGroups, ... (OBJ_FREE)
+    freed_names: dict[int, str] = field(default_factory=dict)  # a freed object's last name
     # (t, goroutine, state) for every state a goroutine entered, in order (the timeline's lanes)
     transitions: list[tuple[float, int, str]] = field(default_factory=list)
     events: list = field(default_factory=list)  # the batch itself, for views that list events

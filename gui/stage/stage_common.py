@@ -214,6 +214,7 @@ class StageViewBase(_View):
     _movers: set[StageItem]
     _unplaced: set[StageItem]
     _departures: list[float]  # runtime times shown items left, since the last fresh layout
+    _freed_names: dict[int, str]
     _freed: dict[tuple[str, int], float]  # fading out: (tag, id) -> when its object was freed
     _to_draw: dict[StageItem, None]
     _last_edges: float

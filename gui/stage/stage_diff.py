@@ -77,7 +77,7 @@ class DiffMixin(StageViewBase):
             item = self.item_tables()[tag].get(oid)
             if item is not None and item.title:
                 return item.title
-        return self._obj_name(oid) or str(oid)
+        return self._obj_name(oid) or self._freed_names.get(oid) or str(oid)
 
     def token_rects(self) -> list[tuple[str, int, QRectF]]:
         """``(text, channel id or 0, scene rect)`` of every value shown: in flight, or
@@ -197,14 +197,16 @@ class DiffMixin(StageViewBase):
             self._unplaced.discard(item)
             self._order.pop(key, None)
             self._freed.pop(key, None)
+            self._freed_names.pop(key[1], None)
             self._anim.forget(item)  # no value flies on to where it was
             self._layout_dirty = True
             self._edges_dirty = True  # no line may lead to where it was
 
-    def _fade_out(self, table: dict, key: tuple[str, int]) -> None:
+    def _fade_out(self, table: dict, key: tuple[str, int], name: str) -> None:
         """The program let go of the object of *key*: its item fades where it stands
         and leaves RETIRE_S later (see LifecycleMixin._sweep), so a value flying to it
-        lands and the eye sees it go; an item never shown leaves at once."""
+        lands and the eye sees it go; an item never shown leaves at once. *name* is
+        the object's last name (the model has forgotten it)."""
         item = table.get(key[1])
         if item is None or key in self._freed:
             return
@@ -212,6 +214,7 @@ class DiffMixin(StageViewBase):
             self._remove(table, key)
             return
         self._freed[key] = self._stage_time()
+        self._freed_names[key[1]] = name
         item.setOpacity(FREED_OPACITY)
 
     def _apply_diff(self, d: RunDiff) -> None:
@@ -221,7 +224,7 @@ class DiffMixin(StageViewBase):
         for gid in d.removed_goroutines:
             self._remove(self._g_items, ("g", gid))
         for cid in d.removed_channels:
-            self._fade_out(self._c_items, ("c", cid))
+            self._fade_out(self._c_items, ("c", cid), d.freed_names.get(cid, ""))
         for oid in d.removed_objects:  # freed: no goroutine can reach them any more
             for table, tag in (
                 (self._lock_items, "m"),
@@ -232,7 +235,7 @@ class DiffMixin(StageViewBase):
                 (self._ctx_items, "x"),
             ):
                 if oid in table:
-                    self._fade_out(table, (tag, oid))
+                    self._fade_out(table, (tag, oid), d.freed_names.get(oid, ""))
         # 1. Items for everything new (flights need their anchors).
         for gid in d.goroutines:
             g = m.goroutines.get(gid)

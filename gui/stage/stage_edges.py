@@ -197,18 +197,22 @@ class EdgesMixin(StageViewBase):
     def _route(self, pending, dots, curves, lines, ends) -> None:
         """Shape each pending edge: straight in the compact level of detail, else a
         flow curve, or a detour around the items it would cross (gui.stage.routing)."""
-        placed = {
-            key: (item.px, item.py, item.w, item.h)
-            for key, item in self._keyed_items()
-            if item not in self._unplaced and item.isVisible()
-        }
+        placed = {}
+        still = {}  # the placed items that stand still
+        for key, item in self._keyed_items():
+            if item not in self._unplaced and item.isVisible():
+                placed[key] = r = (item.px, item.py, item.w, item.h)
+                if not item.moving and item not in self._movers:
+                    still[key] = r
         # Detours wait until the items stand still (a gliding picture would search
         # anew each frame), and take at most ROUTE_BUDGET_S of a frame: the edges
         # left over keep their curve and are routed by the next rebuild (each
         # detour found is cached, so every rebuild gets further).
         # Meanwhile an edge whose ends stay put keeps the shape it had (no flicker
-        # between detour and curve while a newcomer glides in).
+        # between detour and curve while a newcomer glides in), and a new one
+        # between two still items goes round the still ones.
         routing = not dots and not self._movers
+        budget = not dots
         deadline = time.perf_counter() + ROUTE_BUDGET_S
         before, self._shapes = self._shapes, {}
         shape: QPainterPath | QLineF
@@ -217,14 +221,16 @@ class EdgesMixin(StageViewBase):
                 shape = QLineF(*a, *b)
                 lines.setdefault(name, []).append(shape)
             else:
-                if routing:
-                    others = [r for key, r in placed.items() if key != ka and key != kb]
+                old = None if routing else before.get((ka, kb, a, b))
+                if routing or (old is None and budget and ka in still and kb in still):
+                    obstacles = placed if routing else still
+                    others = [r for key, r in obstacles.items() if key != ka and key != kb]
                     corners = route(a, b, others)
                     shape = curve(a, b) if corners is None else polyline(corners)
                     if time.perf_counter() > deadline:
-                        routing = False
+                        routing = budget = False
                         self._edges_dirty = True  # the rest next time
-                elif (old := before.get((ka, kb, a, b))) is not None:
+                elif old is not None:
                     shape = old
                 else:
                     shape = curve(a, b)

@@ -118,6 +118,7 @@ class StageView(
         self._unplaced = set()  # created, waiting for the layout to place them
         # Items whose object the program let go of: they fade for RETIRE_S, then leave.
         self._freed = {}
+        self._freed_names = {}  # id -> its name, for fading items the model forgot
         self._departures = []
         # Items whose look changed, drawn by the next tick (dict: ordered, no duplicates).
         self._to_draw = {}
@@ -185,6 +186,7 @@ class StageView(
         self._movers.clear()
         self._unplaced.clear()
         self._freed.clear()
+        self._freed_names.clear()
         self._departures.clear()
         self._to_draw.clear()
         self._tidy = True
@@ -263,6 +265,7 @@ class StageView(
         self._movers.clear()
         self._unplaced.clear()
         self._freed.clear()
+        self._freed_names.clear()
         self._departures.clear()
         self._to_draw.clear()
         self._tidy = True

@@ -523,3 +523,20 @@ def test_values_close_together_on_one_channel_never_cover_each_other(stage, tr):
         if a.isVisible() and b.isVisible():
             assert not a.sceneBoundingRect().intersects(b.sceneBoundingRect()), t
         t += 0.01
+
+
+def test_a_freed_lock_keeps_its_name_while_it_fades(stage, tr):
+    """The model forgets a freed object at once; its fading item still says what it
+    was (not a generated id) in the picture's description."""
+    stage.apply_events(
+        [
+            *tr.go(1, "a"),
+            tr(Kind.SYNC_MAKE, obj=50, name="mu", value="Mutex"),
+            tr(Kind.LOCK, g=1, obj=50, name="mu", extra=("w",)),
+            tr(Kind.UNLOCK, g=1, obj=50, name="mu", extra=("w",)),
+        ]
+    )
+    settle(stage)
+    stage.apply_events([tr(Kind.OBJ_FREE, obj=50)])
+    assert 50 in stage.item_tables()["m"]
+    assert stage.item_name(("m", 50)) == "mu"
