@@ -208,9 +208,10 @@ class EdgesMixin(StageViewBase):
         # anew each frame), and take at most ROUTE_BUDGET_S of a frame: the edges
         # left over keep their curve and are routed by the next rebuild (each
         # detour found is cached, so every rebuild gets further).
-        # Meanwhile an edge whose ends stay put keeps the shape it had (no flicker
-        # between detour and curve while a newcomer glides in), and a new one
-        # between two still items goes round the still ones.
+        # Meanwhile a line between two still items goes round the still ones (the
+        # same obstacles each frame: the detour is found once, then cached), and
+        # one with a gliding end keeps the shape it had (no flicker between detour
+        # and curve while a newcomer glides in).
         routing = not dots and not self._movers
         budget = not dots
         deadline = time.perf_counter() + ROUTE_BUDGET_S
@@ -222,7 +223,7 @@ class EdgesMixin(StageViewBase):
                 lines.setdefault(name, []).append(shape)
             else:
                 old = None if routing else before.get((ka, kb, a, b))
-                if routing or (old is None and budget and ka in still and kb in still):
+                if routing or (budget and ka in still and kb in still):
                     obstacles = placed if routing else still
                     others = [r for key, r in obstacles.items() if key != ka and key != kb]
                     corners = route(a, b, others)
