@@ -126,9 +126,9 @@ class _Flight:
     duration: float
     on_land: Callable[[], None] | None = None
     chan_in: int = 0  # a value flying into this channel's buffer (hidden there until it lands)
-    # The flight before it on its channel, while that one flies: this one never moves
-    # onto it (it holds, its clock stopped, until there is room), so no two tokens on
-    # one path cover each other.
+    # The flight before it on its channel, while that one flies: this one leaves only
+    # when there is room behind it (it waits hidden, its clock stopped) and lands after
+    # it, so no two tokens on one path cover each other.
     lead: _Flight | None = None
     seen: float = 0.0  # when step() last moved it (its clock stops while it holds)
     x: float = 0.0  # where it is (the token's centre), as plain floats
@@ -273,15 +273,17 @@ class TokenAnimator:
             u = pos - i
             tx, ty = ax + (bx - ax) * u, ay + (by - ay) * u
             lead = f.lead
-            if lead is not None:
-                if lead.done:
-                    f.lead = None
-                elif not lead.token.isVisible() or (
-                    abs(tx - lead.x) < room_x and abs(ty - lead.y) < room_y
+            if lead is not None:  # still at its start (a token never stops mid-air)
+                if not lead.done and (
+                    not lead.token.isVisible()
+                    or (abs(tx - lead.x) < room_x and abs(ty - lead.y) < room_y)
                 ):
-                    f.t0 += now - f.seen  # no room ahead: it holds, its clock stopped
+                    f.t0 += now - f.seen  # no room yet: it waits, hidden, its clock stopped
                     f.seen = now
                     continue
+                if not lead.done:  # it leaves: it lands after the one ahead, never on it
+                    f.duration = max(f.duration, lead.t0 + lead.duration - now + MIN_LEG / 2)
+                f.lead = None
             f.seen = now
             f.x, f.y = tx, ty
             f.token.setPos(tx, ty)

@@ -517,12 +517,17 @@ def test_values_close_together_on_one_channel_never_cover_each_other(stage, tr):
     first, second = stage._anim.flights
     assert second.t0 > first.t0
     t = first.t0
-    while t < second.t0 + second.duration:
+    last = None  # the second token's last position: once it left, it never stops mid-air
+    while second in stage._anim.flights:
         stage.tick(t)
         a, b = (f.token for f in (first, second))
         if a.isVisible() and b.isVisible():
             assert not a.sceneBoundingRect().intersects(b.sceneBoundingRect()), t
+        if b.isVisible() and second in stage._anim.flights:
+            assert b.pos() != last, t
+            last = b.pos()
         t += 0.01
+        assert t < first.t0 + 5, "the second value never landed"
 
 
 def test_a_freed_lock_keeps_its_name_while_it_fades(stage, tr):
