@@ -5,6 +5,7 @@ and helpers of StageView those parts use, declared once (:class:`StageViewBase`)
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -213,7 +214,7 @@ class StageViewBase(_View):
     _next_order: int
     _movers: set[StageItem]
     _unplaced: set[StageItem]
-    _departures: list[float]  # runtime times shown items left, since the last fresh layout
+    _departures: deque[float]  # when shown items left (runtime), the last CROWD_LEAVES_S only
     _freed_names: dict[int, str]
     _freed: dict[tuple[str, int], float]  # fading out: (tag, id) -> when its object was freed
     _to_draw: dict[StageItem, None]

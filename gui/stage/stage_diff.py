@@ -16,6 +16,7 @@ from gui.stage.items import StageItem
 from gui.stage.overlays import panic_text
 from gui.stage.pattern_items import pattern_item
 from gui.stage.stage_common import (
+    CROWD_LEAVES_S,
     FREED_OPACITY,
     FULL_MAX,
     LAYOUT_EVERY_BIG_S,
@@ -190,7 +191,11 @@ class DiffMixin(StageViewBase):
         item = table.pop(key[1], None)
         if item is not None:
             if item not in self._unplaced:
-                self._departures.append(self._stage_time())
+                now = self._stage_time()
+                left = self._departures
+                left.append(now)
+                while now - left[0] > CROWD_LEAVES_S:
+                    left.popleft()
             self._to_draw.pop(item, None)
             self._scene.removeItem(item)
             self._movers.discard(item)

@@ -134,6 +134,7 @@ class _Flight:
     x: float = 0.0  # where it is (the token's centre), as plain floats
     y: float = 0.0
     done: bool = False  # landed or dropped
+    owners: frozenset[int] = frozenset()  # ids of the items its waypoints belong to (forget)
 
 
 @dataclass(slots=True)
@@ -231,6 +232,7 @@ class TokenAnimator:
             self._in_flight[chan_in] = self._in_flight.get(chan_in, 0) + 1
             self._landing[chan_in] = max(self._landing.get(chan_in, 0.0), start + duration)
         flight = _Flight(token, points, start, duration, on_land, chan_in, lead, start)
+        flight.owners = frozenset(id(o) for p in points if (o := _owner(p)) is not None)
         self.flights.append(flight)
         if lane:
             self._lane_flight[lane] = flight
@@ -329,7 +331,10 @@ class TokenAnimator:
     def forget(self, item: object) -> None:
         """Drop the flights to, from or through *item* and the pulses on it (it leaves
         the stage): no token flies on to a place where nothing is, and none lands."""
-        for f in [f for f in self.flights if any(_owner(p) is item for p in f.points)]:
+        if not (self.flights or self.pulses):
+            return
+        key = id(item)  # by identity: == on a Qt item is a slow C++ comparison
+        for f in [f for f in self.flights if key in f.owners]:
             self._drop(f)
         for pu in [pu for pu in self.pulses if _owner(pu.at) is item]:
             self.pulses.remove(pu)

@@ -24,6 +24,7 @@ goroutines a compact level of detail (dots) instead of a slower frame.
 from __future__ import annotations
 
 import time
+from collections import deque
 from fnmatch import fnmatchcase
 
 from PySide6.QtCore import (
@@ -119,7 +120,7 @@ class StageView(
         # Items whose object the program let go of: they fade for RETIRE_S, then leave.
         self._freed = {}
         self._freed_names = {}  # id -> its name, for fading items the model forgot
-        self._departures = []
+        self._departures = deque()
         # Items whose look changed, drawn by the next tick (dict: ordered, no duplicates).
         self._to_draw = {}
         self._last_edges = 0.0
