@@ -317,10 +317,10 @@ class DiffMixin(StageViewBase):
                     self._add(self._pattern_items, ("p", oid), new_p)
         if d.structure:
             self._layout_dirty = True
-        if self._unplaced and self._freed:
-            self._retire_freed(self._stage_time())  # a fading item's namesake came
         if self._unplaced and len(self._g_items) <= FULL_MAX:
             self._tell_namesakes_apart()  # a new round's namesakes, from their first frame
+        if self._unplaced and self._freed:
+            self._retire_freed(self._stage_time())  # a fading item's namesake came
         self._update_lod()
         if self._unplaced and now - self._last_layout >= self._layout_every():
             self._relayout(now)

@@ -32,10 +32,10 @@ class LifecycleMixin(StageViewBase):
         kind, share a name unless both are still in use.
         """
         now = self._stage_time()
-        changed = self._retire_freed(now)
-        changed |= self._retire_idle(now)
+        changed = self._retire_idle(now)
         changed |= self._retire_duplicates()
         changed |= self._tell_namesakes_apart()
+        changed |= self._retire_freed(now)  # last: a fading item whose name was just given
         done = sorted(
             (i.finished_at, gid) for gid, i in self._g_items.items() if i.finished_at is not None
         )
@@ -232,8 +232,10 @@ class LifecycleMixin(StageViewBase):
             return display_name(g.name) if g is not None else f"goroutine {oid}"
         if tag == "c":
             c = m.channels.get(oid)
-            return self._channel_label(oid) or (c.name if c is not None else "")
-        return self._obj_name(oid)
+            return self._channel_label(oid) or (
+                c.name if c is not None else self._freed_names.get(oid, "")
+            )
+        return self._obj_name(oid) or self._freed_names.get(oid, "")
 
     def _retitle(self, tag: str, oid: int, title: str | None) -> bool:
         """Draw item (*tag*, *oid*) as *title* (None: its own name) and redraw it;
