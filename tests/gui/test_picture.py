@@ -214,3 +214,27 @@ def test_finished_rounds_leave_even_after_their_namesakes_were_told_apart(window
 
     qtbot.waitUntil(settled, timeout=5000)
     assert len(names()) == len(set(names())), names()
+
+
+def test_a_pipeline_reads_left_to_right_in_its_lanes(window, qtbot):
+    """pipeline declares its lanes (generate | out | square | ... | sink): wherever two
+    laned items stand side by side (their rows overlap), the earlier lane is left."""
+    window.resize(1920, 1080)
+    _run_until(window, qtbot, "pipeline", 3.0, actions=False)
+    qtbot.waitUntil(
+        lambda: not any(i.get("moving") for i in describe(window)["items"]), timeout=5000
+    )
+    stage = window.stage
+    placed = []
+    for tag in ("g", "c"):
+        for oid, item in stage.item_tables()[tag].items():
+            lane = stage.lane_of(stage._own_name(tag, oid))
+            if lane is not None:
+                placed.append(
+                    (lane, item.px, item.py, item.py + item.h, stage.item_name((tag, oid)))
+                )
+    assert {p[0] for p in placed} == set(range(len(scenarios.get("pipeline").lanes)))
+    for la, xa, ya0, ya1, na in placed:
+        for lb, xb, yb0, yb1, nb in placed:
+            if la < lb and ya0 < yb1 and yb0 < ya1:  # side by side
+                assert xa < xb, f"{na} (lane {la}) is not left of {nb} (lane {lb})"
