@@ -18,7 +18,7 @@ from core.runtime._chan import (
     nil_chan,
 )
 from core.runtime._errors import Goexit, Panic
-from core.runtime._goroutine import State, _me, current_runtime
+from core.runtime._goroutine import State, _me, _tls, current_runtime
 from core.trace import Kind
 
 _SELECT = Kind.SELECT
@@ -272,7 +272,8 @@ _PICKED = tuple(str(i) for i in range(-1, 64))  # SELECT's value, by pick + 1
 def _trace_select(tr, cases: tuple, picked: int, ready: tuple, ch: Chan | None) -> None:
     value = _PICKED[picked + 1] if picked < 63 else str(picked)
     extra = (picked, ready, _case_shape(cases))
+    me = (getattr(_tls, "g", None) or _me()).id
     if ch is None:
-        tr.emit(_SELECT, _me().id, 0, "default", value, extra)
+        tr.emit(_SELECT, me, 0, "default", value, extra)
     else:
-        tr.emit(_SELECT, _me().id, ch.id, ch.name, value, extra)
+        tr.emit(_SELECT, me, ch.id, ch.name, value, extra)
