@@ -84,6 +84,9 @@ class GoroutineItem(StageItem):
     hides: Callable[[int], bool] | None = None
     # How a select case names its channel (set by the view: a timer's case counts down).
     case_name: Callable[[int], str] | None = None
+    # An object's own (runtime) name, to show the stage's name for it in the last
+    # operation's words ("received 3 from ctx.Done()", not "... from ctx-1452.Done").
+    object_name: Callable[[int], str] | None = None
 
     def __init__(self, style: StageStyle, gid: int, lod: str = "full") -> None:
         self.lod = lod
@@ -95,6 +98,7 @@ class GoroutineItem(StageItem):
         self._g: GoroutineView | None = None
         self._sel: SelectView | None = None
         self._status = ""
+        self._name_of: Callable[[int], str] | None = None  # the stage's names (show_view)
         self._rows = 0
         self._chan_names: tuple[str, ...] = ()
         self._shown_cases: tuple[int, ...] = ()  # the select's cases the card lists
@@ -156,6 +160,7 @@ class GoroutineItem(StageItem):
     ) -> bool:
         """Take the goroutine's new state; returns whether the size changed (relayout)."""
         self._g = g
+        self._name_of = name_of
         self.state = g.state
         status = status_line(g, name_of, self.hides)
         self._status = status
@@ -248,8 +253,13 @@ class GoroutineItem(StageItem):
         """The goroutine's last operation, unless it names plumbing kept off the stage
         ("Unlock bucket.mu" while the bucket is drawn as itself)."""
         hides = self.hides
-        if g.activity_on and hides is not None and hides(g.activity_on):
+        on = g.activity_on
+        if on and hides is not None and hides(on):
             return ""
+        if on and self.object_name is not None and self._name_of is not None:
+            own, shown = self.object_name(on), self._name_of(on)
+            if own and shown and own != shown:
+                return g.activity.replace(own, shown)
         return g.activity
 
     def _tooltip(self, g: GoroutineView, status: str) -> str:

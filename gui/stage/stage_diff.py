@@ -256,6 +256,7 @@ class DiffMixin(StageViewBase):
                 new_g.spotlit = gid == self._spot
                 new_g.hides = self.hides_object
                 new_g.case_name = self._case_name
+                new_g.object_name = self._obj_name
                 self._add(self._g_items, ("g", gid), new_g)
                 parent = self._g_items.get(m.goroutines[gid].parent)
                 if parent is not None and parent not in self._unplaced:

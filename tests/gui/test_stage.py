@@ -545,3 +545,18 @@ def test_a_freed_lock_keeps_its_name_while_it_fades(stage, tr):
     stage.apply_events([tr(Kind.OBJ_FREE, obj=50)])
     assert 50 in stage.item_tables()["m"]
     assert stage.item_name(("m", 50)) == "mu"
+
+
+def test_a_cards_last_operation_names_objects_as_the_stage_does(qtbot):
+    """A Done channel is drawn as "ctx.Done()": the card's last operation says so
+    too, not the runtime's generated "ctx-12.Done"."""
+    from core.trace import GoroutineView
+    from gui.stage.goroutine_item import GoroutineItem
+    from gui.stage.style import StageStyle
+
+    g = GoroutineView(1, "worker", state="running")
+    g.activity, g.activity_on = "received 3 from ctx-12.Done", 12
+    item = GoroutineItem(StageStyle(DARK, False), 1, "full")
+    item.object_name = {12: "ctx-12.Done"}.__getitem__
+    item.show_view(g, None, {12: "ctx.Done()"}.__getitem__)
+    assert item._activity(g) == "received 3 from ctx.Done()"
