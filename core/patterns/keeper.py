@@ -49,6 +49,10 @@ class _Request:
     user: str | None
     reply: Chan  # capacity 1: the keeper's answer never waits for a caller that gave up
 
+    def __str__(self) -> str:
+        """How a request reads on the stage: "inc alice", "get bob", "all"."""
+        return self.op if self.user is None else f"{self.op} {self.user}"
+
 
 class ResourceKeeper:
     """A map of counters owned by one goroutine, reached only through channels.

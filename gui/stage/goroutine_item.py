@@ -174,13 +174,13 @@ class GoroutineItem(StageItem):
         )
         full = self.lod == "full"
         choice = sel is not None and (len(shown) >= 3 or -1 in sel.wins)
-        if full and sel is not None and (choice or self._rows):
+        if full and sel is not None and choice:
             # The scoreboard of a real choice (a loop's `case <-ctx.Done()` plus
             # its pacing timer says nothing the status line does not). Once shown,
-            # the card keeps its height while the goroutine lives: a goroutine that
-            # alternates between two selects (send a request, then wait for the
-            # answer) would otherwise grow and shrink many times a second, and push
-            # its neighbours about on every change.
+            # it stays (the last real choice) and the card keeps its height while
+            # the goroutine lives: a goroutine that alternates between two selects
+            # (send a request, then wait for the answer) would otherwise grow and
+            # shrink many times a second, and push its neighbours about each time.
             rows = max(self._rows, 1 + min(len(shown), _MAX_CASES) + (1 if -1 in sel.wins else 0))
             self._sel = sel
             self._shown_cases = shown
@@ -188,7 +188,7 @@ class GoroutineItem(StageItem):
             self._chan_names = tuple(namer(cid) for _, cid in sel.cases)
             self.counts_down = any(n.endswith(" s") for n in self._chan_names)
         elif full and self._sel is not None and self._rows:
-            rows = self._rows  # the last scoreboard stays, and the card's height
+            rows = self._rows  # the last real choice's scoreboard stays, and the height
         else:
             self._sel = None
             self.counts_down = False

@@ -391,7 +391,7 @@ def test_a_select_card_keeps_its_height_while_its_goroutine_alternates_selects(q
     tall = item.h
     assert item._sel is send
     item.show_view(g, wait, names.__getitem__)
-    assert item.h == tall and item._sel is wait  # the latest select, in the same room
+    assert item.h == tall and item._sel is send  # the last real choice, in the same room
     item.show_view(GoroutineView(1, "client", state="running"), None, names.__getitem__)
     assert item.h == tall
     fresh = GoroutineItem(StageStyle(DARK, False), 2, "full")

@@ -8,7 +8,7 @@ import pytest
 from helpers import wait_until
 
 from core.patterns.keeper import ResourceKeeper
-from core.runtime import Runtime, State
+from core.runtime import Chan, Runtime, State
 from core.trace import Kind, Tracer
 
 
@@ -138,3 +138,13 @@ def test_inc_rejects_a_negative_timeout(rt):
     assert g.join(2.0)
     assert isinstance(g.panic, ValueError)
     k.stop()
+
+
+def test_a_request_reads_as_words_on_the_stage(rt):
+    """A request travelling on the requests channel is drawn as "inc alice", not as
+    the dataclass's repr (which named its reply channel)."""
+    from core.patterns.keeper import _Request
+    from core.trace.events import short_repr
+
+    assert short_repr(_Request("inc", "alice", Chan(1))) == "inc alice"
+    assert short_repr(_Request("all", None, Chan(1))) == "all"
