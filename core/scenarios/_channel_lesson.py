@@ -105,6 +105,8 @@ class ChannelLesson(Scenario):
     _delay_param: str
     _sender_name: str
     _receiver_name: str
+    # How the teacher's Burst and Close reach the sender: not the lesson's channel.
+    plumbing = ("send-now request", "close request")
 
     def __init__(self, **values: object) -> None:
         super().__init__(**values)

@@ -126,6 +126,8 @@ class ContextTree(Scenario):
         Metric("requests", "requests", "Requests served since the start."),
     )
     source_modules = ("core.scenarios.context_tree",)
+    # How the teacher's "New request" reaches run, and its pause between requests.
+    plumbing = ("new request", "between requests", "between requests.C")
 
     def __init__(self, **values: object) -> None:
         super().__init__(**values)

@@ -139,7 +139,7 @@ class LostUpdates(Scenario):
         Metric("lost", "increments", "Increments BadCounter lost: finished minus its value"),
         Metric("rate", "increments/s", "Increments finished per runtime second, on each counter"),
     )
-    plumbing = ("rest", "rest.C")
+    plumbing = ("rest", "rest.C", "teacher")  # the pause between rounds; the actions' channel
     source_modules = ("core.patterns.counters", "core.scenarios.lost_updates")
 
     def __init__(self, **values: object) -> None:
