@@ -44,6 +44,7 @@ else:
 
 __all__ = [
     "CANCEL_STEP_S",
+    "CRAMPED_HOLD_S",
     "CRAMPED_SCALE",
     "CROWD_LEAVES_S",
     "DEFAULT_PLUMBING",
@@ -134,6 +135,7 @@ MAX_ZOOM = 1.35
 MAX_ZOOM_PRESENTER = 1.9
 CANCEL_STEP_S = 0.3  # cancellation travels one level of the context tree in this time
 CRAMPED_SCALE = 0.72  # below this zoom full cards are too small to read: try small ones
+CRAMPED_HOLD_S = 4.0  # wall seconds a switch between card sizes holds (no flapping)
 
 
 def _alpha(color: QColor, a: float) -> QColor:
@@ -224,6 +226,8 @@ class StageViewBase(_View):
     _anim: TokenAnimator
     _layout_dirty: bool
     _layout_now: bool
+    _cramped_at: float  # when the card size last switched (monotonic)
+    _leavers_laid_out: bool  # the last fresh layout placed a finished round too
     _tidy: bool
     fresh_layouts: int
     _shapes: dict[tuple, QPainterPath]

@@ -16,6 +16,7 @@ from gui.stage.goroutine_item import GoroutineItem
 from gui.stage.items import StageItem
 from gui.stage.layout import Node, layered_layout, tree_layout
 from gui.stage.stage_common import (
+    CRAMPED_HOLD_S,
     CRAMPED_SCALE,
     CROWD_LEAVES_S,
     FULL_MAX,
@@ -113,8 +114,11 @@ class LayoutMixin(StageViewBase):
                 cramped = here < CRAMPED_SCALE and there > here * 1.25
             else:  # back to full cards only when they read well (hysteresis)
                 cramped = there < CRAMPED_SCALE * 1.15
-            if cramped != self._cramped and again:
+            # A switch holds CRAMPED_HOLD_S at least: a lesson whose batches come and
+            # go sits near the threshold, and every switch moves every card.
+            if cramped != self._cramped and again and now - self._cramped_at >= CRAMPED_HOLD_S:
                 self._cramped = cramped
+                self._cramped_at = now
                 self._update_lod()
                 self._relayout(now, again=False)
                 return
@@ -211,6 +215,11 @@ class LayoutMixin(StageViewBase):
         if kept is None:
             self.fresh_layouts += 1
             self._departures.clear()
+            # Laid out with a finished round still on stage (lingering, fading): once
+            # it has left, the next layout is a fresh one too (see _keep_places).
+            self._leavers_laid_out = bool(self._freed) or any(
+                i.finished_at is not None for i in self._g_items.values()
+            )
         else:
             self.kept_layouts += 1
             targets = kept
@@ -246,7 +255,8 @@ class LayoutMixin(StageViewBase):
         """*targets* (a fresh layout, *tidy_size* wide and high) with every shown item
         kept where it is and each newcomer put in the free place nearest to where the
         fresh layout wants it; None when a fresh layout is due instead: a new round
-        (most items new), a crowd arriving or leaving at once, a card grown over its neighbour,
+        (most items new), a crowd arriving, the crowd of a finished round the last fresh
+        layout placed beside a new one leaving, a card grown over its neighbour,
         no free place near enough, or a patchwork that would no longer fit the view
         (or shrink on it) where the fresh layout would fit.
         """
@@ -256,8 +266,11 @@ class LayoutMixin(StageViewBase):
         if len(new) > KEEP_NEW_MAX or len(old) < len(targets) / 2:
             return None
         now = self._stage_time()
-        if sum(now - t <= CROWD_LEAVES_S for t in self._departures) > KEEP_NEW_MAX:
-            return None  # a round left: the new one's picture without its holes
+        if (
+            self._leavers_laid_out
+            and sum(now - t <= CROWD_LEAVES_S for t in self._departures) > KEEP_NEW_MAX
+        ):
+            return None  # the round laid out beside this one left: no holes where it stood
         kept = {k: _destination(items[k]) for k in old}
         # The fresh layout's frame, moved onto the shown one.
         dx = sum(kept[k][0] - targets[k][0] for k in old) / len(old)

@@ -103,6 +103,8 @@ class StageView(
         self.lod = "full"
         # Full cards do not fit the viewport readably: use small ones (see _relayout).
         self._cramped = False
+        self._cramped_at = -1e9  # when it last switched (monotonic; see CRAMPED_HOLD_S)
+        self._leavers_laid_out = False
         self._show_contexts = False  # the context tree appears once it says something
         self._g_items = {}
         self._c_items = {}
@@ -199,6 +201,7 @@ class StageView(
         self._hands_off_until = 0.0
         self.lod = "full"
         self._cramped = False
+        self._cramped_at = -1e9
         self._show_contexts = False
         self._spot = 0
         self._clock = None

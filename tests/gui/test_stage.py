@@ -475,32 +475,44 @@ def test_a_fading_channel_leaves_when_the_next_rounds_namesake_comes(stage, tr):
     assert stage.item_name(("c", 101)) == "jobs"
 
 
-def test_a_round_leaving_at_once_gives_a_fresh_layout(stage, tr):
-    """A crowd of finished goroutines leaving together is a round's end: the next
-    layout places what stays anew (the new round's picture without holes); one
-    goroutine leaving keeps everyone's place."""
+def test_a_finished_round_laid_out_beside_the_new_one_leaves_a_fresh_layout(stage, tr):
+    """A new round arrives while the last one's finished goroutines still linger: the
+    fresh layout places both. When the old round has left, the next layout is fresh
+    again (no holes where it stood). A crowd leaving that no fresh layout placed
+    beside newcomers keeps everyone's place."""
     from gui.stage.stage_common import KEEP_NEW_MAX, LINGER_S
 
-    evs = [tr.chan(100, "jobs", 0)]
-    for gid in range(1, KEEP_NEW_MAX + 4):
-        evs += tr.go(gid, f"worker {gid}")
-        evs.append(tr(Kind.CHAN_SEND, g=gid, obj=100, value="1", extra=(0,)))
-    stage.apply_events(evs)
-    settle(stage)
+    n = KEEP_NEW_MAX + 2
 
-    def end(gids, seconds) -> None:
-        stage.apply_events([tr(Kind.GO_END, g=g, obj=g) for g in gids])
+    def round_of(first: int) -> list:
+        evs = []
+        for gid in range(first, first + n):
+            evs += tr.go(gid, f"worker {gid}")
+            evs.append(tr(Kind.CHAN_SEND, g=gid, obj=100, value="1", extra=(0,)))
+        return evs
+
+    def leave(gids, seconds) -> None:
         tr.t += LINGER_S + 0.1  # the finished linger, then leave
-        stage.apply_events([tr(Kind.GO_SLEEP, g=KEEP_NEW_MAX + 3, extra=(0.1, tr.t + 0.1))])
+        stage.apply_events([tr(Kind.GO_SLEEP, g=999, extra=(0.1, tr.t + 0.1))])
         settle(stage, seconds)  # each settle runs past the last one's sweeps
+        assert not set(gids) & set(stage.item_tables()["g"])
 
-    fresh, kept = stage.fresh_layouts, stage.kept_layouts
-    end([1], 3.0)
-    assert stage.fresh_layouts == fresh and stage.kept_layouts > kept
-    assert 1 not in stage.item_tables()["g"]
-    end(range(2, KEEP_NEW_MAX + 3), 4.0)
+    stage.apply_events([tr.chan(100, "jobs", 0), *tr.go(999, "main"), *round_of(1)])
+    settle(stage)
+    fresh = stage.fresh_layouts
+    stage.apply_events([tr(Kind.GO_END, g=g, obj=g) for g in range(1, 1 + n)])
+    leave(range(1, 1 + n), 3.0)  # no newcomers were laid out beside them
+    assert stage.fresh_layouts == fresh
+
+    stage.apply_events(round_of(100))
+    settle(stage, 4.0)
+    stage.apply_events([tr(Kind.GO_END, g=g, obj=g) for g in range(100, 100 + n)])
+    stage.apply_events(round_of(200))  # the next round while the last one lingers
+    stage.tick(time.monotonic() + 5.0)  # its layout places both rounds
+    fresh = stage.fresh_layouts
+    assert stage._leavers_laid_out
+    leave(range(100, 100 + n), 7.0)
     assert stage.fresh_layouts == fresh + 1
-    assert list(stage.item_tables()["g"]) == [KEEP_NEW_MAX + 3]
 
 
 def test_values_close_together_on_one_channel_never_cover_each_other(stage, tr):
@@ -560,3 +572,19 @@ def test_a_cards_last_operation_names_objects_as_the_stage_does(qtbot):
     item.object_name = {12: "ctx-12.Done"}.__getitem__
     item.show_view(g, None, {12: "ctx.Done()"}.__getitem__)
     assert item._activity(g) == "received 3 from ctx.Done()"
+
+
+def test_a_switch_of_card_size_holds_a_while(stage, tr):
+    """Small cards were chosen a moment ago: a picture that would read with full
+    cards again does not switch back before CRAMPED_HOLD_S (batches coming and
+    going near the threshold flipped the size, and moved every card, each time)."""
+    from gui.stage.stage_common import CRAMPED_HOLD_S
+
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    now = time.monotonic()
+    stage._cramped, stage._cramped_at = True, now  # just switched to small cards
+    stage._relayout(now + 0.1)
+    assert stage._cramped  # two goroutines read well with full cards, but it holds
+    stage._relayout(now + CRAMPED_HOLD_S + 0.1)
+    assert not stage._cramped
