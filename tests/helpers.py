@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -55,3 +56,45 @@ def run_in(rt, fn: Callable[[], object], timeout: float = 5.0) -> object:
     g = rt.go(wrap, name="caller")
     assert g.join(timeout), "the goroutine did not finish"
     return out[0]
+
+
+class TraceMaker:
+    """Makes trace events by hand, as a runtime would emit them (the stage's tests):
+    sequence numbers in order, each event *step* runtime seconds after the last.
+
+    ``tr(kind, g=, obj=, name=, value=, extra=)`` makes one event; ``tr.t`` is the
+    runtime clock (a test moves it on to age what the stage shows)."""
+
+    def __init__(self, step: float = 0.01) -> None:
+        self._seq = itertools.count(1)
+        self.t = 0.0
+        self.step = step
+
+    def __call__(self, kind, g=0, obj=0, name="", value="", extra=()):
+        from core.trace import TraceEvent
+
+        self.t += self.step
+        return TraceEvent(next(self._seq), self.t, kind, g, obj, name, value, tuple(extra))
+
+    def go(self, gid: int, name: str, parent: int = 0) -> list:
+        """A goroutine made (by *parent*) and started."""
+        from core.trace import Kind
+
+        return [
+            self(Kind.GO_CREATE, g=parent, obj=gid, name=name),
+            self(Kind.GO_START, g=gid, obj=gid, name=name),
+        ]
+
+    def chan(self, cid: int, name: str, cap: int = 0):
+        """A channel made."""
+        from core.trace import Kind
+
+        return self(Kind.CHAN_MAKE, obj=cid, name=name, value=str(cap), extra=(cap,))
+
+    def recv_block(self, gid: int, cid: int, name: str):
+        """Goroutine *gid* parks receiving from channel *cid*."""
+        from core.trace import Kind
+
+        return self(
+            Kind.GO_BLOCK, g=gid, obj=cid, name=name, extra=("blocked_recv", "chan receive", ())
+        )

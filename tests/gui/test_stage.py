@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import pytest
+from helpers import TraceMaker as Trace
 from PySide6.QtCore import QPointF, Qt
 
 from core.trace import Kind, TraceEvent
 from gui.stage import StageView
 from gui.stage.layout import Node, layered_layout, tree_layout
 from gui.theme import DARK, LIGHT
-
-
-class Trace:
-    def __init__(self) -> None:
-        self._seq = itertools.count(1)
-        self.t = 0.0
-
-    def __call__(self, kind, g=0, obj=0, name="", value="", extra=()) -> TraceEvent:
-        self.t += 0.01
-        return TraceEvent(next(self._seq), self.t, kind, g, obj, name, value, tuple(extra))
-
-    def go(self, gid, name, parent=0):
-        return [
-            self(Kind.GO_CREATE, g=parent, obj=gid, name=name),
-            self(Kind.GO_START, g=gid, obj=gid, name=name),
-        ]
-
-    def chan(self, cid, name, cap):
-        return self(Kind.CHAN_MAKE, obj=cid, name=name, value=str(cap), extra=(cap,))
 
 
 @pytest.fixture

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import pytest
+from helpers import TraceMaker as Trace
 from helpers import wait_until
 
 from core.scenarios import catalogue
 from core.scenarios._run import ScenarioRun
-from core.trace import Kind, TraceEvent
+from core.trace import Kind
 from gui.stage import StageView
 from gui.stage.layout import Node, layered_layout
 from gui.theme import DARK
@@ -34,16 +34,6 @@ def test_a_lane_holds_its_members_in_one_column():
     pos, _ = layered_layout(nodes, edges, lanes=lanes, aspect=0.5)  # tall: one band
     assert pos["w1"][0] == pos["w2"][0] == pos["w3"][0]
     assert pos["src"][0] < pos["w1"][0] < pos["out"][0]
-
-
-class Trace:
-    def __init__(self) -> None:
-        self._seq = itertools.count(1)
-        self.t = 0.0
-
-    def __call__(self, kind, g=0, obj=0, name="", value="", extra=()) -> TraceEvent:
-        self.t += 0.01
-        return TraceEvent(next(self._seq), self.t, kind, g, obj, name, value, tuple(extra))
 
 
 @pytest.fixture

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
+from helpers import TraceMaker as Trace
 
-from core.trace import Kind, TraceEvent
+from core.trace import TraceEvent
 from gui.stage import StageView
 from gui.stage.view import DEFAULT_PLUMBING
 from gui.theme import DARK
-
-
-class Trace:
-    def __init__(self) -> None:
-        self._seq = itertools.count(1)
-        self.t = 0.0
-
-    def __call__(self, kind, g=0, obj=0, name="", value="", extra=()) -> TraceEvent:
-        self.t += 0.01
-        return TraceEvent(next(self._seq), self.t, kind, g, obj, name, value, tuple(extra))
-
-    def go(self, gid, name):
-        return [
-            self(Kind.GO_CREATE, g=0, obj=gid, name=name),
-            self(Kind.GO_START, g=gid, obj=gid, name=name),
-        ]
-
-    def chan(self, cid, name, cap=0):
-        return self(Kind.CHAN_MAKE, obj=cid, name=name, value=str(cap), extra=(cap,))
-
-    def recv_block(self, gid, cid, name):
-        return self(
-            Kind.GO_BLOCK, g=gid, obj=cid, name=name, extra=("blocked_recv", "chan receive", ())
-        )
 
 
 @pytest.fixture
