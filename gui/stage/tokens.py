@@ -135,6 +135,7 @@ class _Flight:
     y: float = 0.0
     done: bool = False  # landed or dropped
     owners: frozenset[int] = frozenset()  # ids of the items its waypoints belong to (forget)
+    lane: int = 0  # the channel that paces it (0: none)
 
 
 @dataclass(slots=True)
@@ -233,6 +234,7 @@ class TokenAnimator:
             self._landing[chan_in] = max(self._landing.get(chan_in, 0.0), start + duration)
         flight = _Flight(token, points, start, duration, on_land, chan_in, lead, start)
         flight.owners = frozenset(id(o) for p in points if (o := _owner(p)) is not None)
+        flight.lane = lane
         self.flights.append(flight)
         if lane:
             self._lane_flight[lane] = flight
@@ -282,9 +284,11 @@ class TokenAnimator:
                 ):
                     f.t0 += now - f.seen  # no room yet: it waits, hidden, its clock stopped
                     f.seen = now
+                    self._lands_at(f)
                     continue
                 if not lead.done:  # it leaves: it lands after the one ahead, never on it
                     f.duration = max(f.duration, lead.t0 + lead.duration - now + MIN_LEG / 2)
+                    self._lands_at(f)
                 f.lead = None
             f.seen = now
             f.x, f.y = tx, ty
@@ -315,9 +319,16 @@ class TokenAnimator:
         if f.on_land is not None:
             f.on_land()
 
+    def _lands_at(self, f: _Flight) -> None:
+        """*f* waited or slowed: a value leaving its channel's buffer starts after it lands."""
+        if f.chan_in:
+            self._landing[f.chan_in] = max(self._landing.get(f.chan_in, 0.0), f.t0 + f.duration)
+
     def _drop(self, f: _Flight) -> None:
         """End flight *f*: its token back to the pool, its channel one value less in flight."""
         f.done = True
+        if f.lane and self._lane_flight.get(f.lane) is f:
+            del self._lane_flight[f.lane]  # nothing behind it to pace: hold no item alive
         self.flights.remove(f)
         f.token.setVisible(False)
         self._pool.append(f.token)

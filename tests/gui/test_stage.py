@@ -569,3 +569,14 @@ def test_a_switch_of_card_size_holds_a_while(stage, tr):
     assert stage._cramped  # two goroutines read well with full cards, but it holds
     stage._relayout(now + CRAMPED_HOLD_S + 0.1)
     assert not stage._cramped
+
+
+def test_a_landed_flight_is_not_kept_to_pace_the_next(stage, tr):
+    """The last flight on a channel paces the next one only while it flies: once
+    landed nothing keeps it (nor, through its waypoints, the items it flew between)."""
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    stage.apply_events([tr(Kind.CHAN_SEND, g=1, obj=100, value="7", extra=(1,))])
+    assert stage._anim._lane_flight
+    settle(stage, 3.0)
+    assert stage.tokens_in_flight == 0 and not stage._anim._lane_flight
