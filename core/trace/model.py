@@ -541,7 +541,10 @@ class RunModel(ChannelHandlers, SyncHandlers):
         g.wait_reason = "sleep"
         g.wake_at = p.until
         g.gate = ""
-        g.activity, g.activity_on = f"sleep {p.duration:g} s", 0
+        g.activity, g.activity_on = (
+            f"sleep {p.duration:.3g} s",
+            0,
+        )  # 3 figures: "0.524 s"
         self._set_state(g, "sleeping", ev.t)
 
     def _finish(self, g: GoroutineView, state: str, t: float) -> None:

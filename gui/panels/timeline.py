@@ -209,7 +209,7 @@ class TimelineModel:
             elif k is Kind.GO_SLEEP:
                 if not ev.g:
                     continue
-                self._lane(ev.g, t).push(t, _SLEEPING, f"sleep {ev.payload.duration:g} s")
+                self._lane(ev.g, t).push(t, _SLEEPING, f"sleep {ev.payload.duration:.3g} s")
             elif k is Kind.GO_STEP:
                 lane = self.lanes.get(ev.g)
                 if lane is None or lane.finished:

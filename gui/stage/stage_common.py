@@ -218,6 +218,7 @@ class StageViewBase(_View):
     _unplaced: set[StageItem]
     _departures: deque[float]  # when shown items left (runtime), the last CROWD_LEAVES_S only
     _freed_names: dict[int, str]
+    _lanes: tuple[tuple[str, ...], ...]  # the lesson's columns (StageView.set_lanes)
     _freed: dict[tuple[str, int], float]  # fading out: (tag, id) -> when its object was freed
     _to_draw: dict[StageItem, None]
     _last_edges: float

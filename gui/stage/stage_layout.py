@@ -70,9 +70,13 @@ class LayoutMixin(StageViewBase):
         else:
             col_gap, row_gap = 96 * k, 14 * k
         # The lesson's lanes: its declared roles, each in a column of its own.
-        lanes = {
-            key: lane for key in items if (lane := self.lane_of(self._own_name(*key))) is not None
-        }
+        lanes = {}
+        if self._lanes:  # most lessons have none: no name lookups for thousands of cards
+            lanes = {
+                key: lane
+                for key in items
+                if (lane := self.lane_of(self._own_name(*key))) is not None
+            }
         area_w, area_h = self.drawing_area()  # between the banner and the legend
         vw, vh = max(area_w, 320), max(area_h, 200)
         shelf = [

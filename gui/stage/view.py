@@ -177,9 +177,9 @@ class StageView(
 
     # -- the window's API -------------------------------------------------------
 
-    def reset(self) -> None:
-        """Forget the run: empty stage, no banner."""
-        self.model.reset()
+    def _drop_items(self) -> None:
+        """Take every item, flight and pulse off the stage, with the state kept about
+        them; the next layout is a fresh one."""
         self._anim.clear()
         for table in self._tables():
             for item in table.values():
@@ -193,6 +193,11 @@ class StageView(
         self._departures.clear()
         self._to_draw.clear()
         self._tidy = True
+
+    def reset(self) -> None:
+        """Forget the run: empty stage, no banner."""
+        self.model.reset()
+        self._drop_items()
         self._edges.set_groups([], QRectF(), 1.0)
         self._bounds = QRectF(0, 0, 800, 450)
         self._scale = 0.0
@@ -260,19 +265,7 @@ class StageView(
         self._hidden = patterns
         self._hidden_cache.clear()
         spot = self._spot
-        self._anim.clear()
-        for table in self._tables():
-            for item in table.values():
-                self._scene.removeItem(item)
-            table.clear()
-        self._order.clear()
-        self._movers.clear()
-        self._unplaced.clear()
-        self._freed.clear()
-        self._freed_names.clear()
-        self._departures.clear()
-        self._to_draw.clear()
-        self._tidy = True
+        self._drop_items()
         self._show_contexts = False
         self._populate()
         self.spotlight(spot)

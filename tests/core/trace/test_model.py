@@ -170,3 +170,11 @@ def test_a_done_channel_keeps_its_contexts_name_after_the_context_is_freed():
     assert m.done_names[11] == "job"
     m.apply([ev(4, Kind.OBJ_FREE, obj=11)])
     assert 11 not in m.done_names
+
+
+def test_a_sleep_reads_to_three_figures():
+    """A card says "sleep 0.524 s", not the runtime's "sleep 0.524067 s"."""
+    m = RunModel()
+    m.apply([ev(1, Kind.GO_CREATE, obj=1, name="q"), ev(2, Kind.GO_START, g=1, obj=1)])
+    m.apply([ev(3, Kind.GO_SLEEP, g=1, extra=(0.524067, 1.0))])
+    assert m.goroutines[1].activity == "sleep 0.524 s"
