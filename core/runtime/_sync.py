@@ -55,7 +55,7 @@ class _SyncObject:
             tr.emit(kind, _me().id if g is None else g, self.id, self.name, value, extra)
 
 
-_LOCK, _UNLOCK = Kind.LOCK, Kind.UNLOCK
+_LOCK, _UNLOCK, _UNBLOCK = Kind.LOCK, Kind.UNLOCK, Kind.GO_UNBLOCK
 _WRITER = ("w",)  # LOCK's payload for a Mutex (and an RWMutex's writer)
 _NOBODY_WOKEN = ("w", 0)  # UNLOCK's payload when no waiter was woken
 
@@ -91,16 +91,18 @@ class Mutex(_SyncObject):
         self._woken = False
         self._holder: Goroutine | None = None  # who locked it last (explanations only)
 
-    # Traced, LOCK and UNLOCK are emitted under self._wl, in the critical
-    # section that takes or frees self._l, so the trace never shows the mutex
-    # free while someone holds it, nor two holders. A hand-over in starvation
-    # mode is UNLOCK then LOCK(handed=True), both in the unlock's section.
+    # One algorithm, traced or not: the fast paths touch only self._l (and read
+    # self._starving). An unlock releases self._l and only then looks for waiters,
+    # so a waiter registers before its last try. A goroutine that took self._l
+    # while the mutex starves (it saw the flag too late) hands it to the first
+    # waiter and queues: newcomers never keep a starving mutex.
     #
-    # Untraced, the fast paths touch only self._l (and read self._starving):
-    # an unlock releases self._l and only then looks for waiters, so a waiter
-    # registers before its last try. A goroutine that took self._l while the
-    # mutex starves (it saw the flag too late) hands it to the first waiter
-    # and queues: newcomers never keep a starving mutex.
+    # Traced, LOCK is emitted while self._l is held, just after taking it, and
+    # UNLOCK while it is still held, just before freeing it: the trace never shows
+    # the mutex free while someone holds it, nor two holders. Like Go's, a waiter
+    # may record its block just after the unlock that will wake it (the unlock
+    # then reports the wake with GO_UNBLOCK). A hand-over in starvation mode is
+    # UNLOCK then LOCK(handed=True), both under self._wl.
 
     def lock(self) -> None:
         """Lock the mutex; blocks until it is free (in starvation mode, until
@@ -111,19 +113,15 @@ class Mutex(_SyncObject):
         rt = self._rt
         if rt._gating:
             rt._checkpoint("sync.Mutex.Lock", self)
-        if rt.tracer is None:
-            if self._l.acquire(False):
-                if self._starving:
-                    self._barged()
+        if self._l.acquire(False):
+            if self._starving:
+                self._barged()
                 return
-            self._lock_slow()
-            return
-        with self._wl:
-            if not self._starving and self._l.acquire(False):
-                # _took, inlined on this hot path
+            tr = rt.tracer
+            if tr is not None:  # _took, inlined on this hot path
                 me = self._holder = getattr(_tls, "g", None) or _me()
-                rt.tracer.emit(_LOCK, me.id, self.id, self.name, "", _WRITER)
-                return
+                tr.emit(_LOCK, me.id, self.id, self.name, "", _WRITER)
+            return
         self._lock_slow()
 
     def _took(self) -> None:
@@ -132,10 +130,12 @@ class Mutex(_SyncObject):
         self._emit(_LOCK, extra=_WRITER, g=me.id)
 
     def _barged(self) -> None:
-        """Untraced: took self._l from a starving mutex; hand it on, then queue."""
+        """Took self._l from a starving mutex: hand it on, then queue."""
         with self._wl:
             if not (self._starving and self._waiters):
                 self._starving = False  # its waiters are gone: normal mode, keep it
+                if self._rt.tracer is not None:
+                    self._took()
                 return
             w = self._handoff_locked()
         w.g.parker.release()
@@ -242,7 +242,13 @@ class Mutex(_SyncObject):
         rt = self._rt
         if rt._gating:
             rt._checkpoint("sync.Mutex.Unlock", self)
-        if rt.tracer is None and not self._starving:
+        if not self._starving:
+            tr = rt.tracer
+            if tr is not None:
+                if not self._l.locked():
+                    raise _unlocked("sync: unlock of unlocked mutex")
+                me = getattr(_tls, "g", None) or _me()
+                tr.emit(_UNLOCK, me.id, self.id, self.name, "", _NOBODY_WOKEN)
             try:
                 self._l.release()
             except RuntimeError:
@@ -253,7 +259,9 @@ class Mutex(_SyncObject):
                 self._wake_after_release()
             return
         w: _Waiter | None
-        with self._wl:
+        wl = self._wl
+        wl.acquire()
+        try:
             if not self._l.locked():
                 raise _unlocked("sync: unlock of unlocked mutex")
             if self._starving and self._waiters:
@@ -268,6 +276,8 @@ class Mutex(_SyncObject):
                     extra = _NOBODY_WOKEN if w is None else ("w", w.g.id)
                     tr.emit(_UNLOCK, me.id, self.id, self.name, "", extra)
                 self._l.release()
+        finally:
+            wl.release()
         if w is not None:
             w.g.parker.release()
 
@@ -285,8 +295,8 @@ class Mutex(_SyncObject):
         return w
 
     def _wake_after_release(self) -> None:
-        """Untraced unlock, after releasing self._l: wake a waiter, or hand the
-        lock on if a waiter switched the mutex to starvation mode meanwhile."""
+        """Unlock, after releasing self._l: wake a waiter, or hand the lock on
+        if a waiter switched the mutex to starvation mode meanwhile."""
         w: _Waiter | None
         with self._wl:
             if self._starving:
@@ -295,11 +305,15 @@ class Mutex(_SyncObject):
                     return
                 if not self._l.acquire(False):
                     return  # taken by a newcomer, which hands it on (_barged)
-                w = self._handoff_locked()
+                w = self._handoff_locked()  # LOCK(handed) reports the wake
             else:
                 w = self._wake_locked()
                 if w is None:
                     return
+                tr = self._rt.tracer
+                if tr is not None:
+                    me = getattr(_tls, "g", None) or _me()
+                    tr.emit(_UNBLOCK, w.g.id, self.id, self.name, "", (me.id,))
         w.g.parker.release()
 
     # ``with mu:`` calls lock and unlock directly: one Python call each way
