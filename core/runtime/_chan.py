@@ -110,6 +110,7 @@ class Chan:
     __slots__ = (
         "__weakref__",
         "_buf",
+        "_case_shapes",
         "_closed",
         "_lock",
         "_received",
@@ -145,6 +146,7 @@ class Chan:
         self._closed = False  # guarded by self._lock
         self._sent = 0
         self._received = 0
+        self._case_shapes = (("recv", self.id), ("send", self.id))  # a select case, as traced
         tr = self._rt.tracer
         if tr is not None:
             tr.emit(Kind.CHAN_MAKE, g=_me().id, obj=self.id, name=self.name, extra=(cap,))

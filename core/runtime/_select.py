@@ -9,6 +9,7 @@ channel to claim the select's one-shot token wins, the others skip it.
 from __future__ import annotations
 
 import itertools
+from operator import attrgetter
 from typing import Any
 
 from core.runtime._chan import (
@@ -111,8 +112,14 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
     for ch in locked:
         ch._lock.acquire()
     tr = rt.tracer
-    ready = _ready_cases(cases) if tr is not None else ()
-    for i in order:
+    if tr is not None:
+        # Traced: one snapshot of the ready cases, under all the locks; only they
+        # are tried (a ready case can still fail: its receiver's select was killed).
+        ready, shape = _snapshot(cases)
+        candidates = ready if len(ready) < 2 else [i for i in order if i in ready]
+    else:
+        ready, shape, candidates = (), (), order
+    for i in candidates:
         c = cases[i]
         ch = c.ch
         if ch is None:
@@ -124,7 +131,7 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
             done, wake = ch._send_locked(c.value)
             if done:
                 if tr is not None:
-                    _trace_select(tr, cases, i, ready, ch)
+                    _trace_select(tr, i, ready, shape, ch)
                 _unlock(locked)
                 if wake is not None:
                     wake.g.parker.release()
@@ -133,14 +140,14 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
             done, value, ok, wake = ch._recv_locked()
             if done:
                 if tr is not None:
-                    _trace_select(tr, cases, i, ready, ch)
+                    _trace_select(tr, i, ready, shape, ch)
                 _unlock(locked)
                 if wake is not None:
                     wake.g.parker.release()
                 return i, value, ok
     if default:
         if tr is not None:
-            _trace_select(tr, cases, -1, ready, None)
+            _trace_select(tr, -1, ready, shape, None)
         _unlock(locked)
         return -1, None, False
     me = _me()
@@ -148,8 +155,7 @@ def select(*cases: Recv | Send, default: bool = False) -> tuple[int, Any, bool]:
         _unlock(locked)
         raise Goexit
     sel = _Select()
-    if rt.tracer is not None:
-        sel.shape = _case_shape(cases)
+    sel.shape = shape
     for i, c in enumerate(cases):
         ch = c.ch
         if ch is None:
@@ -201,15 +207,24 @@ def _poll_order(rng, n: int):
 
 def _lock_order(cases: tuple) -> list[Chan]:
     """The cases' channels, each once, in id order: one global order, no lock-order deadlock."""
-    if len(cases) == 2:  # the common select: two channels, sorted without a dict
+    if len(cases) == 2:  # the common select: two channels, sorted without a call
         a, b = cases[0].ch, cases[1].ch
         if a is None:
             return [] if b is None else [b]
         if b is None or b is a:
             return [a]
         return [a, b] if a.id < b.id else [b, a]
-    chans = {c.ch.id: c.ch for c in cases if c.ch is not None}
-    return [chans[k] for k in sorted(chans)]
+    chans = [c.ch for c in cases if c.ch is not None]
+    chans.sort(key=_BY_ID)
+    prev = None
+    for ch in chans:
+        if ch is prev:  # one channel in several cases (rare): keep it once
+            return list(dict.fromkeys(chans))
+        prev = ch
+    return chans
+
+
+_BY_ID = attrgetter("id")
 
 
 def _unlock(locked: list[Chan]) -> None:
@@ -231,47 +246,39 @@ def _dequeue_losers(sel: _Select, locked: list[Chan]) -> None:
                     pass
 
 
-def _ready_cases(cases: tuple) -> tuple[int, ...]:
-    """Which cases could proceed now (all channel locks held); for the trace."""
-    out = []
+def _claimable(q) -> bool:
+    """Whether a channel queue holds a waiter that can still be claimed."""
+    return any(sg.sel is None or sg.sel.fired is None for sg in q)
+
+
+def _snapshot(cases: tuple) -> tuple[tuple[int, ...], tuple]:
+    """The cases that could proceed now, and each case as traced: ``(op, channel
+    id)``, op "send", "recv" or "nil" (a nil channel, id 0). All channel locks held."""
+    ready = []
+    shape = []
     for i, c in enumerate(cases):
         ch = c.ch
         if ch is None:
+            shape.append(_NIL_CASE)
             continue
         if c.is_send:
-            ok = (
-                ch._closed
-                or len(ch._buf) < ch.cap
-                or any(sg.sel is None or sg.sel.fired is None for sg in ch._recvq)
-            )
+            shape.append(ch._case_shapes[1])
+            if ch._closed or len(ch._buf) < ch.cap or (ch._recvq and _claimable(ch._recvq)):
+                ready.append(i)
         else:
-            ok = (
-                bool(ch._buf)
-                or ch._closed
-                or any(sg.sel is None or sg.sel.fired is None for sg in ch._sendq)
-            )
-        if ok:
-            out.append(i)
-    return tuple(out)
+            shape.append(ch._case_shapes[0])
+            if ch._buf or ch._closed or (ch._sendq and _claimable(ch._sendq)):
+                ready.append(i)
+    return tuple(ready), tuple(shape)
 
 
 _NIL_CASE = ("nil", 0)
-
-
-def _case_shape(cases: tuple) -> tuple:
-    """Each case as ``(op, channel id)``: "send", "recv" or "nil" (a nil channel, id 0)."""
-    return tuple(
-        _NIL_CASE if (ch := c.ch) is None else ("send" if c.is_send else "recv", ch.id)
-        for c in cases
-    )
-
-
 _PICKED = tuple(str(i) for i in range(-1, 64))  # SELECT's value, by pick + 1
 
 
-def _trace_select(tr, cases: tuple, picked: int, ready: tuple, ch: Chan | None) -> None:
+def _trace_select(tr, picked: int, ready: tuple, shape: tuple, ch: Chan | None) -> None:
     value = _PICKED[picked + 1] if picked < 63 else str(picked)
-    extra = (picked, ready, _case_shape(cases))
+    extra = (picked, ready, shape)
     me = (getattr(_tls, "g", None) or _me()).id
     if ch is None:
         tr.emit(_SELECT, me, 0, "default", value, extra)
