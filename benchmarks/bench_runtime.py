@@ -10,6 +10,10 @@ the seconds each phase took (median of ``--scale-reps`` runs).
 
     taskset -c 0 python benchmarks/bench_runtime.py      # pinned: the figures to compare
     python benchmarks/bench_runtime.py                   # unpinned, for reference
+    python benchmarks/bench_runtime.py --both            # both, one after the other
+    python benchmarks/bench_runtime.py --pin --only mutex,select --traced-only
+
+The ratio column is the median of the per-rep ratios; the spread is their range.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import os
 import queue
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -269,6 +274,10 @@ def park_release(n: int) -> tuple[float, float, float]:
 
 
 def measure(name: str, n: int, ours: Workload, base: Workload, reps: int) -> tuple:
+    """Run *base* and *ours* interleaved *reps* times (after one small warm-up each).
+
+    Returns (name, median ops/s ours, median ops/s baseline, per-rep ratios ours/baseline).
+    """
     ours_s, base_s, ratios = [], [], []
     ours(max(n // 10, 10))  # warm up
     base(max(n // 10, 10))
@@ -278,7 +287,43 @@ def measure(name: str, n: int, ours: Workload, base: Workload, reps: int) -> tup
         base_s.append(n / b)
         ours_s.append(n / o)
         ratios.append(b / o)
-    return name, statistics.median(ours_s), statistics.median(base_s), statistics.median(ratios)
+    return name, statistics.median(ours_s), statistics.median(base_s), ratios
+
+
+# Each workload: key, label, size, ours (given a runtime), baseline.
+WORKLOADS: list[tuple[str, str, int, Callable[[Runtime], Workload], Workload]] = [
+    ("pingpong", "unbuffered ping-pong vs 2 queue.Queue", 20_000, pingpong_chan, pingpong_queue),
+    (
+        "buffered1",
+        "buffered 128, 1p/1c vs queue.Queue(128)",
+        200_000,
+        lambda rt: buffered_chan(rt, 1),
+        buffered_queue(1),
+    ),
+    (
+        "buffered4",
+        "buffered 128, 4p/4c vs queue.Queue(128)",
+        200_000,
+        lambda rt: buffered_chan(rt, 4),
+        buffered_queue(4),
+    ),
+    ("select", "select fan-in of 4 vs one queue.Queue", 100_000, fanin_select, fanin_queue),
+    ("mutex", "Mutex counter 4x vs threading.Lock", 400_000, counter_mutex, counter_lock),
+    ("spawn", "go + WaitGroup vs Thread + join", 1_000, spawn_goroutines, spawn_threads),
+]
+
+
+def pin_to_one_core() -> None:
+    """Pin this process to its first allowed core, as ``taskset -c 0`` would."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def run_both(argv: list[str]) -> None:
+    """Run this benchmark twice, each in a fresh process: pinned, then unpinned."""
+    args = [a for a in argv if a != "--both"]
+    for mode in (["--pin"], []):
+        subprocess.run([sys.executable, os.path.abspath(__file__), *args, *mode], check=True)
+        print()
 
 
 def main() -> None:
@@ -288,7 +333,25 @@ def main() -> None:
     ap.add_argument("--goroutines", type=int, default=10_000, help="the scale workload's size")
     ap.add_argument("--scale-reps", type=int, default=3)
     ap.add_argument("--only-scale", action="store_true", help="run the scale workload only")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated workloads to run: " + ", ".join(w[0] for w in WORKLOADS),
+    )
+    ap.add_argument("--untraced-only", action="store_true", help="skip the traced runs")
+    ap.add_argument("--traced-only", action="store_true", help="skip the untraced runs")
+    ap.add_argument("--pin", action="store_true", help="pin to one core first (as taskset -c 0)")
+    ap.add_argument("--both", action="store_true", help="run pinned, then unpinned (two processes)")
     args = ap.parse_args()
+    if args.both:
+        run_both(sys.argv[1:])
+        return
+    if args.pin:
+        pin_to_one_core()
+    only = {k for k in args.only.split(",") if k}
+    unknown = only - {w[0] for w in WORKLOADS}
+    if unknown:
+        ap.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
     pinned = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) == 1
     print(
         f"CPython {sys.version.split()[0]}, {'pinned to one core' if pinned else 'unpinned'}, "
@@ -298,60 +361,30 @@ def main() -> None:
     def sz(n: int) -> int:
         return max(int(n * args.scale), 100)
 
+    skip = {False: args.traced_only, True: args.untraced_only}
+    modes = [traced for traced in (False, True) if not skip[traced]]
     rows = []
-    for traced in (False, True) if not args.only_scale else ():
+    for traced in modes if not args.only_scale else ():
         rt = Runtime(name="bench", tracer=Tracer(1 << 16) if traced else None)
         tag = " [traced]" if traced else ""
-        rows += [
-            measure(
-                "unbuffered ping-pong vs 2 queue.Queue" + tag,
-                sz(20_000),
-                pingpong_chan(rt),
-                pingpong_queue,
-                args.reps,
-            ),
-            measure(
-                "buffered 128, 1p/1c vs queue.Queue(128)" + tag,
-                sz(200_000),
-                buffered_chan(rt, 1),
-                buffered_queue(1),
-                args.reps,
-            ),
-            measure(
-                "buffered 128, 4p/4c vs queue.Queue(128)" + tag,
-                sz(200_000),
-                buffered_chan(rt, 4),
-                buffered_queue(4),
-                args.reps,
-            ),
-            measure(
-                "select fan-in of 4 vs one queue.Queue" + tag,
-                sz(100_000),
-                fanin_select(rt),
-                fanin_queue,
-                args.reps,
-            ),
-            measure(
-                "Mutex counter 4x vs threading.Lock" + tag,
-                sz(400_000),
-                counter_mutex(rt),
-                counter_lock,
-                args.reps,
-            ),
-            measure(
-                "go + WaitGroup vs Thread + join" + tag,
-                sz(1_000),
-                spawn_goroutines(rt),
-                spawn_threads,
-                args.reps,
-            ),
-        ]
+        for key, label, n, ours, base in WORKLOADS:
+            if not only or key in only:
+                rows.append(measure(label + tag, sz(n), ours(rt), base, args.reps))
         rt.stop(1.0)
     if rows:
         w = max(len(r[0]) for r in rows)
-        print(f"{'workload':<{w}}  {'ours ops/s':>12}  {'stdlib ops/s':>12}  {'ratio':>6}")
-        for name, o, b, r in rows:
-            print(f"{name:<{w}}  {o:>12,.0f}  {b:>12,.0f}  {r:>5.2f}x")
+        print(
+            f"{'workload':<{w}}  {'ours ops/s':>12}  {'stdlib ops/s':>12}  {'ratio':>6}  "
+            "spread (min-max)"
+        )
+        for name, o, b, ratios in rows:
+            r = statistics.median(ratios)
+            print(
+                f"{name:<{w}}  {o:>12,.0f}  {b:>12,.0f}  {r:>5.2f}x  "
+                f"{min(ratios):.2f}-{max(ratios):.2f}"
+            )
+    if only and not args.only_scale:
+        return
     runs = [park_release(args.goroutines) for _ in range(args.scale_reps)]
     start, parked, released = (statistics.median(x) for x in zip(*runs, strict=True))
     print(
