@@ -99,6 +99,26 @@ def test_a_contended_mutex_is_never_locked_twice_in_the_trace(rt):
     fold(rt)
 
 
+def test_a_mutex_waiter_is_woken_by_the_unlock_that_frees_it(rt):
+    """Traced and untraced, one algorithm: the unlock frees the lock, then wakes the
+    first waiter, reported by a GO_UNBLOCK naming the unlocker; the waiter takes it."""
+    mu = Mutex(name="mu")
+    mu.lock()
+    g = go(mu.lock, name="waiter")
+    wait_until(lambda: g.state is State.BLOCKED_LOCK)
+    unlocker = go(mu.unlock, name="unlocker")
+    assert unlocker.join(5) and g.join(5)
+    mine = [e for e in rt.tracer.events() if e.obj == mu.id and e.kind is not Kind.SYNC_MAKE]
+    unlock = next(e for e in mine if e.kind is Kind.UNLOCK)
+    wake = next(e for e in mine if e.kind is Kind.GO_UNBLOCK)
+    lock = [e for e in mine if e.kind is Kind.LOCK][-1]
+    assert unlock.g == unlocker.id and wake.g == g.id and wake.payload.waker == unlocker.id
+    assert unlock.seq < wake.seq < lock.seq and lock.g == g.id
+    assert woken_by(wake) == (g.id,)
+    assert mu.locked
+    fold(rt)
+
+
 @pytest.mark.parametrize("how", ["stop", "reset"])
 def test_a_timer_value_dropped_by_stop_or_reset_is_traced(rt, how):
     rt.pause()
