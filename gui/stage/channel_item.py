@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPolygonF
 
 from core.trace import ChannelView
-from gui.stage.items import Point, StageItem, elide, fit_text
+from gui.stage.items import Point, StageItem, draw_centered, draw_text, elide, fit_text
 from gui.stage.style import StageStyle
 
 __all__ = ["MAX_SLOTS", "ChannelItem"]
@@ -35,6 +35,8 @@ class ChannelItem(StageItem):
         # The name drawn, when the view knows a better one than the channel's own
         # (a context's Done channel reads ``ctx.Done()``, not ``ctx-24.Done``).
         self.label: str | None = None
+        self._shapes_key: tuple = ()
+        self._shapes_cache: _Shapes
         self.setZValue(1)
 
     # -- geometry ----------------------------------------------------------------
@@ -59,16 +61,20 @@ class ChannelItem(StageItem):
         return w, h
 
     def _pipe(self) -> QRectF:
-        header, end, pad, _ = self._metrics(self.style)
-        return QRectF(end, header, self.w - 2 * end, self.style.slot_h + 2 * pad)
+        return self._shapes().pipe
 
     def _slot(self, i: int) -> QRectF:
-        s = self.style
-        header, _, pad, _ = self._metrics(s)
-        slots = min(self.cap, MAX_SLOTS)
-        inner = slots * s.slot_w
-        x0 = self.w / 2 + inner / 2 - (i + 1) * s.slot_w  # slot 0 (oldest) at the right
-        return QRectF(x0 + 3 * s.k, header + pad, s.slot_w - 6 * s.k, s.slot_h)
+        return self._shapes().slots[i]
+
+    def _shapes(self) -> _Shapes:
+        """The pipe, slots and mouths for the current size and style, made once."""
+        key = (self.w, self.cap, self.style)
+        if self._shapes_key != key:
+            self._shapes_key = key
+            self._shapes_cache = _Shapes.make(
+                self.style, self.w, self.cap, self._metrics(self.style)
+            )
+        return self._shapes_cache
 
     def slot_rects(self) -> list[QRectF]:
         """The drawn buffer slots (item coordinates), oldest first: at most MAX_SLOTS."""
@@ -173,6 +179,7 @@ class ChannelItem(StageItem):
         s = self.style
         k = s.k
         end = self._metrics(s)[1]
+        shapes = self._shapes()
         # Header: name, then "chan" + closed badge, length/cap at the right.
         p.setFont(s.name_font)
         p.setPen(s.text)
@@ -185,7 +192,7 @@ class ChannelItem(StageItem):
             badge_w = s.fm_small.horizontalAdvance("closed") + 14 * k
         p.setFont(s.name_font)
         name = elide(s.fm_name, f"chan {self._name}", self.w - cw - badge_w - 2 * end - 12 * k)
-        p.drawText(QPointF(end, base), name)
+        draw_text(p, end, base, name)
         nx = end + s.fm_name.horizontalAdvance(name) + 8 * k
         if c.closed:
             r = QRectF(nx, base - s.fm_small.ascent() - 3 * k, badge_w, s.fm_small.height() + 4 * k)
@@ -194,15 +201,15 @@ class ChannelItem(StageItem):
             p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
             p.setFont(s.small_bold)
             p.setPen(s.on(s.danger))
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "closed")
+            draw_centered(p, r, "closed", s.fm_small_bold)
         p.setFont(s.text_font)
         full = c.cap > 0 and len(c.buffer) >= c.cap
         p.setPen(s.warning if full else s.muted)
-        p.drawText(QPointF(self.w - end - cw, base), count)
+        draw_text(p, self.w - end - cw, base, count)
         # The pipe.
-        pipe = self._pipe()
+        pipe = shapes.pipe
         rr = pipe.height() * 0.3
-        p.setPen(QPen(s.danger if c.closed else s.muted, s.stroke))
+        p.setPen(s.plain_pen(s.danger if c.closed else s.muted, s.stroke))
         p.setBrush(s.chan_closed if c.closed else s.chan_fill)
         p.drawRoundedRect(pipe, rr, rr)
         if c.closed:
@@ -219,7 +226,7 @@ class ChannelItem(StageItem):
         # Footer: who waits (coloured by what they wait for), else the totals.
         p.setFont(s.small_font)
         fm = s.fm_small
-        fy = pipe.bottom() + 4 * k + fm.ascent()
+        fy = shapes.pipe_bottom + 4 * k + fm.ascent()
         parts: list[tuple[str, QColor]] = []
         if c.senders:
             parts.append((f"{len(c.senders)} to send", s.states["blocked_send"]))
@@ -236,63 +243,116 @@ class ChannelItem(StageItem):
         x = max(end, (self.w - total) / 2)
         for text, color in parts:
             p.setPen(color)
-            p.drawText(QPointF(x, fy), text)
+            draw_text(p, x, fy, text)
             x += fm.horizontalAdvance(text) + gap
 
     def _paint_mouths(self, p: QPainter, pipe: QRectF, closed: bool) -> None:
         s = self.style
-        cy = pipe.center().y()
-        h = pipe.height() * 0.28
-        e = self._metrics(s)[1]
+        shapes = self._shapes()
         if closed:
-            p.setPen(QPen(s.danger, s.stroke * 2.2))
-            p.drawLine(
-                QPointF(pipe.left(), pipe.top() + 3), QPointF(pipe.left(), pipe.bottom() - 3)
-            )
-            p.drawLine(
-                QPointF(pipe.right(), pipe.top() + 3), QPointF(pipe.right(), pipe.bottom() - 3)
-            )
+            p.setPen(s.plain_pen(s.danger, s.stroke * 2.2))
+            p.drawLines(shapes.closed_ends)
             return
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(s.muted)
-        for x in (pipe.left() - e * 0.85, pipe.right() + e * 0.15):
-            p.drawPolygon(
-                QPolygonF([QPointF(x, cy - h), QPointF(x + e * 0.7, cy), QPointF(x, cy + h)])
-            )
+        p.drawPath(shapes.mouths)  # a path: drawPolygon costs the GIL (see _Shapes)
 
     def _paint_rendezvous(self, p: QPainter, pipe: QRectF) -> None:
         """Cap 0: no slots, a rendezvous; the value goes straight across."""
         s = self.style
         label = "unbuffered"
         p.setFont(s.small_font)
-        tw = s.fm_small.horizontalAdvance(label)
-        c = pipe.center()
+        fm = s.fm_small
+        tw = fm.horizontalAdvance(label)
+        cx = pipe.x() + pipe.width() / 2
+        cy = pipe.y() + pipe.height() / 2
         p.setPen(s.muted)
-        p.drawText(
-            QRectF(c.x() - tw / 2 - 2, pipe.top(), tw + 4, pipe.height()),
-            Qt.AlignmentFlag.AlignCenter,
-            label,
-        )
-        p.setPen(QPen(s.muted, s.stroke * 0.8, Qt.PenStyle.DashLine))
-        p.drawLine(QPointF(pipe.left() + 10 * s.k, c.y()), QPointF(c.x() - tw / 2 - 8, c.y()))
-        p.drawLine(QPointF(c.x() + tw / 2 + 8, c.y()), QPointF(pipe.right() - 10 * s.k, c.y()))
+        draw_text(p, cx - tw / 2, cy - (fm.ascent() + fm.descent()) / 2 + fm.ascent(), label)
+        p.setPen(s.plain_pen(s.muted, s.stroke * 0.8, Qt.PenStyle.DashLine))
+        p.drawLines(self._shapes().rendezvous_lines(tw, s.k))
 
     def _paint_slots(self, p: QPainter) -> None:
         s = self.style
-        slots = min(self.cap, MAX_SLOTS)
+        slots = self._shapes().slots
         p.setFont(s.token_font)
-        for i in range(slots):
-            r = self._slot(i)
+        full_pen = s.plain_pen(s.darker(s.token, 140), 1.2)
+        empty_pen = s.plain_pen(
+            s.grid if s.dark else s.muted.lighter(160), 1.2, Qt.PenStyle.DashLine
+        )
+        for i, r in enumerate(slots):
             rr = r.height() * 0.3
             if i < len(self._values):
-                p.setPen(QPen(s.token.darker(140), 1.2))
+                p.setPen(full_pen)
                 p.setBrush(s.token)
                 p.drawRoundedRect(r, rr, rr)
                 p.setPen(s.token_text)
                 fit_text(p, r, self._values[i], s.token_fonts)
             else:
-                p.setPen(
-                    QPen(s.grid if s.dark else s.muted.lighter(160), 1.2, Qt.PenStyle.DashLine)
-                )
+                p.setPen(empty_pen)
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRoundedRect(r, rr, rr)
+
+
+class _Shapes:
+    """A channel's fixed shapes for one size and style (item coordinates): made once,
+    not at every drawing (see gui.stage.items.render_pixmap on dropping Qt objects).
+    The mouths are one path: ``drawPolygon`` copies its polygon into a new Qt object
+    and so costs the GIL too, ``drawPath`` does not."""
+
+    __slots__ = ("_dashes", "closed_ends", "mouths", "pipe", "pipe_bottom", "slots")
+
+    def __init__(
+        self,
+        pipe: QRectF,
+        slots: list[QRectF],
+        mouths: QPainterPath,
+        closed_ends: list[QLineF],
+    ) -> None:
+        self.pipe = pipe
+        self.pipe_bottom = pipe.bottom()
+        self.slots = slots
+        self.mouths = mouths
+        self.closed_ends = closed_ends
+        self._dashes: tuple[float, list[QLineF]] | None = None
+
+    def rendezvous_lines(self, label_w: float, k: float) -> list[QLineF]:
+        """The dashes either side of an unbuffered channel's label (*label_w* wide)."""
+        if self._dashes is None or self._dashes[0] != label_w:
+            pipe = self.pipe
+            cx, cy = pipe.x() + pipe.width() / 2, pipe.y() + pipe.height() / 2
+            self._dashes = (
+                label_w,
+                [
+                    QLineF(pipe.left() + 10 * k, cy, cx - label_w / 2 - 8, cy),
+                    QLineF(cx + label_w / 2 + 8, cy, pipe.right() - 10 * k, cy),
+                ],
+            )
+        return self._dashes[1]
+
+    @classmethod
+    def make(cls, s: StageStyle, w: float, cap: int, metrics: tuple) -> _Shapes:
+        header, end, pad, _ = metrics
+        pipe = QRectF(end, header, w - 2 * end, s.slot_h + 2 * pad)
+        n = min(cap, MAX_SLOTS)
+        inner = n * s.slot_w
+        slots = [
+            # slot 0 (the oldest) at the right
+            QRectF(
+                w / 2 + inner / 2 - (i + 1) * s.slot_w + 3 * s.k,
+                header + pad,
+                s.slot_w - 6 * s.k,
+                s.slot_h,
+            )
+            for i in range(n)
+        ]
+        left, right, top, bottom = pipe.left(), pipe.right(), pipe.top(), pipe.bottom()
+        cy = (top + bottom) / 2
+        h = pipe.height() * 0.28
+        mouths = QPainterPath()
+        for x in (left - end * 0.85, right + end * 0.15):
+            mouths.addPolygon(
+                QPolygonF([QPointF(x, cy - h), QPointF(x + end * 0.7, cy), QPointF(x, cy + h)])
+            )
+            mouths.closeSubpath()
+        closed_ends = [QLineF(x, top + 3, x, bottom - 3) for x in (left, right)]
+        return cls(pipe, slots, mouths, closed_ends)

@@ -17,6 +17,8 @@ from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsPixmapItem
 
+from gui.stage.items import render_pixmap
+
 __all__ = ["EdgeGroup", "EdgeLayer", "curve", "polyline"]
 
 # (pen, curves, straight lines): a group draws either or both.
@@ -55,6 +57,7 @@ class EdgeLayer(QGraphicsPixmapItem):
     def __init__(self) -> None:
         super().__init__()
         self.groups: list[EdgeGroup] = []
+        self._canvas: QPixmap | None = None  # the last drawing, drawn over by the next
         self.setZValue(0)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setTransformationMode(Qt.TransformationMode.FastTransformation)
@@ -65,24 +68,23 @@ class EdgeLayer(QGraphicsPixmapItem):
         if not groups or bounds.isEmpty():
             self.setPixmap(QPixmap())
             return
-        pm = QPixmap(
-            max(1, math.ceil(bounds.width() * scale)), max(1, math.ceil(bounds.height() * scale))
+        x0, y0 = bounds.x(), bounds.y()
+
+        def draw(p: QPainter) -> None:
+            p.translate(-x0, -y0)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            for pen, paths, lines in groups:
+                p.setPen(pen)
+                if paths:
+                    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                    for path in paths:
+                        p.drawPath(path)
+                if lines:
+                    p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                    p.drawLines(lines)
+
+        self._canvas = render_pixmap(
+            bounds.width(), bounds.height(), scale, draw, margin=0.0, into=self._canvas
         )
-        pm.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pm)
-        p.scale(scale, scale)
-        p.translate(-bounds.x(), -bounds.y())
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        for pen, paths, lines in groups:
-            p.setPen(pen)
-            if paths:
-                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-                for path in paths:
-                    p.drawPath(path)
-            if lines:
-                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-                p.drawLines(lines)
-        p.end()
-        pm.setDevicePixelRatio(scale)
-        self.setOffset(bounds.x(), bounds.y())
-        self.setPixmap(pm)
+        self.setOffset(x0, y0)
+        self.setPixmap(self._canvas)

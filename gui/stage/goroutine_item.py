@@ -14,8 +14,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from core.trace import GoroutineView, SelectView
-from gui.stage.items import Point, StageItem, elide, render_pixmap
-from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge, state_shape
+from gui.stage.items import Point, StageItem, draw_text, elide, render_pixmap
+from gui.stage.style import STATE_LABELS, StageStyle, paint_state_badge_at, state_shape
 
 __all__ = ["GoroutineItem", "display_name", "status_line"]
 
@@ -108,6 +108,7 @@ class GoroutineItem(StageItem):
         self.title: str | None = None
         # The goroutine that just moved in a step: ringed, so a class sees who went.
         self.spotlit = False
+        self._card: QRectF | None = None
         self.setZValue(2)
 
     @staticmethod
@@ -292,6 +293,12 @@ class GoroutineItem(StageItem):
 
     # -- painting --------------------------------------------------------------
 
+    def _card_rect(self) -> QRectF:
+        """(0, 0, w, h), made once per size (see gui.stage.items.render_pixmap)."""
+        if self._card is None or (self._card.width(), self._card.height()) != (self.w, self.h):
+            self._card = QRectF(0, 0, self.w, self.h)
+        return self._card
+
     def draw(self, p: QPainter) -> None:
         g = self._g
         if g is None:
@@ -301,8 +308,8 @@ class GoroutineItem(StageItem):
         top_h = s.g_full[1] if full else s.g_small[1]
         faded = g.state == "done"
         # Card behind the figure: the state colour on its left edge.
-        card = QRectF(0, 0, self.w, self.h)
-        p.setPen(QPen(s.grid, 1.0))
+        card = self._card_rect()
+        p.setPen(s.plain_pen(s.grid, 1.0))
         p.setBrush(s.surface)
         rr = 10 * s.k if full else 7 * s.k
         p.drawRoundedRect(card, rr, rr)
@@ -319,7 +326,7 @@ class GoroutineItem(StageItem):
         pad = (top_h - bs) / 2
         if faded:
             p.setOpacity(0.55)
-        paint_state_badge(p, QRectF(pad, pad, bs, bs), g.state, s)
+        paint_state_badge_at(p, pad, pad, bs, g.state, s)
         if g.gate:
             self._paint_gate_mark(p, QRectF(pad + bs * 0.62, pad - bs * 0.1, bs * 0.48, bs * 0.48))
         x = pad * 2 + bs
@@ -329,17 +336,17 @@ class GoroutineItem(StageItem):
             p.setFont(s.name_font)
             p.setPen(s.text)
             name = self.title or display_name(g.name)
-            p.drawText(QPointF(x, pad + s.fm_name.ascent() - 1), elide(s.fm_name, name, tw))
+            draw_text(p, x, pad + s.fm_name.ascent() - 1, elide(s.fm_name, name, tw))
             p.setFont(s.text_font)
             p.setPen(s.danger if g.state == "panicked" else color if g.blocked else s.text)
             y2 = pad + s.fm_name.height() + s.fm_text.ascent()
-            p.drawText(QPointF(x, y2), elide(s.fm_text, self._status, tw))
+            draw_text(p, x, y2, elide(s.fm_text, self._status, tw))
             third = f"leaked: {g.leaked}" if g.leaked else self._activity(g)
             if third:
                 p.setFont(s.small_font)
                 p.setPen(s.danger if g.leaked else s.muted)
                 y3 = y2 + s.fm_text.descent() + s.fm_small.ascent() + 1
-                p.drawText(QPointF(x, y3), elide(s.fm_small, third, tw))
+                draw_text(p, x, y3, elide(s.fm_small, third, tw))
             p.setOpacity(1.0)
             if self._sel is not None:
                 self._paint_select(p, top_h)
@@ -347,12 +354,10 @@ class GoroutineItem(StageItem):
             p.setFont(s.name_font)
             fm = s.fm_name
             p.setPen(s.text)
-            p.drawText(QPointF(x, top_h / 2 - 1), elide(fm, self.title or display_name(g.name), tw))
+            draw_text(p, x, top_h / 2 - 1, elide(fm, self.title or display_name(g.name), tw))
             p.setFont(s.small_font)
             p.setPen(color if g.blocked else s.muted)
-            p.drawText(
-                QPointF(x, top_h / 2 + s.fm_small.ascent()), elide(s.fm_small, self._status, tw)
-            )
+            draw_text(p, x, top_h / 2 + s.fm_small.ascent(), elide(s.fm_small, self._status, tw))
             p.setOpacity(1.0)
 
     def _paint_gate_mark(self, p: QPainter, r: QRectF) -> None:
@@ -386,9 +391,9 @@ class GoroutineItem(StageItem):
         base = (rh + fm.ascent() - fm.descent()) / 2
         p.setPen(s.muted)
         header = select_header(sel)
-        p.drawText(QPointF(x0, y + base), header)
+        draw_text(p, x0, y + base, header)
         wins_txt = f"runs {sel.count}"
-        p.drawText(QPointF(self.w - x0 - fm.horizontalAdvance(wins_txt), y + base), wins_txt)
+        draw_text(p, self.w - x0 - fm.horizontalAdvance(wins_txt), y + base, wins_txt)
         y += rh
         rows = [(i, sel.cases[i][0], self._chan_names[i]) for i in self._shown_cases]
         rows = rows[:_MAX_CASES]
@@ -435,11 +440,13 @@ class GoroutineItem(StageItem):
             p.setFont(s.small_bold if picked else s.small_font)
             count = f"{sel.wins.get(i, 0)}"
             cw = fm.horizontalAdvance("0000")
-            p.drawText(
-                QPointF(x0 + 3 * mark_r, y + base),
+            draw_text(
+                p,
+                x0 + 3 * mark_r,
+                y + base,
                 elide(fm, label + (f"  ({note})" if note else ""), w - 3 * mark_r - cw),
             )
-            p.drawText(QPointF(self.w - x0 - fm.horizontalAdvance(count), y + base), count)
+            draw_text(p, self.w - x0 - fm.horizontalAdvance(count), y + base, count)
             y += rh
 
 
@@ -449,9 +456,8 @@ def dot_pixmap(style: StageStyle, state: str, gated: bool, scale: float) -> QPix
     pm = style.pixmaps.get(key)
     if pm is None:
         size = style.g_dot
-        pm = style.pixmaps[key] = render_pixmap(
-            size, size, scale, lambda p: _paint_dot(p, style, state, gated, size)
-        )
+        pm = render_pixmap(size, size, scale, lambda p: _paint_dot(p, style, state, gated, size))
+        style.pixmaps.put(key, pm)
     return pm
 
 

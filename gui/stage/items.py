@@ -26,13 +26,23 @@ import math
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsPixmapItem
 
 from gui.stage.style import StageStyle
 
-__all__ = ["MARGIN", "FontLogPainter", "Point", "StageItem", "elide", "fit_text", "render_pixmap"]
+__all__ = [
+    "MARGIN",
+    "FontLogPainter",
+    "Point",
+    "StageItem",
+    "draw_centered",
+    "draw_text",
+    "elide",
+    "fit_text",
+    "render_pixmap",
+]
 
 Point = tuple[float, float]
 
@@ -43,8 +53,11 @@ class FontLogPainter(QPainter):
     """A QPainter that notes the pixel size (in scene units) of every font set on it,
     in order: what an item drew its text with (the picture's description reads it)."""
 
-    def __init__(self, device) -> None:
-        super().__init__(device)
+    def __init__(self, device=None) -> None:
+        if device is None:
+            super().__init__()
+        else:
+            super().__init__(device)
         self.font_px: list[int] = []
 
     def setFont(self, font) -> None:
@@ -52,24 +65,71 @@ class FontLogPainter(QPainter):
         super().setFont(font)
 
 
+# Drawing reuses its painters and, where the size allows, the item's last pixmap:
+# dropping a Qt object from Python releases the GIL for its destructor, and while
+# goroutines spin, the GUI thread then waits up to a switch interval to get it back.
+_idle_painters: list[FontLogPainter] = []
+
+
+_TEXT_AT = QPointF()  # draw_text's one point, moved for each call
+
+
+def draw_text(p: QPainter, x: float, y: float, text: str) -> None:
+    """``p.drawText(QPointF(x, y), text)`` without making (and dropping) a QPointF."""
+    _TEXT_AT.setX(x)
+    _TEXT_AT.setY(y)
+    p.drawText(_TEXT_AT, text)
+
+
+def draw_centered(p: QPainter, rect, text: str, fm) -> None:
+    """*text* (one line, in the painter's font, whose metrics are *fm*) centred in
+    *rect*, as ``drawText(rect, AlignCenter, text)`` draws it, without that call's
+    returned bounding rectangle (a Qt object made and dropped: see render_pixmap).
+    Text wider than *rect* is elided to fit (Qt would cut it at the edges)."""
+    advance = fm.horizontalAdvance(text)
+    if advance > rect.width():
+        text = elide(fm, text, rect.width())
+        advance = fm.horizontalAdvance(text)
+    x = rect.x() + (rect.width() - advance) / 2
+    y = rect.y() + (rect.height() - fm.ascent() - fm.descent()) / 2 + fm.ascent()
+    draw_text(p, x, y, text)
+
+
 def render_pixmap(
-    w: float, h: float, scale: float, draw, margin: float = MARGIN, fonts: list | None = None
+    w: float,
+    h: float,
+    scale: float,
+    draw,
+    margin: float = MARGIN,
+    fonts: list | None = None,
+    into: QPixmap | None = None,
 ) -> QPixmap:
     """A transparent pixmap of ``w x h`` scene units (plus *margin*) at *scale*
     device pixels per unit, drawn by ``draw(painter)`` in scene units. *fonts*, if
-    given, receives the pixel sizes of the fonts the drawing set, in order."""
+    given, receives the pixel sizes of the fonts the drawing set, in order. *into*,
+    a pixmap of the same pixel size, is drawn over (cleared) and returned instead
+    of a new one (pixmaps share their data: whoever shows its last drawing keeps it)."""
     pw = max(1, math.ceil((w + 2 * margin) * scale))
     ph = max(1, math.ceil((h + 2 * margin) * scale))
-    pm = QPixmap(pw, ph)
+    if into is not None and into.width() == pw and into.height() == ph:
+        pm = into
+        pm.setDevicePixelRatio(1.0)  # the painter draws in pixels; set again below
+    else:
+        pm = QPixmap(pw, ph)
     pm.fill(Qt.GlobalColor.transparent)
-    p = FontLogPainter(pm) if fonts is not None else QPainter(pm)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    p.scale(scale, scale)
-    p.translate(margin, margin)
-    draw(p)
-    p.end()
-    if fonts is not None and isinstance(p, FontLogPainter):
+    p = _idle_painters.pop() if _idle_painters else FontLogPainter()
+    p.font_px = []
+    p.begin(pm)
+    try:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        p.scale(scale, scale)
+        p.translate(margin, margin)
+        draw(p)
+    finally:
+        p.end()
+        _idle_painters.append(p)
+    if fonts is not None:
         fonts[:] = p.font_px
     pm.setDevicePixelRatio(scale)
     return pm
@@ -97,6 +157,7 @@ class StageItem(QGraphicsPixmapItem):
         # that waits for the GIL while goroutines spin).
         self.px = 0.0
         self.py = 0.0
+        self._canvas: QPixmap | None = None  # the last drawing, drawn over by the next
         self._key: tuple = ()
         # Pixel sizes (scene units) of the fonts of the last drawing, in order: the
         # first is the name's. Read by the picture's description (gui.picture).
@@ -179,9 +240,10 @@ class StageItem(QGraphicsPixmapItem):
 
     def render(self) -> None:
         self.rendered_at = time.monotonic()
-        self.setPixmap(
-            render_pixmap(self.w, self.h, self.device_scale, self.draw, fonts=self.font_px)
+        self._canvas = render_pixmap(
+            self.w, self.h, self.device_scale, self.draw, fonts=self.font_px, into=self._canvas
         )
+        self.setPixmap(self._canvas)
 
     def draw(self, p: QPainter) -> None:  # pragma: no cover - abstract
         """Draw the item in its own coordinates: (0, 0) to (w, h)."""
@@ -244,7 +306,7 @@ def fit_text(p: QPainter, rect, text: str, fonts) -> None:
     else:
         text = elide(fm, text, width)
     p.setFont(chosen)
-    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    draw_centered(p, rect, text, fm)
 
 
 def elide(fm, text: str, width: float) -> str:

@@ -6,11 +6,11 @@ records, Kind.PATTERN) at the stage's runtime time: its subclasses draw the rest
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.trace import PatternView
-from gui.stage.items import StageItem, elide
+from gui.stage.items import StageItem, draw_text, elide
 from gui.stage.style import StageStyle
 
 __all__ = ["PatternItem"]
@@ -76,7 +76,7 @@ class PatternItem(StageItem):
         pad = 10 * s.k
         p.setFont(font)
         p.setPen(color if color is not None else (s.text if big else s.muted))
-        p.drawText(QPointF(pad, y + fm.ascent()), elide(fm, text, self.w - 2 * pad))
+        draw_text(p, pad, y + fm.ascent(), elide(fm, text, self.w - 2 * pad))
         return y + fm.height()
 
     def _frame(self, p: QPainter, border: QColor | None = None) -> float:
@@ -91,10 +91,10 @@ class PatternItem(StageItem):
         p.setFont(s.name_font)
         p.setPen(s.text)
         nw = min(s.fm_name.horizontalAdvance(name), self.w * 0.55)
-        p.drawText(QPointF(pad, pad + s.fm_name.ascent()), elide(s.fm_name, name, nw))
+        draw_text(p, pad, pad + s.fm_name.ascent(), elide(s.fm_name, name, nw))
         p.setFont(s.small_font)
         p.setPen(s.muted)
         x = pad + nw + 8 * s.k
         base = pad + s.fm_name.ascent()
-        p.drawText(QPointF(x, base), elide(s.fm_small, self.KIND, self.w - x - pad))
+        draw_text(p, x, base, elide(s.fm_small, self.KIND, self.w - x - pad))
         return pad + s.fm_name.height() + 4 * s.k

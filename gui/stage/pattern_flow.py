@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from core.trace import PatternView
-from gui.stage.items import elide
+from gui.stage.items import draw_centered, draw_text, elide
 from gui.stage.pattern_base import PatternItem
 from gui.stage.style import StageStyle
 
@@ -103,7 +103,7 @@ class TokenBucketItem(PatternItem):
         for font, fm, color, text in lines:
             p.setFont(font)
             p.setPen(color)
-            p.drawText(QPointF(x, y + fm.ascent()), elide(fm, text, tw))
+            draw_text(p, x, y + fm.ascent(), elide(fm, text, tw))
             y += fm.height()
 
     def focus_point(self) -> tuple[float, float]:
@@ -219,8 +219,8 @@ class BreakerItem(PatternItem):
             p.drawRoundedRect(r, 8 * s.k, 8 * s.k)
             p.setFont(s.small_bold)
             p.setPen(s.on(color) if lit else s.muted)
-            p.drawText(
-                r, Qt.AlignmentFlag.AlignCenter, elide(s.fm_small, name.upper(), r.width() - 4)
+            draw_centered(
+                p, r, elide(s.fm_small_bold, name.upper(), r.width() - 4), s.fm_small_bold
             )
         # closed -> open -> half-open, and half-open back to closed underneath.
         p.setPen(QPen(s.muted, 1.4 * s.pen_k))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.trace import PatternView
-from gui.stage.items import elide
+from gui.stage.items import draw_centered, draw_text, elide
 from gui.stage.pattern_base import PatternItem
 from gui.stage.style import StageStyle
 
@@ -129,7 +129,7 @@ class WorkerPoolItem(PatternItem):
         p.setBrush(color)
         p.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
         p.setPen(s.on(color))
-        p.drawText(badge, Qt.AlignmentFlag.AlignCenter, phase.upper())
+        draw_centered(p, badge, phase.upper(), s.fm_small_bold)
         # Workers (busy ones filled), then the queue's slots.
         y = top + 2 * s.k
         d = 16 * s.k
@@ -144,7 +144,7 @@ class WorkerPoolItem(PatternItem):
         p.setFont(s.small_font)
         p.setPen(s.muted)
         label = f"{busy}/{workers} busy"
-        p.drawText(QPointF(x + 2 * s.k, y + (d + s.fm_small.ascent()) / 2 - 1), label)
+        draw_text(p, x + 2 * s.k, y + (d + s.fm_small.ascent()) / 2 - 1, label)
         x += s.fm_small.horizontalAdvance(label) + 16 * s.k
         size, queued = int(st.get("queue_size", 0)), int(st.get("queued", 0))
         slot = 12 * s.k
@@ -159,16 +159,16 @@ class WorkerPoolItem(PatternItem):
             x += per * (slot + 3 * s.k) + 4 * s.k
         full = size and queued >= size
         p.setPen(s.danger if full else s.muted)
-        p.drawText(QPointF(x, y + (d + s.fm_small.ascent()) / 2 - 1), f"queue {queued}/{size}")
+        draw_text(p, x, y + (d + s.fm_small.ascent()) / 2 - 1, f"queue {queued}/{size}")
         y += d + 8 * s.k
         refused = int(st.get("rejected", 0))
         p.setFont(s.text_font)
         p.setPen(s.text)
         head = f"accepted {st.get('accepted', 0)} · "
-        p.drawText(QPointF(pad, y + s.fm_text.ascent()), head)
+        draw_text(p, pad, y + s.fm_text.ascent(), head)
         hx = pad + s.fm_text.horizontalAdvance(head)
         p.setPen(s.danger if refused else s.muted)
-        p.drawText(QPointF(hx, y + s.fm_text.ascent()), f"refused {refused}")
+        draw_text(p, hx, y + s.fm_text.ascent(), f"refused {refused}")
         y += s.fm_text.height()
         self._line(
             p,
@@ -232,7 +232,7 @@ class CacheItem(PatternItem):
         size = int(st.get("size", 0))
         summary = f"{size} entries · TTL {float(st.get('ttl', 0)):g} s"
         sw = s.fm_small.horizontalAdvance(summary)
-        p.drawText(QPointF(self.w - pad - sw, pad + s.fm_name.ascent()), summary)
+        draw_text(p, self.w - pad - sw, pad + s.fm_name.ascent(), summary)
         gap = 8 * s.k
         cw = (self.w - 2 * pad - gap * (self.COLS - 1)) / self.COLS
         rh = 22 * s.k
@@ -243,7 +243,7 @@ class CacheItem(PatternItem):
             y = top + row * rh
             p.setFont(s.small_bold)
             p.setPen(s.text if f > 0 else s.muted)
-            p.drawText(QPointF(x, y + (rh + s.fm_small.ascent()) / 2 - 2), elide(s.fm_small, k, kw))
+            draw_text(p, x, y + (rh + s.fm_small.ascent()) / 2 - 2, elide(s.fm_small, k, kw))
             bar = QRectF(x + kw, y + rh * 0.28, cw - kw, rh * 0.44)
             p.setPen(QPen(s.grid, 1.0))
             p.setBrush(s.surface_alt)
@@ -257,12 +257,12 @@ class CacheItem(PatternItem):
             else:
                 p.setFont(s.small_font)
                 p.setPen(s.muted)
-                p.drawText(bar, Qt.AlignmentFlag.AlignCenter, "expired")
+                draw_centered(p, bar, "expired", s.fm_small)
         if size > len(self.left):
             p.setFont(s.small_font)
             p.setPen(s.muted)
             y = top + self.ROWS * rh
-            p.drawText(QPointF(pad, y + s.fm_small.ascent()), f"+{size - len(self.left)} more")
+            draw_text(p, pad, y + s.fm_small.ascent(), f"+{size - len(self.left)} more")
         y = top + self.ROWS * rh + 4 * s.k
         loading = st.get("loading", ())
         p.setFont(s.text_font)
@@ -271,4 +271,4 @@ class CacheItem(PatternItem):
         x = pad + (
             s.fm_small.horizontalAdvance("+00 more") + 8 * s.k if size > len(self.left) else 0
         )
-        p.drawText(QPointF(x, y + s.fm_text.ascent()), elide(s.fm_text, text, self.w - x - pad))
+        draw_text(p, x, y + s.fm_text.ascent(), elide(s.fm_text, text, self.w - x - pad))

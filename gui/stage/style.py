@@ -10,6 +10,7 @@ view scales the scene to fit, so presenter mode makes text and strokes larger
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -19,6 +20,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPicture,
     QPixmap,
     QPolygonF,
 )
@@ -93,6 +95,8 @@ class StageStyle:
         self.fm_name = QFontMetricsF(self.name_font)
         self.fm_text = QFontMetricsF(self.text_font)
         self.fm_small = QFontMetricsF(self.small_font)
+        self.fm_small_bold = QFontMetricsF(self.small_bold)
+        self.fm_big = QFontMetricsF(self.big_font)
         self.fm_token = QFontMetricsF(self.token_font)
         # Token text shrinks one step before it elides ("msg 12" fits a slot).
         self.token_fonts = (
@@ -126,7 +130,7 @@ class StageStyle:
         self.token_text = q("token_text")
         self.states = {s: q(s) for s in STATES}
         self.dark = self.background.lightnessF() < 0.5
-        self.pixmaps: dict[tuple, QPixmap] = {}  # shared renders (compact goroutines)
+        self.pixmaps = PixmapCache()  # shared renders (compact goroutines, values in flight)
         # Sizes (scene units).
         self.g_full = (216 * k, 62 * k)
         self.g_small = (150 * k, 34 * k)
@@ -138,19 +142,76 @@ class StageStyle:
         self.select_row_h = 19 * k
         self.stroke = 2.0 * self.pen_k
         self.edge_w = 2.5 * self.pen_k
+        self._pens: dict[tuple, QPen] = {}
+        self._colors: dict[tuple, QColor] = {}
+        self._on_light, self._on_dark = QColor("#111418"), QColor("#ffffff")
 
     def state_color(self, state: str) -> QColor:
         return self.states.get(state) or self.muted
 
+    # Pens and colours are made once and shared (never change one you are given):
+    # a Qt object made and dropped in every drawing costs the GUI thread the GIL
+    # while goroutines spin (see gui.stage.items.render_pixmap).
+
     def pen(self, color: QColor, width: float = 0.0, style=Qt.PenStyle.SolidLine) -> QPen:
-        p = QPen(color, width or self.stroke, style)
-        p.setCapStyle(Qt.PenCapStyle.RoundCap)
-        p.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        """A round-capped, round-joined pen (*width* 0: the style's stroke)."""
+        key = ("round", color.rgba(), width or self.stroke, style)
+        p = self._pens.get(key)
+        if p is None:
+            p = self._pens[key] = QPen(color, width or self.stroke, style)
+            p.setCapStyle(Qt.PenCapStyle.RoundCap)
+            p.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         return p
+
+    def plain_pen(self, color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
+        """``QPen(color, width, style)``, shared."""
+        key = ("plain", color.rgba(), width, style)
+        p = self._pens.get(key)
+        if p is None:
+            p = self._pens[key] = QPen(color, width, style)
+        return p
+
+    def darker(self, color: QColor, factor: int) -> QColor:
+        """``color.darker(factor)``, shared."""
+        key = ("darker", color.rgba(), factor)
+        c = self._colors.get(key)
+        if c is None:
+            c = self._colors[key] = color.darker(factor)
+        return c
 
     def on(self, fill: QColor) -> QColor:
         """A text colour that reads on *fill* (dark on light fills, white on dark)."""
-        return QColor("#111418") if fill.lightnessF() > 0.55 else QColor("#ffffff")
+        return self._on_light if fill.lightnessF() > 0.55 else self._on_dark
+
+
+class PixmapCache:
+    """Shared renders by key, the least recently used dropped one at a time past *size*.
+
+    Never all at once: dropping a Qt object from Python releases the GIL for its
+    destructor, and while goroutines spin the GUI thread then waits up to a switch
+    interval to get it back (clearing 600 pixmaps stalled a frame for seconds).
+    """
+
+    def __init__(self, size: int = 600) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, QPixmap] = OrderedDict()
+
+    def get(self, key: tuple) -> QPixmap | None:
+        pm = self._items.get(key)
+        if pm is not None:
+            self._items.move_to_end(key)
+        return pm
+
+    def put(self, key: tuple, pm: QPixmap) -> QPixmap:
+        """Keep *pm* under *key* (dropping the least recently used past the size); returns it."""
+        self._items[key] = pm
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return pm
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _font(family: str, px: float, bold: bool = False) -> QFont:
@@ -171,6 +232,35 @@ def paint_state_badge(p: QPainter, rect: QRectF, state: str, style: StageStyle) 
     inside says what on (send arrow, inbox, fork, padlock, hourglass, moon,
     check, cross); the colour is the theme's state colour.
     """
+    paint_state_badge_at(p, rect.x(), rect.y(), rect.width(), state, style)
+
+
+_BADGES: dict[tuple, QPicture] = {}
+
+
+def paint_state_badge_at(
+    p: QPainter, x: float, y: float, size: float, state: str, style: StageStyle
+) -> None:
+    """:func:`paint_state_badge` into the square at (*x*, *y*) of side *size*: the
+    badge is recorded once per state, size and style and replayed (its drawing
+    makes a dozen Qt objects, each of which costs the GIL while goroutines spin)."""
+    key = (state, size, style)
+    pic = _BADGES.get(key)
+    if pic is None:
+        if len(_BADGES) > 256:
+            _BADGES.pop(next(iter(_BADGES)))
+        pic = _BADGES[key] = QPicture()
+        rec = QPainter(pic)
+        rec.setRenderHint(QPainter.RenderHint.Antialiasing)
+        _draw_state_badge(rec, QRectF(0, 0, size, size), state, style)
+        rec.end()
+    p.save()
+    p.translate(x, y)
+    p.drawPicture(0, 0, pic)
+    p.restore()
+
+
+def _draw_state_badge(p: QPainter, rect: QRectF, state: str, style: StageStyle) -> None:
     color = style.state_color(state)
     shape = state_shape(state)
     r = rect.adjusted(1.5, 1.5, -1.5, -1.5)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
 
 from core.trace import CellView, ContextView, LockView, OnceView, TimerView, WaitGroupView
-from gui.stage.items import Point, StageItem, elide
+from gui.stage.items import Point, StageItem, draw_centered, draw_text, elide
 from gui.stage.style import StageStyle
 
 __all__ = ["CellItem", "ContextItem", "LockItem", "OnceItem", "TimerItem", "WaitGroupItem"]
@@ -64,7 +64,7 @@ class _BoxItem(StageItem):
         for font, fm, color, text in lines:
             p.setFont(font)
             p.setPen(color)
-            p.drawText(QPointF(x, y + fm.ascent()), elide(fm, text, tw))
+            draw_text(p, x, y + fm.ascent(), elide(fm, text, tw))
             y += fm.height()
 
 
@@ -161,7 +161,7 @@ class WaitGroupItem(_BoxItem):
         p.drawEllipse(ir)
         p.setFont(s.big_font)
         p.setPen(s.text)
-        p.drawText(ir, Qt.AlignmentFlag.AlignCenter, str(v.counter))
+        draw_centered(p, ir, str(v.counter), s.fm_big)
         waiting = f"{len(v.waiters)} waiting in Wait()" if v.waiters else "nobody waiting"
         self._texts(
             p,
@@ -206,9 +206,8 @@ class CellItem(_BoxItem):
         p.drawRoundedRect(ir, 6 * s.k, 6 * s.k)
         p.setFont(s.big_font)
         p.setPen(s.text)
-        p.drawText(
-            ir, Qt.AlignmentFlag.AlignCenter, elide(s.fm_title, v.value or "?", ir.width() - 4)
-        )
+        text = elide(s.fm_big, v.value or "?", ir.width() - 4)
+        draw_centered(p, ir, text, s.fm_big)
         kind = "atomic.Int64" if v.kind == "AtomicInt64" else "shared variable"
         line2 = f"lost updates: {v.lost}" if v.lost else self._last
         self._texts(p, self.title or v.name, kind, line2, c2=s.danger if v.lost else None)
@@ -243,7 +242,7 @@ class OnceItem(_BoxItem):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(ir)
         p.setFont(s.name_font)
-        p.drawText(ir, Qt.AlignmentFlag.AlignCenter, "1")
+        draw_centered(p, ir, "1", s.fm_name)
         self._texts(p, self.title or v.name, f"sync.Once: {self._by}", c1=s.ok if v.done else None)
 
 

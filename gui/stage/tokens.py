@@ -67,17 +67,15 @@ class TokenItem(QGraphicsPixmapItem):
         key = ("token", kind, text, scale)
         pm = cache.get(key)
         if pm is None:
-            if len(cache) > 600:
-                cache.clear()
-            pm = cache[key] = render_pixmap(w, h, scale, lambda p: self._draw(p, w, h))
+            pm = cache.put(key, render_pixmap(w, h, scale, lambda p: self._draw(p, w, h)))
         self.setPixmap(pm)
 
     def _draw(self, p: QPainter, w: float, h: float) -> None:
         s = self.style
-        r = QRectF(0, 0, w, h)
+        r, inner = _pill_rects(w, h)
         if self.kind in ("signal", "cancel"):
             color = s.ok if self.kind == "signal" else s.danger
-            p.setPen(QPen(s.background, 2.0))
+            p.setPen(s.plain_pen(s.background, 2.0))
             p.setBrush(color)
             p.drawEllipse(r)
             return
@@ -85,11 +83,23 @@ class TokenItem(QGraphicsPixmapItem):
             fill, fg = s.danger, s.on(s.danger)
         else:
             fill, fg = s.token, s.token_text
-        p.setPen(QPen(fill.darker(150), 1.5))
+        p.setPen(s.plain_pen(s.darker(fill, 150), 1.5))
         p.setBrush(fill)
         p.drawRoundedRect(r, h / 2, h / 2)
         p.setPen(fg)
-        fit_text(p, r.adjusted(2, 0, -2, 0), self.text, s.token_fonts)
+        fit_text(p, inner, self.text, s.token_fonts)
+
+
+_PILLS: dict[tuple[float, float], tuple[QRectF, QRectF]] = {}
+
+
+def _pill_rects(w: float, h: float) -> tuple[QRectF, QRectF]:
+    """A token's rectangle and the one its text fits in, made once per size (a Qt
+    object made and dropped at each drawing costs the GIL while goroutines spin)."""
+    rects = _PILLS.get((w, h))
+    if rects is None:
+        rects = _PILLS[(w, h)] = (QRectF(0, 0, w, h), QRectF(2, 0, w - 4, h))
+    return rects
 
 
 class PulseItem(QGraphicsItem):
