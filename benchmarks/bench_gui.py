@@ -12,7 +12,7 @@ split between folding the batch, the tick and the render.
 
 Targets (issue 4): >= 60 fps with 500 animated goroutines, >= 30 fps with
 2,000; >= 55 fps with 500 while two Python threads spin on the CPU with
-``sys.setswitchinterval(0.001)`` (what the window sets); a 10,000-event
+the switch interval the window sets (``gui.app.SWITCH_INTERVAL_S``); a 10,000-event
 batch folded well under 16 ms; the bridge moves >= 200,000 events/s to the
 GUI thread with no stall over 20 ms.
 """
@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from PySide6.QtWidgets import QApplication
 
 from core.trace import Kind, RunModel, TraceEvent
+from gui.app import SWITCH_INTERVAL_S
 from gui.panels.timeline import TimelinePanel
 from gui.stage import StageView
 from gui.theme import DARK
@@ -138,7 +139,7 @@ def bench_stage(app: QApplication, n: int, frames: int, spinners: int = 0) -> di
     threads = []
     old_interval = sys.getswitchinterval()
     if spinners:
-        sys.setswitchinterval(0.001)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
 
         def spin() -> None:
             x = 0
@@ -239,7 +240,7 @@ def bench_bridge(app: QApplication, seconds: float, rate: float = 250_000, pairs
     on buffered channels, paced at *rate* events/s in all; the TraceBridge folds the
     trace into its RunModel on the GUI thread and holds the run back when behind.
 
-    Runs with ``sys.setswitchinterval(0.001)``, as the window does. At the end the
+    Runs with the switch interval the window sets. At the end the
     run is paused and the bridge's model compared with ``Runtime.snapshot()``.
 
     Returns events emitted and delivered per second, what the ring dropped, how long
@@ -297,7 +298,7 @@ def bench_bridge(app: QApplication, seconds: float, rate: float = 250_000, pairs
     gc.collect()
     gc.freeze()  # as gui.app does once the window is built
     old_interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.001)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     worst = 0.0
     beat = QElapsedTimer()
     beat.start()

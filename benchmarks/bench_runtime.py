@@ -342,7 +342,15 @@ def main() -> None:
     ap.add_argument("--traced-only", action="store_true", help="skip the untraced runs")
     ap.add_argument("--pin", action="store_true", help="pin to one core first (as taskset -c 0)")
     ap.add_argument("--both", action="store_true", help="run pinned, then unpinned (two processes)")
+    ap.add_argument(
+        "--switch-interval",
+        type=float,
+        default=0.0,
+        help="the GIL's switch interval in ms (the window sets its own; default: Python's)",
+    )
     args = ap.parse_args()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval / 1000)
     if args.both:
         run_both(sys.argv[1:])
         return

@@ -39,6 +39,12 @@ DEFAULT_QUIT_AFTER = 3.0
 DEFAULT_RECORD_S = 10.0
 RECORD_STALL_S = 3.0  # a runtime clock that stands still this long: the run is over
 SCREENSHOT_SIZE = (1600, 1000)
+# The GIL's switch interval while the window runs. CPU-bound goroutines would starve
+# the GUI thread at Python's default 5 ms (DESIGN.md, performance notes). Measured
+# here (bench_gui, 500 goroutines and two spinning threads, 2 vCPUs): about 45-55 fps
+# at 1 ms, 55-80 at 0.5 ms; unpinned traced runtime throughput at 0.5 ms against 1 ms:
+# ping-pong unchanged, buffered 4p/4c -13%, select fan-in -19%.
+SWITCH_INTERVAL_S = 0.0005
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -181,9 +187,7 @@ def main(args: argparse.Namespace | None = None) -> int:
         print(f"goroutine-lab: {exc}", file=sys.stderr)
         return 2
 
-    # CPU-bound goroutines would starve the GUI through the GIL at the default
-    # 5 ms switch interval (DESIGN.md, performance notes); the window sets 1 ms.
-    sys.setswitchinterval(0.001)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     running = QApplication.instance()
     app = running if isinstance(running, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)

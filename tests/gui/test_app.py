@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import sys
 
+import pytest
 from PySide6.QtGui import QImage
 
-from gui.app import main, parse_params
+from gui.app import SWITCH_INTERVAL_S, main, parse_params
 from main import build_parser
 
 
@@ -28,6 +29,7 @@ def test_screenshot_runs_the_lesson_and_saves_a_png(qtbot, tmp_path, no_new_goro
     )
     try:
         assert main(args) == 0
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)
     finally:
         sys.setswitchinterval(interval)
         gc.unfreeze()  # main() froze the test process's heap, as it does the app's
