@@ -10,6 +10,8 @@ then one animation tick, then the viewport is rendered to a pixmap
 Prints a table of fps and ms/frame (mean and 95th percentile), with the
 split between folding the batch, the tick and the render.
 
+Then how often a frame hands the GIL away (see bench_gil_losses).
+
 Targets (issue 4): >= 60 fps with 500 animated goroutines, >= 30 fps with
 2,000; >= 55 fps with 500 while two Python threads spin on the CPU with
 the switch interval the window sets (``gui.app.SWITCH_INTERVAL_S``); a 10,000-event
@@ -185,6 +187,58 @@ def bench_stage(app: QApplication, n: int, frames: int, spinners: int = 0) -> di
     view.deleteLater()
     app.processEvents()
     return row
+
+
+def bench_gil_losses(app: QApplication, n: int, frames: int = 30) -> dict:
+    """How often a frame hands the GIL away: one thread spins at a 50 ms switch
+    interval, so each time the GUI thread releases the GIL (a Qt call that lets go
+    of it, the destructor of a Qt object dropped from Python) while the spinner
+    waits for it costs the frame about 50 ms; the extra time per phase over 50 ms
+    counts those losses. Returns losses per frame in folding, the tick and the render."""
+    view = StageView(DARK)
+    view.resize(1600, 900)
+    view.show()
+    work = Workload(n)
+    view.apply_events(work.setup())
+    t = time.monotonic()
+    for i in range(40):
+        view.tick(t + i * 0.05)
+    app.processEvents()
+    view.viewport().grab()
+    interval = 0.05
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(interval)
+    stop = threading.Event()
+
+    def spin() -> None:
+        x = 0
+        while not stop.is_set():
+            x += 1
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    spent = {"fold": 0.0, "tick": 0.0, "render": 0.0}
+    try:
+        for _ in range(frames):
+            batch = work.frame()
+            t0 = time.perf_counter()
+            view.apply_events(batch)
+            t1 = time.perf_counter()
+            view.tick()
+            t2 = time.perf_counter()
+            view.viewport().grab()
+            t3 = time.perf_counter()
+            spent["fold"] += t1 - t0
+            spent["tick"] += t2 - t1
+            spent["render"] += t3 - t2
+    finally:
+        stop.set()
+        spinner.join(timeout=2)
+        sys.setswitchinterval(old_interval)
+        view.close()
+        view.deleteLater()
+        app.processEvents()
+    return {k: v / frames / interval for k, v in spent.items()}
 
 
 def bench_fold(batch: int, repeats: int) -> tuple[float, float]:
@@ -375,6 +429,10 @@ def main() -> None:
             f"{r['case']:<38}{r['lod']:>6}{r['fps']:>8.1f}{r['mean']:>10.2f}{r['p95']:>8.2f}"
             f"{r['fold']:>8.2f}{r['tick']:>8.2f}{r['render']:>8.2f}"
         )
+    losses = bench_gil_losses(app, 500)
+    print()
+    print("GIL handed away per frame, 500 goroutines (one spinning thread, 50 ms interval)")
+    print("  " + "  ".join(f"{k} {v:.1f}" for k, v in losses.items()))
     model_ms, stage_ms = bench_fold(10_000, 5 if args.quick else 10)
     print()
     print("Folding one batch of 10,000 events")
