@@ -109,6 +109,8 @@ class GoroutineItem(StageItem):
         # The goroutine that just moved in a step: ringed, so a class sees who went.
         self.spotlit = False
         self._card: QRectF | None = None
+        # The object of the last operation: (id, its own name, the name the stage draws).
+        self._names_of_last: tuple[int, str, str] = (0, "", "")
         self.setZValue(2)
 
     @staticmethod
@@ -259,6 +261,11 @@ class GoroutineItem(StageItem):
             return ""
         if on and self.object_name is not None and self._name_of is not None:
             own, shown = self.object_name(on), self._name_of(on)
+            if own and shown:
+                self._names_of_last = (on, own, shown)
+            elif self._names_of_last[0] == on:
+                # Freed since (the model forgets it): the names it had, as it was drawn.
+                _, own, shown = self._names_of_last
             if own and shown and own != shown:
                 return g.activity.replace(own, shown)
         return g.activity

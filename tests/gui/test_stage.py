@@ -555,6 +555,24 @@ def test_a_cards_last_operation_names_objects_as_the_stage_does(qtbot):
     assert item._activity(g) == "received 3 from ctx.Done()"
 
 
+def test_a_cards_last_operation_keeps_the_stage_name_of_a_freed_object(qtbot):
+    """The Done channel was freed (the model forgot its name) while its item fades:
+    "closed ctx.Done()" still, not the generated "closed ctx-12.Done"."""
+    from core.trace import GoroutineView
+    from gui.stage.goroutine_item import GoroutineItem
+    from gui.stage.style import StageStyle
+
+    g = GoroutineView(1, "main", state="running")
+    g.activity, g.activity_on = "closed ctx-12.Done", 12
+    names = {12: "ctx-12.Done"}
+    item = GoroutineItem(StageStyle(DARK, False), 1, "full")
+    item.object_name = lambda oid: names.get(oid, "")
+    item.show_view(g, None, lambda oid: "ctx.Done()")
+    assert item._activity(g) == "closed ctx.Done()"
+    names.clear()  # freed
+    assert item._activity(g) == "closed ctx.Done()"
+
+
 def test_a_switch_of_card_size_holds_a_while(stage, tr):
     """Small cards were chosen a moment ago: a picture that would read with full
     cards again does not switch back before CRAMPED_HOLD_S (batches coming and
