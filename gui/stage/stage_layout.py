@@ -24,6 +24,7 @@ from gui.stage.stage_common import (
     KEEP_NEW_MAX,
     RELAYOUT_SHRINK,
     StageViewBase,
+    _any_overlap,
     _destination,
     _overlap,
 )
@@ -281,9 +282,8 @@ class LayoutMixin(StageViewBase):
         dy = sum(kept[k][1] - targets[k][1] for k in old) / len(old)
         gap = 14 * self._style.k
         placed = [(*kept[k], items[k].w, items[k].h) for k in old]
-        for a in range(len(placed)):
-            if any(_overlap(placed[a], placed[b], 0.0) for b in range(a + 1, len(placed))):
-                return None
+        if _any_overlap(placed):
+            return None
         if not new:
             return kept
         step_x, step_y = 48 * self._style.k, 24 * self._style.k

@@ -6,6 +6,8 @@ import time
 
 import pytest
 from helpers import TraceMaker as Trace
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QPointF, Qt
 
 from core.trace import Kind, TraceEvent
@@ -598,3 +600,23 @@ def test_a_landed_flight_is_not_kept_to_pace_the_next(stage, tr):
     assert stage._anim._lane_flight
     settle(stage, 3.0)
     assert stage.tokens_in_flight == 0 and not stage._anim._lane_flight
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 10.0, 20.0]) | st.floats(0, 50),
+            st.floats(0, 50),
+            st.floats(0.1, 15),
+            st.floats(0.1, 15),
+        ),
+        max_size=12,
+    )
+)
+def test_the_overlap_sweep_agrees_with_every_pair(rects):
+    from gui.stage.stage_common import _any_overlap, _overlap
+
+    n = len(rects)
+    pairs = any(_overlap(rects[a], rects[b], 0.0) for a in range(n) for b in range(a + 1, n))
+    assert _any_overlap(rects) == pairs
