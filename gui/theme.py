@@ -56,6 +56,10 @@ class Theme:
     token: str
     token_text: str
     state_colors: dict[str, str] = field(default_factory=dict)
+    # qcolor's shared colours, by (field or state, alpha); not part of the palette.
+    _qcolors: dict[tuple, QColor] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def color(self, field_or_state: object) -> str:
         """The hex colour of a palette field or a goroutine state.
@@ -77,13 +81,20 @@ class Theme:
         raise KeyError(field_or_state)
 
     def qcolor(self, field_or_state: object, alpha: int = 255) -> QColor:
-        """The colour of a palette field or a goroutine state as a ``QColor``.
+        """The colour of a palette field or a goroutine state as a ``QColor``, made
+        once per theme and shared: never change it (copy it: ``QColor(c)``). Paint
+        code asks for colours every frame, and a QColor made and dropped from Python
+        costs the GUI thread the GIL while goroutines compute (docs/architecture.md).
 
         Raises:
             KeyError: neither a colour field nor a known state.
         """
-        c = QColor(self.color(field_or_state))
-        c.setAlpha(alpha)
+        key = (field_or_state, alpha)
+        c = self._qcolors.get(key)
+        if c is None:
+            c = QColor(self.color(field_or_state))
+            c.setAlpha(alpha)
+            self._qcolors[key] = c
         return c
 
     def template_values(self) -> dict[str, str]:
@@ -98,7 +109,7 @@ class Theme:
 
 
 _COLOR_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(Theme) if f.name not in ("name", "state_colors")
+    f.name for f in dataclasses.fields(Theme) if f.init and f.name not in ("name", "state_colors")
 )
 
 

@@ -109,3 +109,14 @@ def test_centred_text_too_wide_for_its_rect_is_elided_inside_it(qapp):
 
     left, _, right, _ = ink_box(image(ours))
     assert left >= 7.5 * 1.7 - 1 and right <= (7.5 + 30) * 1.7 + 1
+
+
+def test_a_themes_colours_are_made_once_and_belong_to_it(qapp):
+    import dataclasses
+
+    assert DARK.qcolor("text") is DARK.qcolor("text")
+    assert DARK.qcolor("text", 128) is not DARK.qcolor("text")
+    assert DARK.qcolor("text", 128).alpha() == 128
+    red = dataclasses.replace(DARK, text="#ff0000")
+    assert red.qcolor("text").name() == "#ff0000" and DARK.qcolor("text").name() != "#ff0000"
+    assert red == dataclasses.replace(red)  # the shared colours are not part of the palette
