@@ -126,7 +126,8 @@ class Workload:
         return out
 
 
-def bench_stage(app: QApplication, n: int, frames: int, spinners: int = 0) -> dict:
+def laid_out_stage(app: QApplication, n: int) -> tuple[StageView, Workload]:
+    """A shown 1600x900 stage with *n* goroutines' workload, laid out and drawn once."""
     view = StageView(DARK)
     view.resize(1600, 900)
     view.show()
@@ -137,6 +138,11 @@ def bench_stage(app: QApplication, n: int, frames: int, spinners: int = 0) -> di
         view.tick(t + i * 0.05)
     app.processEvents()
     view.viewport().grab()
+    return view, work
+
+
+def bench_stage(app: QApplication, n: int, frames: int, spinners: int = 0) -> dict:
+    view, work = laid_out_stage(app, n)
     stop = threading.Event()
     threads = []
     old_interval = sys.getswitchinterval()
@@ -195,16 +201,7 @@ def bench_gil_losses(app: QApplication, n: int, frames: int = 30) -> dict:
     of it, the destructor of a Qt object dropped from Python) while the spinner
     waits for it costs the frame about 50 ms; the extra time per phase over 50 ms
     counts those losses. Returns losses per frame in folding, the tick and the render."""
-    view = StageView(DARK)
-    view.resize(1600, 900)
-    view.show()
-    work = Workload(n)
-    view.apply_events(work.setup())
-    t = time.monotonic()
-    for i in range(40):
-        view.tick(t + i * 0.05)
-    app.processEvents()
-    view.viewport().grab()
+    view, work = laid_out_stage(app, n)
     interval = 0.05
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(interval)
