@@ -144,7 +144,7 @@ class _Child:
             s = first
             while s <= end:
                 rec = ring[s % cap]
-                if rec is None or rec[0] != s:
+                if rec[0] != s:
                     break  # being written (or overwritten while we read): next round
                 seq, wall, kind, g, obj, name, value, extra = rec
                 out.append((seq, at(wall), kind, g, obj, name, value, extra))

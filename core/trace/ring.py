@@ -47,7 +47,8 @@ class Tracer:
         self.capacity = capacity
         # Slot seq % capacity holds the record of event seq:
         # (seq, wall time, kind value, g, obj, name, value, extra).
-        self._ring: list[tuple | None] = [None] * capacity
+        # An empty slot holds _EMPTY, whose seq 0 is older than every event's.
+        self._ring: list[tuple] = [_EMPTY] * capacity
         # Sequence numbers start at 1; itertools.count is atomic under the GIL.
         self._seq = itertools.count(1)
         self._last = 0  # the highest seq written
@@ -89,7 +90,15 @@ class Tracer:
         # only is untracked by the garbage collector, so 200,000 records cost
         # a full collection nothing (an enum member would keep them tracked).
         rec = (seq, _monotonic(), kind._value_, g, obj, name, value, extra)
-        self._ring[seq % self.capacity] = rec
+        ring = self._ring
+        slot = seq % self.capacity
+        # A writer that took its seq, then waited for the GIL while the ring went a
+        # full lap, must not put its record over the newer one: that newer seq would
+        # be lost without a count, and a reader would wait for it for ever. Nothing
+        # between this test and the store lets another thread run (no call, no
+        # backward jump), so the test holds. The late record is counted as missed.
+        if ring[slot][0] < seq:
+            ring[slot] = rec
         if seq > self._last:
             self._last = seq
         if seq > self._watch_at:  # one test for both: a reader's limit, subscribers
@@ -194,9 +203,9 @@ class Tracer:
         ring, cap, make = self._ring, self.capacity, self._event
         for s in range(first, end + 1):
             rec = ring[s % cap]
-            if rec is not None and rec[0] == s:
+            if rec[0] == s:
                 out.append(make(rec))
-            elif rec is not None and rec[0] > s:
+            elif rec[0] > s:
                 missed += 1  # overwritten while we read
             else:
                 break  # seq taken but not stored yet: the reader asks again from here
@@ -223,6 +232,7 @@ class Tracer:
 
 
 _NEVER = 1 << 62  # a seq no run reaches
+_EMPTY: tuple = (0,)  # an empty slot of the ring
 _CHEAP = frozenset({str, int, float, bool, type(None)})
 _KIND_BY_VALUE = {k.value: k for k in Kind}
 # Kinds whose value is a program's value (a token on the stage), cut to _MAX_REPR;

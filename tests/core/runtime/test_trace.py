@@ -122,6 +122,36 @@ def test_since_never_silently_skips_an_event_still_being_written(monkeypatch):
     assert sorted(delivered) == ["first", "second"] or len(delivered) + missed + missed_later == 2
 
 
+def test_a_writer_late_by_a_full_lap_does_not_bury_the_newer_event(monkeypatch):
+    # Thread A takes seq 1, then stalls before storing it; meanwhile the ring (4 slots)
+    # goes more than a lap: seq 5 sits in seq 1's slot. A's late record must not
+    # replace seq 5 (lost without a count, a reader would wait for it for ever); it is
+    # one of the events the ring dropped.
+    stalled, go_on = threading.Event(), threading.Event()
+    real = time.monotonic
+
+    def monotonic() -> float:  # called between taking the seq and storing the event
+        if threading.current_thread().name == "slow-emitter":
+            stalled.set()
+            go_on.wait(5)
+        return real()
+
+    monkeypatch.setattr(trace_module, "_monotonic", monotonic)
+    tr = Tracer(capacity=4)
+    slow = threading.Thread(
+        target=lambda: tr.emit(Kind.NOTE, value="late"), name="slow-emitter", daemon=True
+    )
+    slow.start()
+    assert stalled.wait(5)
+    for i in range(2, 9):
+        tr.emit(Kind.NOTE, value=f"n{i}")
+    go_on.set()
+    slow.join(5)
+    events, missed = tr.since(0)
+    assert [e.seq for e in events] == [5, 6, 7, 8] and missed == 4
+    assert "late" not in [e.value for e in events]
+
+
 # -- subscribers and events ------------------------------------------------------------------------
 
 
