@@ -144,19 +144,6 @@ def _alpha(color: QColor, a: float) -> QColor:
     return c
 
 
-def _faded(color: QColor, a: float, over: QColor) -> QColor:
-    """*color* at opacity *a* over *over*, as one opaque colour.
-
-    Lines look the same over the stage's background, and Qt strokes an
-    antialiased curve about 6x faster with an opaque pen than a translucent one
-    (130 vs 750 us for a 750-pixel curve here)."""
-    return QColor.fromRgbF(
-        color.redF() * a + over.redF() * (1 - a),
-        color.greenF() * a + over.greenF() * (1 - a),
-        color.blueF() * a + over.blueF() * (1 - a),
-    )
-
-
 def _short_time(value: str) -> str:
     """A timer's value is the clock time it fired: show it as "t=1.2"."""
     try:

@@ -17,7 +17,6 @@ from gui.stage.stage_common import (
     ROUTE_BUDGET_S,
     USES_EDGES_MAX,
     StageViewBase,
-    _faded,
 )
 
 __all__ = ["EdgesMixin"]
@@ -168,17 +167,16 @@ class EdgesMixin(StageViewBase):
             ctx_curves.setdefault(group, []).append(path)
             ends.append((("x", cx.parent), ("x", oid), path))
         thin = 1.2 if dots else 0.0
-        bg = st.background
         pens = {
             # Faded by mixing with the background, not by opacity: opaque pens are
-            # far cheaper to stroke (stage_common._faded).
-            "uses": st.pen(_faded(st.muted, 0.45, bg), 1.6 * st.pen_k),
-            "timer": st.pen(_faded(st.accent, 0.7, bg), 1.6 * st.pen_k, Qt.PenStyle.DashLine),
+            # far cheaper to stroke (StageStyle.faded).
+            "uses": st.pen(st.faded(st.muted, 0.45), 1.6 * st.pen_k),
+            "timer": st.pen(st.faded(st.accent, 0.7), 1.6 * st.pen_k, Qt.PenStyle.DashLine),
             "blocked_send": st.pen(st.states["blocked_send"], thin or w),
             "blocked_recv": st.pen(st.states["blocked_recv"], thin or w),
             "select": st.pen(st.states["blocked_select"], thin or w, Qt.PenStyle.DashLine),
             "signal": st.pen(
-                _faded(st.states["blocked_select"], 0.45, bg), 1.4 * st.pen_k, Qt.PenStyle.DotLine
+                st.faded(st.states["blocked_select"], 0.45), 1.4 * st.pen_k, Qt.PenStyle.DotLine
             ),
             "blocked_lock": st.pen(st.states["blocked_lock"], thin or w, Qt.PenStyle.DashLine),
             "blocked_waitgroup": st.pen(

@@ -179,6 +179,23 @@ class StageStyle:
             c = self._colors[key] = color.darker(factor)
         return c
 
+    def faded(self, color: QColor, a: float) -> QColor:
+        """*color* at opacity *a* over the background, as one opaque colour, shared.
+
+        Lines look the same over the stage's background, and Qt strokes an
+        antialiased curve about 6x faster with an opaque pen than a translucent
+        one (130 vs 750 us for a 750-pixel curve here)."""
+        key = ("faded", color.rgba(), a)
+        c = self._colors.get(key)
+        if c is None:
+            bg = self.background
+            c = self._colors[key] = QColor.fromRgbF(
+                color.redF() * a + bg.redF() * (1 - a),
+                color.greenF() * a + bg.greenF() * (1 - a),
+                color.blueF() * a + bg.blueF() * (1 - a),
+            )
+        return c
+
     def on(self, fill: QColor) -> QColor:
         """A text colour that reads on *fill* (dark on light fills, white on dark)."""
         return self._on_light if fill.lightnessF() > 0.55 else self._on_dark

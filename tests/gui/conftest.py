@@ -13,6 +13,8 @@ from helpers import wait_until
 from PySide6.QtCore import QSettings
 
 from gui.settings import Settings
+from gui.stage import StageView
+from gui.theme import DARK
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +40,16 @@ def _goroutine_threads() -> set[threading.Thread]:
 def goroutine_threads():
     """The function that lists the live goroutine threads."""
     return _goroutine_threads
+
+
+@pytest.fixture
+def stage(qtbot) -> StageView:
+    """A shown 1000x600 stage, dark theme."""
+    v = StageView(DARK)
+    qtbot.addWidget(v)
+    v.resize(1000, 600)
+    v.show()
+    return v
 
 
 @pytest.fixture

@@ -21,15 +21,6 @@ def tr() -> Trace:
     return Trace()
 
 
-@pytest.fixture
-def stage(qtbot) -> StageView:
-    v = StageView(DARK)
-    qtbot.addWidget(v)
-    v.resize(1000, 600)
-    v.show()
-    return v
-
-
 def settle(stage: StageView, seconds: float = 2.0) -> None:
     """Run every animation to its end (the timer would, over *seconds*)."""
     t0 = time.monotonic()

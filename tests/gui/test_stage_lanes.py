@@ -13,7 +13,6 @@ from core.scenarios._run import ScenarioRun
 from core.trace import Kind
 from gui.stage import StageView
 from gui.stage.layout import Node, layered_layout
-from gui.theme import DARK
 
 
 def test_laned_nodes_take_their_lanes_columns_in_order():
@@ -37,12 +36,10 @@ def test_a_lane_holds_its_members_in_one_column():
 
 
 @pytest.fixture
-def stage(qtbot) -> StageView:
-    v = StageView(DARK)
-    qtbot.addWidget(v)
-    v.resize(1400, 500)
-    v.show()
-    return v
+def stage(stage: StageView) -> StageView:
+    """The shared stage, wide and low: room for a pipeline's columns."""
+    stage.resize(1400, 500)
+    return stage
 
 
 def test_the_most_specific_pattern_names_the_lane(stage):

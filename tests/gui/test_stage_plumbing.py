@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from helpers import TraceMaker as Trace
 
 from core.trace import Kind, TraceEvent
-from gui.stage import StageView
 from gui.stage.view import DEFAULT_PLUMBING
-from gui.theme import DARK
-
-
-@pytest.fixture
-def stage(qtbot) -> StageView:
-    v = StageView(DARK)
-    qtbot.addWidget(v)
-    v.resize(1000, 600)
-    v.show()
-    return v
 
 
 def lesson_with_plumbing(tr: Trace) -> list[TraceEvent]:

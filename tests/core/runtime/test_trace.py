@@ -8,6 +8,7 @@ import gc
 import json
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from helpers import wait_until
@@ -92,10 +93,9 @@ def test_capacity_must_be_positive():
         Tracer(capacity=0)
 
 
-def test_since_never_silently_skips_an_event_still_being_written(monkeypatch):
-    # Thread A takes seq 1, then stalls before storing it; thread B emits seq 2.
-    # A reader that reads now and continues from the last seq it got must still get
-    # seq 1 later (or have it counted in `missed`), never lose it silently.
+def stalled_emitter(monkeypatch, tr: Tracer, value: str) -> Callable[[], None]:
+    """A thread that emits *value* on *tr* and stalls between taking its seq and
+    storing its record; returns the function that lets it finish (and joins it)."""
     stalled, go_on = threading.Event(), threading.Event()
     real = time.monotonic
 
@@ -106,16 +106,29 @@ def test_since_never_silently_skips_an_event_still_being_written(monkeypatch):
         return real()
 
     monkeypatch.setattr(trace_module, "_monotonic", monotonic)
-    tr = Tracer(capacity=100)
     slow = threading.Thread(
-        target=lambda: tr.emit(Kind.NOTE, value="first"), name="slow-emitter", daemon=True
+        target=lambda: tr.emit(Kind.NOTE, value=value), name="slow-emitter", daemon=True
     )
     slow.start()
     assert stalled.wait(5)
+
+    def finish() -> None:
+        go_on.set()
+        slow.join(5)
+        assert not slow.is_alive()
+
+    return finish
+
+
+def test_since_never_silently_skips_an_event_still_being_written(monkeypatch):
+    # Thread A takes seq 1, then stalls before storing it; thread B emits seq 2.
+    # A reader that reads now and continues from the last seq it got must still get
+    # seq 1 later (or have it counted in `missed`), never lose it silently.
+    tr = Tracer(capacity=100)
+    finish = stalled_emitter(monkeypatch, tr, "first")
     tr.emit(Kind.NOTE, value="second")
     got, missed = tr.since(0)
-    go_on.set()
-    slow.join(5)
+    finish()
     last = got[-1].seq if got else 0
     later, missed_later = tr.since(last)
     delivered = [e.value for e in got + later]
@@ -127,26 +140,11 @@ def test_a_writer_late_by_a_full_lap_does_not_bury_the_newer_event(monkeypatch):
     # goes more than a lap: seq 5 sits in seq 1's slot. A's late record must not
     # replace seq 5 (lost without a count, a reader would wait for it for ever); it is
     # one of the events the ring dropped.
-    stalled, go_on = threading.Event(), threading.Event()
-    real = time.monotonic
-
-    def monotonic() -> float:  # called between taking the seq and storing the event
-        if threading.current_thread().name == "slow-emitter":
-            stalled.set()
-            go_on.wait(5)
-        return real()
-
-    monkeypatch.setattr(trace_module, "_monotonic", monotonic)
     tr = Tracer(capacity=4)
-    slow = threading.Thread(
-        target=lambda: tr.emit(Kind.NOTE, value="late"), name="slow-emitter", daemon=True
-    )
-    slow.start()
-    assert stalled.wait(5)
+    finish = stalled_emitter(monkeypatch, tr, "late")
     for i in range(2, 9):
         tr.emit(Kind.NOTE, value=f"n{i}")
-    go_on.set()
-    slow.join(5)
+    finish()
     events, missed = tr.since(0)
     assert [e.seq for e in events] == [5, 6, 7, 8] and missed == 4
     assert "late" not in [e.value for e in events]
