@@ -46,21 +46,28 @@ class LayoutMixin(StageViewBase):
         nodes: list[Node[tuple[str, int]]] = []
         items: dict[tuple[str, int], StageItem] = {}
         item: StageItem
+        # An item whose object was freed is leaving (it fades where it stands): a
+        # layout gives it no place and never glides it across the picture.
+        leaving = self._freed
         # The flow: goroutines, channels and shared tickers, left to right.
         for tag, table in (("g", self._g_items), ("c", self._c_items), ("t", self._timer_items)):
             for oid, item in table.items():
                 key = (tag, oid)
+                if key in leaving:
+                    continue
                 items[key] = item
                 nodes.append(Node(key, item.w, item.h, self._order.get(key, 0)))
         edges: list[tuple[tuple[str, int], tuple[str, int]]] = []
         for cid, c in m.channels.items():
-            if cid not in self._c_items:
+            if cid not in self._c_items or ("c", cid) in leaving:
                 continue
             ck = ("c", cid)
             edges.extend((("g", g), ck) for g in c.writers)
             edges.extend((ck, ("g", g)) for g in c.readers)
             edges.extend((ck, ("g", g)) for g in c.selectors)
         for tid in self._timer_items:
+            if ("t", tid) in leaving:
+                continue
             tm = m.timers.get(tid)
             if tm is not None and tm.chan:
                 edges.append((("t", tid), ("c", tm.chan)))  # a timer feeds its channel
@@ -90,11 +97,13 @@ class LayoutMixin(StageViewBase):
                 ("p", self._pattern_items),
             )
             for oid, item in table.items()
+            if (tag, oid) not in leaving
         ]
-        has_band = bool(shelf or self._ctx_items)
+        ctx_items = {oid: i for oid, i in self._ctx_items.items() if ("x", oid) not in leaving}
+        has_band = bool(shelf or ctx_items)
         band_h = (
             (max((i.h for *_, i in shelf), default=0.0) + 40 * k if shelf else 0.0)
-            + (self._ctx_tree_height() if self._ctx_items else 0.0)
+            + (self._ctx_tree_height() if ctx_items else 0.0)
             + (60 * k if has_band else 0.0)
         )
         aspect = vw / max(vh - band_h * 0.5, 100)
@@ -160,7 +169,7 @@ class LayoutMixin(StageViewBase):
             row_h = max(i.h for *_, i in shelf_keys)
             total = sum(i.w + sgap for *_, i in shelf_keys) - sgap
             widest = max(i.w for *_, i in shelf_keys)
-            below = (self._ctx_tree_height() if self._ctx_items else 0.0) + 40 * k
+            below = (self._ctx_tree_height() if ctx_items else 0.0) + 40 * k
 
             def scale_at(rows: int) -> float:
                 w = max(fw, widest, total / rows)
@@ -190,20 +199,18 @@ class LayoutMixin(StageViewBase):
             y += row_h + 40 * k
         # Then the context tree.
         bw = bh = 0.0
-        if self._ctx_items:
+        if ctx_items:
             cnodes = [
                 Node(("x", oid), i.w, i.h, self._order.get(("x", oid), 0))
-                for oid, i in self._ctx_items.items()
+                for oid, i in ctx_items.items()
             ]
             parents = {
-                ("x", oid): ("x", m.contexts[oid].parent)
-                for oid in self._ctx_items
-                if oid in m.contexts
+                ("x", oid): ("x", m.contexts[oid].parent) for oid in ctx_items if oid in m.contexts
             }
             cpos, (bw, bh) = tree_layout(cnodes, parents, h_gap=20 * k, v_gap=36 * k)
             for key, (x, cy) in cpos.items():
                 pos[key] = (x, y + cy)
-                items[key] = self._ctx_items[key[1]]
+                items[key] = ctx_items[key[1]]
             y += bh
         height = y if has_band else fh
         width = max(fw, sw, bw)
@@ -243,6 +250,19 @@ class LayoutMixin(StageViewBase):
                 if item.moving:
                     self._movers.add(item)
         self._unplaced.clear()
+        # A leaving item stays where it stands unless a card now lands on it: then it
+        # leaves at once (never faded over a live card).
+        if leaving:
+            tables = self.item_tables()
+            placed = [(tx, ty, items[key].w, items[key].h) for key, (tx, ty) in targets.items()]
+            for key in list(leaving):
+                gone = tables[key[0]].get(key[1])
+                if gone is None:
+                    continue
+                spot = (gone.px, gone.py, gone.w, gone.h)
+                if any(_overlap(spot, r, 0.0) for r in placed):
+                    self._remove(tables[key[0]], key)
+                    self._layout_dirty = False  # this layout already left room for it
         margin = 30 * k
         self._bounds = QRectF(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin)
         self._fit()

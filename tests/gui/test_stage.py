@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, Qt
 from core.trace import Kind, TraceEvent
 from gui.stage import StageView
 from gui.stage.layout import Node, layered_layout, tree_layout
+from gui.stage.stage_common import _overlap
 from gui.theme import DARK, LIGHT
 
 
@@ -391,6 +392,33 @@ def test_a_freed_channel_fades_where_it_stands_then_leaves(stage, tr):
     stage.apply_events([tr(Kind.GO_SLEEP, g=1, extra=(0.1, tr.t + 0.1))])
     settle(stage, 3.0)  # past the last settle's sweeps (it ran 2 s ahead)
     assert 100 not in stage.item_tables()["c"]
+
+
+def test_a_freed_channel_never_glides_and_no_card_lands_on_it(stage, tr):
+    """While "jobs" fades, the next layout places a new round: the fading channel
+    keeps its place (no glide across the picture) and no card is put over it; where
+    a card must go, the fading item leaves at once."""
+    stage.apply_events(producer_consumer(tr))
+    settle(stage)
+    item = stage.item_tables()["c"][100]
+    place = (item.px, item.py)
+    new_round = [*tr.go(3, "sender"), *tr.go(4, "receiver"), tr.chan(101, "queue", 3)]
+    new_round += [
+        tr(Kind.CHAN_SEND, g=3, obj=101, value="1", extra=(1,)),
+        tr(Kind.CHAN_RECV, g=4, obj=101, value="1", extra=(0,)),
+    ]
+    stage.apply_events([tr(Kind.OBJ_FREE, obj=100), *new_round])
+    stage.tidy()  # a fresh layout, as a new round gets
+    t0 = time.monotonic()
+    for i in range(12):
+        stage.tick(t0 + i * 0.05)
+        if 100 in stage.item_tables()["c"]:
+            assert (item.px, item.py) == place and item not in stage._movers
+            spot = (item.px, item.py, item.w, item.h)
+            for key, other in stage._keyed_items():
+                if key != ("c", 100) and other.isVisible():
+                    to = other._to or (other.px, other.py)
+                    assert not _overlap(spot, (*to, other.w, other.h), 0.0), key
 
 
 def test_a_value_flying_to_an_item_that_leaves_goes_with_it(stage, tr):
